@@ -1,0 +1,28 @@
+//! Wire types shared by the widget and the edge gateway.
+//!
+//! Owns: request and response bodies of the widget-facing API, the chat event
+//! stream's events, the JSON error body and its codes, and the tenant's public
+//! config. Everything here is plain data with serde derives.
+//!
+//! Must not depend on: wasm-bindgen, web-sys, js-sys, gloo, worker, or even
+//! serde_json (the widget decodes JSON with the browser's own parser through
+//! serde-wasm-bindgen to stay small).
+
+pub mod config;
+pub mod error;
+pub mod session;
+pub mod stream;
+
+pub use config::{AutoOpen, ColorScheme, LauncherPosition, PublicConfig, PublicPrivacy, Texts, Theme};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use session::{
+    ChatRequest, ConversationResponse, CreateSessionRequest, MessageRole, MessageStatus,
+    SessionResponse, StoredMessage,
+};
+pub use stream::{FinishReason, StreamEvent, Usage};
+
+/// Version of the wire protocol. Bumped only for breaking changes; routes carry it as `/v1/`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The header carrying a session token on widget calls: `Authorization: Bearer <token>`.
+pub const AUTHORIZATION_SCHEME: &str = "Bearer";

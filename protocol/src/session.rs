@@ -1,0 +1,88 @@
+//! Sessions, chat requests and conversation history.
+
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST /v1/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CreateSessionRequest {
+    /// The tenant the session is for.
+    pub tenant_id: String,
+    /// A previous session token of the same tenant; when still verifiable (even if expired,
+    /// within the resume window) the new session continues its conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_token: Option<String>,
+    /// An identity token signed by the shop's server (HS256 JWT), for logged-in shoppers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_token: Option<String>,
+}
+
+/// Answer to `POST /v1/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// Compact signed token; send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// The session id bound into the token.
+    pub session_id: String,
+    /// The conversation this session writes to.
+    pub conversation_id: String,
+    /// When the token stops verifying, in milliseconds since the Unix epoch.
+    pub expires_at_ms: u64,
+}
+
+/// Body of `POST /v1/chat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatRequest {
+    /// The shopper's message.
+    pub message: String,
+    /// A client-chosen id (8–64 chars of `[A-Za-z0-9_-]`); a retried send with the same id
+    /// never stores the message twice.
+    pub client_message_id: String,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRole {
+    /// The shopper.
+    User,
+    /// The assistant.
+    Assistant,
+}
+
+/// How an assistant message ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// Fully written.
+    #[default]
+    Complete,
+    /// The shopper stopped it.
+    Stopped,
+    /// The upstream or the network failed part way.
+    Interrupted,
+}
+
+/// One message of a stored conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    /// Server-side message id.
+    pub id: String,
+    /// Who wrote it.
+    pub role: MessageRole,
+    /// The text (markdown subset for the assistant).
+    pub text: String,
+    /// How it ended.
+    #[serde(default)]
+    pub status: MessageStatus,
+    /// When it was written, milliseconds since the Unix epoch.
+    pub created_at_ms: u64,
+}
+
+/// Answer to `GET /v1/conversation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationResponse {
+    /// The conversation id.
+    pub conversation_id: String,
+    /// Messages, oldest first.
+    pub messages: Vec<StoredMessage>,
+}
