@@ -1,1 +1,58 @@
-//! placeholder
+//! The Shopkeep edge gateway: a Cloudflare Worker that translates between the platform and
+//! `shopkeep-gateway-core`.
+//!
+//! Owns: the `#[event(fetch)]` entry, reading requests and writing responses, D1 queries,
+//! fetching the AI runtime, and streaming responses. Every decision (routing, validation,
+//! tokens, prompts, retries, error mapping) is a call into the core crate.
+
+mod chat;
+mod env;
+mod http;
+mod platform;
+mod sessions;
+mod store;
+mod upstream;
+
+use shopkeep_gateway_core::routes::{self, Method, Route};
+use shopkeep_gateway_core::Error;
+use worker::{event, Context, Env, Request, Response};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let origin = req.headers().get("Origin").ok().flatten();
+    let path = req.path();
+    let method = Method::parse(req.method().as_ref());
+    let result = match routes::route(method, &path) {
+        Ok(route) => handle(route, req, &env, ctx, origin.as_deref()).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(response) => Ok(response),
+        Err(err) => {
+            if err.error_code().status() >= 500 {
+                worker::console_error!("{method:?} {path}: {err}");
+            }
+            http::error_response(&err, origin.as_deref(), routes::allowed_methods(&path))
+        }
+    }
+}
+
+async fn handle(
+    route: Route,
+    req: Request,
+    env: &Env,
+    ctx: Context,
+    origin: Option<&str>,
+) -> Result<Response, Error> {
+    match route {
+        Route::Health => http::json_response(200, &serde_json::json!({"ok": true}), None),
+        Route::Preflight => http::preflight(origin),
+        Route::PublicConfig { tenant_id } => {
+            sessions::public_config(&req, env, &tenant_id, origin).await
+        }
+        Route::CreateSession => sessions::create_session(req, env, origin).await,
+        Route::Conversation => sessions::conversation(&req, env, origin).await,
+        Route::Chat => chat::chat(req, env, ctx, origin).await,
+        Route::PlatformPutTenant { tenant_id } => platform::put_tenant(req, env, &tenant_id).await,
+    }
+}

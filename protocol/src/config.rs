@@ -152,6 +152,9 @@ pub struct PublicPrivacy {
 
 impl Default for PublicPrivacy {
     fn default() -> Self {
-        PublicPrivacy { consent_required: false, stores_transcripts: true }
+        PublicPrivacy {
+            consent_required: false,
+            stores_transcripts: true,
+        }
     }
 }

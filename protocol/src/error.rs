@@ -134,7 +134,10 @@ mod tests {
     fn every_code_round_trips_and_is_snake_case() {
         for code in ErrorCode::ALL {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
-            assert!(code.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(code
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_'));
             assert!((400..600).contains(&code.status()));
         }
     }

@@ -13,7 +13,9 @@ pub mod error;
 pub mod session;
 pub mod stream;
 
-pub use config::{AutoOpen, ColorScheme, LauncherPosition, PublicConfig, PublicPrivacy, Texts, Theme};
+pub use config::{
+    AutoOpen, ColorScheme, LauncherPosition, PublicConfig, PublicPrivacy, Texts, Theme,
+};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use session::{
     ChatRequest, ConversationResponse, CreateSessionRequest, MessageRole, MessageStatus,

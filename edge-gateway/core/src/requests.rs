@@ -1,0 +1,138 @@
+//! Decoding and checking of widget request bodies (STYLE: a refused request writes nothing).
+
+use crate::{Error, Result};
+use serde::de::DeserializeOwned;
+use shopkeep_protocol::{ChatRequest, ErrorCode};
+
+/// Largest body a widget route accepts, in bytes.
+pub const MAX_WIDGET_BODY_BYTES: usize = 16 * 1024;
+/// Largest body the platform/admin routes accept, in bytes.
+pub const MAX_ADMIN_BODY_BYTES: usize = 512 * 1024;
+/// Longest shopper message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// Decodes a JSON body: size limit (413), UTF-8 and JSON syntax (400), shape (400 naming the
+/// field serde complained about).
+pub fn decode_json<T: DeserializeOwned>(body: &[u8], limit: usize) -> Result<T> {
+    if body.len() > limit {
+        return Err(Error::downstream(
+            ErrorCode::PayloadTooLarge,
+            format!("The request body is larger than {limit} bytes."),
+        ));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::bad_request("The request body is not valid UTF-8."))?;
+    if text.trim().is_empty() {
+        return Err(Error::bad_request(
+            "The request body is empty; a JSON object is required.",
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        let what = e.to_string();
+        // serde's messages name the field ("missing field `message`") but may quote input;
+        // keep only the part before " at line", and cap it.
+        let what = what.split(" at line").next().unwrap_or("invalid JSON");
+        let what: String = what.chars().take(160).collect();
+        Error::bad_request(format!("The request body is not valid: {what}."))
+    })
+}
+
+/// Checks a chat request and returns the trimmed message.
+pub fn check_chat_request(req: &ChatRequest) -> Result<String> {
+    let id = &req.client_message_id;
+    if !(8..=64).contains(&id.len())
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(Error::invalid_field(
+            "client_message_id",
+            "must be 8–64 characters of A-Z, a-z, 0-9, _ and -",
+        ));
+    }
+    let message = req.message.trim();
+    if message.is_empty() {
+        return Err(Error::invalid_field("message", "must not be empty"));
+    }
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(Error::invalid_field(
+            "message",
+            "must be at most 4000 characters",
+        ));
+    }
+    if message
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(Error::invalid_field(
+            "message",
+            "must not contain control characters",
+        ));
+    }
+    Ok(message.to_owned())
+}
+
+/// Extracts the token from an `Authorization: Bearer <token>` header.
+pub fn bearer_token(header: Option<&str>) -> Result<&str> {
+    let header = header.ok_or_else(|| Error::code(ErrorCode::Unauthorized))?;
+    let (scheme, token) = header
+        .split_once(' ')
+        .ok_or_else(|| Error::code(ErrorCode::Unauthorized))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(Error::code(ErrorCode::Unauthorized));
+    }
+    Ok(token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat(message: &str, id: &str) -> ChatRequest {
+        ChatRequest {
+            message: message.into(),
+            client_message_id: id.into(),
+        }
+    }
+
+    #[test]
+    fn bodies_are_refused_with_the_right_code() {
+        let code = |body: &[u8]| {
+            decode_json::<ChatRequest>(body, 64)
+                .unwrap_err()
+                .error_code()
+        };
+        assert_eq!(code(&[b' '; 65]), ErrorCode::PayloadTooLarge);
+        assert_eq!(code(b"\xff\xfe"), ErrorCode::BadRequest);
+        assert_eq!(code(b"{\"message\":"), ErrorCode::BadRequest);
+        assert_eq!(code(b""), ErrorCode::BadRequest);
+        let err = decode_json::<ChatRequest>(b"{\"message\":\"hi\"}", 64).unwrap_err();
+        assert!(
+            err.public().1.error.message.contains("client_message_id"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn chat_messages_are_trimmed_bounded_and_clean() {
+        assert_eq!(
+            check_chat_request(&chat("  hi  ", "m_12345678")).unwrap(),
+            "hi"
+        );
+        assert!(check_chat_request(&chat("   ", "m_12345678")).is_err());
+        assert!(check_chat_request(&chat(&"x".repeat(4001), "m_12345678")).is_err());
+        assert!(check_chat_request(&chat("a\u{0}b", "m_12345678")).is_err());
+        assert!(check_chat_request(&chat("line\nbreak", "m_12345678")).is_ok());
+        assert!(check_chat_request(&chat("hi", "short")).is_err());
+        assert!(check_chat_request(&chat("hi", "has space!")).is_err());
+    }
+
+    #[test]
+    fn bearer_tokens_are_extracted() {
+        assert_eq!(bearer_token(Some("Bearer abc")).unwrap(), "abc");
+        assert_eq!(bearer_token(Some("bearer abc")).unwrap(), "abc");
+        assert!(bearer_token(None).is_err());
+        assert!(bearer_token(Some("Basic abc")).is_err());
+        assert!(bearer_token(Some("Bearer ")).is_err());
+    }
+}

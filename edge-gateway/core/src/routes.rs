@@ -1,0 +1,176 @@
+//! The gateway's route table, as a pure function from method and path to a [`Route`].
+//!
+//! Unknown paths are `404 not_found`; known paths with another method are `405
+//! method_not_allowed` (the shell adds the `Allow` header from [`allowed_methods`]).
+
+use crate::{Error, Result};
+use shopkeep_protocol::ErrorCode;
+
+/// HTTP methods the gateway distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// HEAD (answered like GET without a body)
+    Head,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+    /// OPTIONS (CORS preflight)
+    Options,
+    /// Anything else.
+    Other,
+}
+
+impl Method {
+    /// Parses an HTTP method name.
+    pub fn parse(name: &str) -> Method {
+        match name {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            _ => Method::Other,
+        }
+    }
+}
+
+/// A matched route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /healthz`
+    Health,
+    /// `OPTIONS` on any `/v1/` path: CORS preflight.
+    Preflight,
+    /// `GET /v1/tenants/{id}/config`
+    PublicConfig {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/sessions`
+    CreateSession,
+    /// `POST /v1/chat`
+    Chat,
+    /// `GET /v1/conversation`
+    Conversation,
+    /// `PUT /v1/platform/tenants/{id}`
+    PlatformPutTenant {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+}
+
+/// Paths and the methods each accepts, for 405 answers.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    match segments.as_slice() {
+        ["healthz"] => Some("GET, HEAD"),
+        ["v1", "tenants", id, "config"] if valid_tenant_id(id) => Some("GET, HEAD, OPTIONS"),
+        ["v1", "sessions"] | ["v1", "chat"] => Some("POST, OPTIONS"),
+        ["v1", "conversation"] => Some("GET, OPTIONS"),
+        ["v1", "platform", "tenants", id] if valid_tenant_id(id) => Some("PUT"),
+        _ => None,
+    }
+}
+
+/// Matches a request to a route.
+pub fn route(method: Method, path: &str) -> Result<Route> {
+    let Some(allowed) = allowed_methods(path) else {
+        return Err(Error::code(ErrorCode::NotFound));
+    };
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    let route = match (method, segments.as_slice()) {
+        (Method::Options, _) if allowed.contains("OPTIONS") => Route::Preflight,
+        (Method::Get | Method::Head, ["healthz"]) => Route::Health,
+        (Method::Get | Method::Head, ["v1", "tenants", id, "config"]) => Route::PublicConfig {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Post, ["v1", "sessions"]) => Route::CreateSession,
+        (Method::Post, ["v1", "chat"]) => Route::Chat,
+        (Method::Get, ["v1", "conversation"]) => Route::Conversation,
+        (Method::Put, ["v1", "platform", "tenants", id]) => Route::PlatformPutTenant {
+            tenant_id: (*id).to_owned(),
+        },
+        _ => return Err(Error::code(ErrorCode::MethodNotAllowed)),
+    };
+    Ok(route)
+}
+
+/// Tenant ids: 2–64 chars of lowercase ASCII letters, digits and `-`, starting with a letter.
+pub fn valid_tenant_id(id: &str) -> bool {
+    (2..=64).contains(&id.len())
+        && id.as_bytes()[0].is_ascii_lowercase()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_the_api_table() {
+        assert_eq!(route(Method::Get, "/healthz"), Ok(Route::Health));
+        assert_eq!(
+            route(Method::Get, "/v1/tenants/demo/config"),
+            Ok(Route::PublicConfig {
+                tenant_id: "demo".into()
+            })
+        );
+        assert_eq!(
+            route(Method::Post, "/v1/sessions"),
+            Ok(Route::CreateSession)
+        );
+        assert_eq!(route(Method::Post, "/v1/chat"), Ok(Route::Chat));
+        assert_eq!(route(Method::Options, "/v1/chat"), Ok(Route::Preflight));
+        assert_eq!(
+            route(Method::Get, "/v1/conversation"),
+            Ok(Route::Conversation)
+        );
+        assert_eq!(
+            route(Method::Put, "/v1/platform/tenants/acme-2"),
+            Ok(Route::PlatformPutTenant {
+                tenant_id: "acme-2".into()
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_paths_are_404_and_wrong_methods_405() {
+        let code = |m, p| route(m, p).unwrap_err().error_code();
+        assert_eq!(code(Method::Get, "/v1/nope"), ErrorCode::NotFound);
+        assert_eq!(
+            code(Method::Get, "/v1/tenants/UPPER/config"),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code(Method::Get, "/v1/tenants/../config"),
+            ErrorCode::NotFound
+        );
+        assert_eq!(code(Method::Get, "/v1/chat"), ErrorCode::MethodNotAllowed);
+        assert_eq!(
+            code(Method::Delete, "/v1/sessions"),
+            ErrorCode::MethodNotAllowed
+        );
+        assert_eq!(
+            code(Method::Options, "/v1/platform/tenants/demo"),
+            ErrorCode::MethodNotAllowed
+        );
+    }
+
+    #[test]
+    fn tenant_ids_are_bounded_and_plain() {
+        assert!(valid_tenant_id("demo"));
+        assert!(valid_tenant_id("acme-outfitters-2"));
+        assert!(!valid_tenant_id("d"));
+        assert!(!valid_tenant_id("9lives"));
+        assert!(!valid_tenant_id("acme_x"));
+        assert!(!valid_tenant_id(&"a".repeat(65)));
+    }
+}

@@ -1,0 +1,278 @@
+//! `POST /v1/chat`: the request path as named phases (STYLE rule 8, docs/ARCHITECTURE.md):
+//! authenticate → rate-limit → store the user message → build the prompt → relay the stream →
+//! store the answer and usage. Each decision is a core function; this module sequences them.
+
+use crate::env::{now_ms, random_bytes};
+use crate::http::{self, read_json_body};
+use crate::sessions::authenticate;
+use crate::store::{AssistantRecord, Store, UsageRecord};
+use crate::upstream::{self, Opened, Target};
+use futures::channel::mpsc::{unbounded, UnboundedSender};
+use futures::future::{select, Either};
+use futures::StreamExt;
+use shopkeep_gateway_core::cors::origin_allowed;
+use shopkeep_gateway_core::openai_sse::{OpenAiStreamDecoder, UpstreamEvent};
+use shopkeep_gateway_core::prompt::{build_prompt, estimate_tokens, ChatMessage};
+use shopkeep_gateway_core::relay::{encode_event, Relay};
+use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
+use shopkeep_gateway_core::responder;
+use shopkeep_gateway_core::retrieval::KnowledgeIndex;
+use shopkeep_gateway_core::session_token::random_id;
+use shopkeep_gateway_core::upstream_policy::IDLE_TIMEOUT_MS;
+use shopkeep_gateway_core::Error;
+use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, StreamEvent};
+use std::time::Duration;
+use worker::{Context, Delay, Env, Headers, Request, Response};
+
+/// Pause between words of the built-in responder, so it streams like a model does.
+const BUILTIN_WORD_DELAY_MS: u64 = 12;
+
+/// Everything the relay task needs, owned (it outlives the request handler).
+struct Job {
+    store: Store,
+    tenant_id: String,
+    conversation_id: String,
+    user_message_id: String,
+    assistant_message_id: String,
+    question: String,
+    index: KnowledgeIndex,
+    messages: Vec<ChatMessage>,
+    targets: Vec<Target>,
+    max_tokens: u32,
+    started_ms: u64,
+}
+
+/// The shopper's end of the stream. `send` is false once the shopper has gone (stopped or
+/// closed the page): the relay then aborts the upstream and stores what it has as stopped.
+struct Shopper(UnboundedSender<Vec<u8>>);
+
+impl Shopper {
+    fn send(&self, event: &StreamEvent) -> bool {
+        self.0
+            .unbounded_send(encode_event(event).into_bytes())
+            .is_ok()
+    }
+}
+
+pub(crate) async fn chat(
+    mut req: Request,
+    env: &Env,
+    ctx: Context,
+    origin: Option<&str>,
+) -> Result<Response, Error> {
+    let started_ms = now_ms();
+    // Phase 1: authenticate (stateless) and decode.
+    let claims = authenticate(&req, env, origin)?;
+    let body = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
+    let request: ChatRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
+    let question = check_chat_request(&request)?;
+    let store = Store::new(env)?;
+    let tenant = store
+        .tenant(&claims.tenant_id)
+        .await?
+        .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
+    if !origin_allowed(&claims.origin, &tenant.config.allowed_origins) {
+        return Err(Error::code(ErrorCode::OriginNotAllowed));
+    }
+    // Phase 2: rate-limit — the per-tenant Durable Object (see docs/ARCHITECTURE.md) slots in here.
+    // Phase 3: store the shopper's message before anything can fail upstream.
+    let user_message_id = random_id("m_", &random_bytes()?);
+    let turn = store
+        .begin_turn(
+            &claims.tenant_id,
+            &claims.conversation_id,
+            &claims.session_id,
+            claims.user_id.as_deref(),
+            &claims.origin,
+            &request.client_message_id,
+            &user_message_id,
+            &question,
+            started_ms,
+        )
+        .await?;
+    // Phase 4: build the prompt from stored history and retrieved knowledge.
+    let index = KnowledgeIndex::new(tenant.config.knowledge.clone());
+    let messages = build_prompt(&tenant.config, &index, &turn.history, &question);
+    let job = Job {
+        store,
+        targets: upstream::targets(env, &tenant.config),
+        max_tokens: tenant.config.assistant.max_output_tokens,
+        tenant_id: claims.tenant_id,
+        conversation_id: claims.conversation_id,
+        user_message_id: turn.user_message_id,
+        assistant_message_id: random_id("m_", &random_bytes()?),
+        question,
+        index,
+        messages,
+        started_ms,
+    };
+    // Phase 5 and 6 run in a task that outlives this handler: relay, then persist.
+    let (tx, rx) = unbounded::<Vec<u8>>();
+    let shopper = Shopper(tx);
+    shopper.send(&StreamEvent::Start {
+        user_message_id: job.user_message_id.clone(),
+        message_id: job.assistant_message_id.clone(),
+    });
+    ctx.wait_until(relay(job, shopper));
+    let headers = Headers::new();
+    let set = |k: &str, v: &str| {
+        headers
+            .set(k, v)
+            .map_err(|e| Error::Internal(format!("set header: {e}")))
+    };
+    set("Content-Type", "text/event-stream; charset=utf-8")?;
+    set("Cache-Control", "no-cache, no-transform")?;
+    set("X-Accel-Buffering", "no")?;
+    http::cors_headers(&headers, origin)?;
+    let response = Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
+        .map_err(|e| Error::Internal(format!("stream response: {e}")))?;
+    Ok(response.with_headers(headers))
+}
+
+/// Phases 5 and 6: relay the answer, then store it — whatever happened on the way.
+async fn relay(job: Job, shopper: Shopper) {
+    let mut relay = Relay::new();
+    let mut stopped = false;
+    let mut failed = None;
+    let mut first_token_ms = None;
+    let upstream_name = match upstream::open(&job.targets, &job.messages, job.max_tokens).await {
+        Some(opened) => {
+            let name = opened.name;
+            relay_upstream(
+                opened,
+                &mut relay,
+                &shopper,
+                &mut stopped,
+                &mut failed,
+                &mut first_token_ms,
+                job.started_ms,
+            )
+            .await;
+            name
+        }
+        None => {
+            if !job.targets.is_empty() {
+                worker::console_warn!("every upstream failed; the built-in responder answers");
+            }
+            let answer = responder::answer(&job.index, &job.question);
+            for chunk in responder::stream_chunks(&answer.text) {
+                if let Some(delta) = relay.on_upstream(UpstreamEvent::Delta(chunk)) {
+                    first_token_ms.get_or_insert_with(|| now_ms() - job.started_ms);
+                    if !shopper.send(&delta) {
+                        stopped = true;
+                        break;
+                    }
+                }
+                Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
+            }
+            relay.on_upstream(UpstreamEvent::Done);
+            "builtin"
+        }
+    };
+    let prompt_estimate: u32 = job
+        .messages
+        .iter()
+        .map(|m| estimate_tokens(&m.content) + 4)
+        .sum();
+    let outcome = relay.finish(stopped, failed, prompt_estimate);
+    let now = now_ms();
+    let message = AssistantRecord {
+        id: &job.assistant_message_id,
+        tenant_id: &job.tenant_id,
+        conversation_id: &job.conversation_id,
+        reply_to: &job.user_message_id,
+        text: &outcome.text,
+        status: outcome.status,
+        created_at_ms: now,
+    };
+    let usage = UsageRecord {
+        tenant_id: &job.tenant_id,
+        conversation_id: &job.conversation_id,
+        message_id: &job.assistant_message_id,
+        upstream: upstream_name,
+        outcome: outcome.status,
+        error_code: outcome.error.map(ErrorCode::as_str),
+        latency_ms: now - job.started_ms,
+        ttft_ms: first_token_ms,
+        prompt_tokens: outcome.usage.prompt_tokens,
+        completion_tokens: outcome.usage.completion_tokens,
+        estimated: outcome.usage.estimated,
+        created_at_ms: now,
+    };
+    let stored = job.store.finish_turn(&message, &usage).await;
+    let last = match (stored, outcome.error) {
+        (Err(e), _) => {
+            worker::console_error!("storing answer {} failed: {e}", job.assistant_message_id);
+            error_event(ErrorCode::StorageError)
+        }
+        (Ok(()), Some(code)) => error_event(code),
+        (Ok(()), None) => StreamEvent::Done {
+            message_id: job.assistant_message_id.clone(),
+            finish: outcome.finish,
+            usage: outcome.usage,
+        },
+    };
+    shopper.send(&last);
+}
+
+fn error_event(code: ErrorCode) -> StreamEvent {
+    let body = ErrorBody::from_code(code);
+    StreamEvent::Error {
+        code: body.error.code,
+        message: body.error.message,
+        retryable: body.error.retryable,
+    }
+}
+
+/// Reads the upstream body chunk by chunk, relaying each delta as soon as it is decoded.
+async fn relay_upstream(
+    mut opened: Opened,
+    relay: &mut Relay,
+    shopper: &Shopper,
+    stopped: &mut bool,
+    failed: &mut Option<ErrorCode>,
+    first_token_ms: &mut Option<u64>,
+    started_ms: u64,
+) {
+    let mut decoder = OpenAiStreamDecoder::new();
+    loop {
+        let next = opened.body.next();
+        let idle = Delay::from(Duration::from_millis(IDLE_TIMEOUT_MS.into()));
+        futures::pin_mut!(idle);
+        let events = match select(next, idle).await {
+            Either::Left((Some(Ok(chunk)), _)) => decoder.push(&chunk),
+            Either::Left((None, _)) => {
+                let events = decoder.finish();
+                let mut done = false;
+                for event in events {
+                    if let Some(delta) = relay.on_upstream(event) {
+                        done |= !shopper.send(&delta);
+                    }
+                }
+                *stopped |= done;
+                return;
+            }
+            Either::Left((Some(Err(e)), _)) => {
+                worker::console_warn!("upstream {} body failed: {e}", opened.name);
+                *failed = Some(ErrorCode::UpstreamError);
+                return;
+            }
+            Either::Right(_) => {
+                worker::console_warn!("upstream {} went idle", opened.name);
+                opened.abort.abort();
+                *failed = Some(ErrorCode::UpstreamTimeout);
+                return;
+            }
+        };
+        for event in events {
+            if let Some(delta) = relay.on_upstream(event) {
+                first_token_ms.get_or_insert_with(|| now_ms() - started_ms);
+                if !shopper.send(&delta) {
+                    *stopped = true;
+                    opened.abort.abort();
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! D1 repository: the only module that speaks SQL. Each function is one round trip (a batch
+//! where several statements must apply together).
+
+use serde::Deserialize;
+use shopkeep_gateway_core::prompt::HistoryTurn;
+use shopkeep_gateway_core::tenant::TenantConfig;
+use shopkeep_gateway_core::Error;
+use shopkeep_protocol::{MessageRole, MessageStatus, StoredMessage};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env};
+
+fn storage(what: &'static str) -> impl Fn(worker::Error) -> Error {
+    move |e| Error::Storage(format!("{what}: {e}"))
+}
+
+fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+fn n(v: u64) -> JsValue {
+    // D1 numbers are JS numbers; every value stored here is far below 2^53.
+    JsValue::from_f64(v as f64)
+}
+
+fn opt(v: Option<&str>) -> JsValue {
+    v.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// The D1 database.
+pub(crate) struct Store {
+    db: D1Database,
+}
+
+/// A tenant as stored.
+pub(crate) struct TenantRecord {
+    pub(crate) config: TenantConfig,
+    pub(crate) version: u64,
+}
+
+/// The public part of a tenant, as served to widgets.
+#[derive(Deserialize)]
+pub(crate) struct PublicRecord {
+    pub(crate) public_json: String,
+    pub(crate) etag: String,
+    pub(crate) allowed_origins: String,
+}
+
+/// What the chat path needs to know after storing the shopper's message.
+pub(crate) struct Turn {
+    pub(crate) user_message_id: String,
+    pub(crate) history: Vec<HistoryTurn>,
+}
+
+/// An answered message, for storage.
+pub(crate) struct AssistantRecord<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) tenant_id: &'a str,
+    pub(crate) conversation_id: &'a str,
+    pub(crate) reply_to: &'a str,
+    pub(crate) text: &'a str,
+    pub(crate) status: MessageStatus,
+    pub(crate) created_at_ms: u64,
+}
+
+/// One telemetry row.
+pub(crate) struct UsageRecord<'a> {
+    pub(crate) tenant_id: &'a str,
+    pub(crate) conversation_id: &'a str,
+    pub(crate) message_id: &'a str,
+    pub(crate) upstream: &'a str,
+    pub(crate) outcome: MessageStatus,
+    pub(crate) error_code: Option<&'a str>,
+    pub(crate) latency_ms: u64,
+    pub(crate) ttft_ms: Option<u64>,
+    pub(crate) prompt_tokens: u32,
+    pub(crate) completion_tokens: u32,
+    pub(crate) estimated: bool,
+    pub(crate) created_at_ms: u64,
+}
+
+#[derive(Deserialize)]
+struct MessageRow {
+    id: String,
+    role: String,
+    text: String,
+    status: String,
+    client_message_id: Option<String>,
+    created_at_ms: f64,
+}
+
+fn status_str(status: MessageStatus) -> &'static str {
+    match status {
+        MessageStatus::Complete => "complete",
+        MessageStatus::Stopped => "stopped",
+        MessageStatus::Interrupted => "interrupted",
+    }
+}
+
+impl MessageRow {
+    fn role(&self) -> MessageRole {
+        if self.role == "assistant" {
+            MessageRole::Assistant
+        } else {
+            MessageRole::User
+        }
+    }
+
+    fn into_stored(self) -> StoredMessage {
+        let status = match self.status.as_str() {
+            "stopped" => MessageStatus::Stopped,
+            "interrupted" => MessageStatus::Interrupted,
+            _ => MessageStatus::Complete,
+        };
+        StoredMessage {
+            role: self.role(),
+            id: self.id,
+            text: self.text,
+            status,
+            created_at_ms: self.created_at_ms as u64,
+        }
+    }
+}
+
+/// How many stored messages a conversation returns or feeds into a prompt.
+const HISTORY_ROWS: u32 = 200;
+
+impl Store {
+    pub(crate) fn new(env: &Env) -> Result<Self, Error> {
+        Ok(Store {
+            db: env.d1("DB").map_err(storage("D1 binding"))?,
+        })
+    }
+
+    /// The whole config of a tenant.
+    pub(crate) async fn tenant(&self, id: &str) -> Result<Option<TenantRecord>, Error> {
+        #[derive(Deserialize)]
+        struct Row {
+            config_json: String,
+            version: f64,
+        }
+        let row: Option<Row> = self
+            .db
+            .prepare("SELECT config_json, version FROM tenants WHERE id = ?1")
+            .bind(&[s(id)])
+            .map_err(storage("bind"))?
+            .first(None)
+            .await
+            .map_err(storage("load tenant"))?;
+        row.map(|r| {
+            let config = serde_json::from_str(&r.config_json).map_err(|e| {
+                Error::Internal(format!("stored config of {id} does not parse: {e}"))
+            })?;
+            Ok(TenantRecord {
+                config,
+                version: r.version as u64,
+            })
+        })
+        .transpose()
+    }
+
+    /// The public config, its ETag and the allowed origins (JSON array).
+    pub(crate) async fn tenant_public(&self, id: &str) -> Result<Option<PublicRecord>, Error> {
+        self.db
+            .prepare(
+                "SELECT public_json, etag, json_extract(config_json, '$.allowed_origins') AS allowed_origins \
+                 FROM tenants WHERE id = ?1",
+            )
+            .bind(&[s(id)])
+            .map_err(storage("bind"))?
+            .first(None)
+            .await
+            .map_err(storage("load public config"))
+    }
+
+    /// Creates or replaces a tenant's config (already validated), as a new version, with a
+    /// version row and an audit row, atomically. Returns the new version.
+    pub(crate) async fn put_tenant(
+        &self,
+        config: &TenantConfig,
+        actor: &str,
+        now_ms: u64,
+    ) -> Result<u64, Error> {
+        let current = self
+            .tenant(&config.tenant_id)
+            .await?
+            .map_or(0, |t| t.version);
+        let version = current + 1;
+        let config_json =
+            serde_json::to_string(config).map_err(|e| Error::Internal(format!("encode: {e}")))?;
+        let public_json = serde_json::to_string(&config.public_config(version))
+            .map_err(|e| Error::Internal(format!("encode: {e}")))?;
+        let etag = shopkeep_gateway_core::tenant::etag(version, &public_json);
+        let id = config.tenant_id.as_str();
+        let upsert = self
+            .db
+            .prepare(
+                "INSERT INTO tenants (id, name, config_json, public_json, etag, version, created_at_ms, updated_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, config_json = excluded.config_json, \
+                 public_json = excluded.public_json, etag = excluded.etag, version = excluded.version, \
+                 updated_at_ms = excluded.updated_at_ms WHERE tenants.version = ?8",
+            )
+            .bind(&[
+                s(id),
+                s(&config.name),
+                s(&config_json),
+                s(&public_json),
+                s(&etag),
+                n(version),
+                n(now_ms),
+                n(current),
+            ])
+            .map_err(storage("bind"))?;
+        let history = self
+            .db
+            .prepare(
+                "INSERT INTO tenant_config_versions (tenant_id, version, config_json, actor, created_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .bind(&[s(id), n(version), s(&config_json), s(actor), n(now_ms)])
+            .map_err(storage("bind"))?;
+        let detail = serde_json::json!({ "version": version }).to_string();
+        let audit = self
+            .db
+            .prepare(
+                "INSERT INTO audit_log (tenant_id, actor, action, detail_json, created_at_ms) \
+                 VALUES (?1, ?2, 'config.put', ?3, ?4)",
+            )
+            .bind(&[s(id), s(actor), s(&detail), n(now_ms)])
+            .map_err(storage("bind"))?;
+        // The batch is one transaction: a concurrent writer makes the version row collide
+        // with its primary key and nothing is applied.
+        self.db
+            .batch(vec![upsert, history, audit])
+            .await
+            .map_err(storage("put tenant"))?;
+        Ok(version)
+    }
+
+    /// Stores the shopper's message (once per client message id) and returns its id with the
+    /// conversation's history before it — one round trip.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn begin_turn(
+        &self,
+        tenant_id: &str,
+        conversation_id: &str,
+        session_id: &str,
+        user_id: Option<&str>,
+        origin: &str,
+        client_message_id: &str,
+        new_message_id: &str,
+        text: &str,
+        now_ms: u64,
+    ) -> Result<Turn, Error> {
+        let conversation = self
+            .db
+            .prepare(
+                "INSERT INTO conversations (id, tenant_id, session_id, user_id, origin, created_at_ms, updated_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+                 ON CONFLICT(id) DO UPDATE SET updated_at_ms = excluded.updated_at_ms",
+            )
+            .bind(&[s(conversation_id), s(tenant_id), s(session_id), opt(user_id), s(origin), n(now_ms)])
+            .map_err(storage("bind"))?;
+        let message = self
+            .db
+            .prepare(
+                "INSERT INTO messages (id, tenant_id, conversation_id, role, text, status, client_message_id, created_at_ms) \
+                 VALUES (?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?6) \
+                 ON CONFLICT(conversation_id, client_message_id) DO NOTHING",
+            )
+            .bind(&[s(new_message_id), s(tenant_id), s(conversation_id), s(text), s(client_message_id), n(now_ms)])
+            .map_err(storage("bind"))?;
+        let history = self.history_statement(conversation_id)?;
+        let results = self
+            .db
+            .batch(vec![conversation, message, history])
+            .await
+            .map_err(storage("store message"))?;
+        let rows: Vec<MessageRow> = results
+            .last()
+            .ok_or_else(|| Error::Storage("batch returned no results".into()))?
+            .results()
+            .map_err(storage("read history"))?;
+        let position = rows
+            .iter()
+            .position(|r| r.client_message_id.as_deref() == Some(client_message_id))
+            .ok_or_else(|| Error::Storage("stored message not found".into()))?;
+        let user_message_id = rows[position].id.clone();
+        let history = rows
+            .into_iter()
+            .take(position)
+            .filter(|r| r.status == "complete" || r.role == "user")
+            .map(|r| HistoryTurn {
+                role: r.role(),
+                text: r.text,
+            })
+            .collect();
+        Ok(Turn {
+            user_message_id,
+            history,
+        })
+    }
+
+    fn history_statement(
+        &self,
+        conversation_id: &str,
+    ) -> Result<worker::D1PreparedStatement, Error> {
+        self.db
+            .prepare(
+                "SELECT id, role, text, status, client_message_id, created_at_ms FROM \
+                 (SELECT *, rowid AS r FROM messages WHERE conversation_id = ?1 ORDER BY created_at_ms DESC, r DESC LIMIT ?2) \
+                 ORDER BY created_at_ms, r",
+            )
+            .bind(&[s(conversation_id), n(HISTORY_ROWS.into())])
+            .map_err(storage("bind"))
+    }
+
+    /// Stores the assistant's message and the telemetry row, together.
+    pub(crate) async fn finish_turn(
+        &self,
+        message: &AssistantRecord<'_>,
+        usage: &UsageRecord<'_>,
+    ) -> Result<(), Error> {
+        let m = self
+            .db
+            .prepare(
+                "INSERT INTO messages (id, tenant_id, conversation_id, role, text, status, reply_to, created_at_ms) \
+                 VALUES (?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7)",
+            )
+            .bind(&[
+                s(message.id),
+                s(message.tenant_id),
+                s(message.conversation_id),
+                s(message.text),
+                s(status_str(message.status)),
+                s(message.reply_to),
+                n(message.created_at_ms),
+            ])
+            .map_err(storage("bind"))?;
+        self.db
+            .batch(vec![m])
+            .await
+            .map_err(storage("store answer"))?;
+        // Telemetry never fails a chat: its error is logged, not returned.
+        let u = self
+            .db
+            .prepare(
+                "INSERT INTO usage_events (tenant_id, conversation_id, message_id, upstream, outcome, error_code, \
+                 latency_ms, ttft_ms, prompt_tokens, completion_tokens, tokens_estimated, created_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )
+            .bind(&[
+                s(usage.tenant_id),
+                s(usage.conversation_id),
+                s(usage.message_id),
+                s(usage.upstream),
+                s(status_str(usage.outcome)),
+                opt(usage.error_code),
+                n(usage.latency_ms),
+                usage.ttft_ms.map_or(JsValue::NULL, n),
+                n(usage.prompt_tokens.into()),
+                n(usage.completion_tokens.into()),
+                n(u64::from(usage.estimated)),
+                n(usage.created_at_ms),
+            ]);
+        match u {
+            Ok(statement) => {
+                if let Err(e) = statement.run().await {
+                    worker::console_error!("telemetry write failed: {e}");
+                }
+            }
+            Err(e) => worker::console_error!("telemetry bind failed: {e}"),
+        }
+        Ok(())
+    }
+
+    /// A conversation's messages, oldest first.
+    pub(crate) async fn conversation(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Vec<StoredMessage>, Error> {
+        let rows: Vec<MessageRow> = self
+            .history_statement(conversation_id)?
+            .all()
+            .await
+            .map_err(storage("load conversation"))?
+            .results()
+            .map_err(storage("read conversation"))?;
+        Ok(rows.into_iter().map(MessageRow::into_stored).collect())
+    }
+}
