@@ -2,8 +2,9 @@
 //! authenticate → rate-limit → store the user message → build the prompt → relay the stream →
 //! store the answer and usage. Each decision is a core function; this module sequences them.
 
-use crate::env::{now_ms, random_bytes};
-use crate::http::{self, read_json_body};
+use crate::env::{now_ms, random_bytes, secret};
+use crate::http::{self, header, read_json_body};
+use crate::limiter;
 use crate::sessions::authenticate;
 use crate::store::{AssistantRecord, Store, UsageRecord};
 use crate::upstream::{self, Opened, Target};
@@ -11,8 +12,10 @@ use futures::channel::mpsc::{unbounded, UnboundedSender};
 use futures::future::{select, Either};
 use futures::StreamExt;
 use shopkeep_gateway_core::cors::origin_allowed;
+use shopkeep_gateway_core::error::quota_headers;
 use shopkeep_gateway_core::openai_sse::{OpenAiStreamDecoder, UpstreamEvent};
 use shopkeep_gateway_core::prompt::{build_prompt, estimate_tokens, ChatMessage};
+use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Verdict};
 use shopkeep_gateway_core::relay::{encode_event, Relay};
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::responder;
@@ -29,6 +32,8 @@ const BUILTIN_WORD_DELAY_MS: u64 = 12;
 
 /// Everything the relay task needs, owned (it outlives the request handler).
 struct Job {
+    env: Env,
+    lease_id: String,
     store: Store,
     tenant_id: String,
     conversation_id: String,
@@ -74,7 +79,31 @@ pub(crate) async fn chat(
     if !origin_allowed(&claims.origin, &tenant.config.allowed_origins) {
         return Err(Error::code(ErrorCode::OriginNotAllowed));
     }
-    // Phase 2: rate-limit — the per-tenant Durable Object (see docs/ARCHITECTURE.md) slots in here.
+    // Phase 2: rate-limit in the tenant's Durable Object. Only Cloudflare's own
+    // CF-Connecting-IP is trusted (X-Forwarded-For is client-controlled).
+    let master = secret(env, "MASTER_SECRET")?;
+    let ip = header(&req, "CF-Connecting-IP").unwrap_or_else(|| String::from("unknown"));
+    let admit = AdmitRequest {
+        session: claims.session_id.clone(),
+        ip_key: ip_key(master.as_bytes(), &claims.tenant_id, &ip, started_ms),
+        lease_id: random_id("l_", &random_bytes()?),
+        limits: tenant.config.limits,
+    };
+    let quota = match limiter::admit(env, &claims.tenant_id, &admit).await? {
+        Verdict::Admitted { quota, .. } => quota,
+        Verdict::Refused {
+            limit,
+            retry_after_ms,
+            quota,
+        } => {
+            let retry_after_s = u32::try_from(retry_after_ms.div_ceil(1000)).unwrap_or(u32::MAX);
+            return Err(Error::RateLimited {
+                limit,
+                retry_after_s,
+                quota,
+            });
+        }
+    };
     // Phase 3: store the shopper's message before anything can fail upstream.
     let user_message_id = random_id("m_", &random_bytes()?);
     let turn = store
@@ -89,11 +118,20 @@ pub(crate) async fn chat(
             &question,
             started_ms,
         )
-        .await?;
+        .await;
+    let turn = match turn {
+        Ok(turn) => turn,
+        Err(e) => {
+            limiter::release(env, &claims.tenant_id, &admit.lease_id, 0).await;
+            return Err(e);
+        }
+    };
     // Phase 4: build the prompt from stored history and retrieved knowledge.
     let index = KnowledgeIndex::new(tenant.config.knowledge.clone());
     let messages = build_prompt(&tenant.config, &index, &turn.history, &question);
     let job = Job {
+        env: env.clone(),
+        lease_id: admit.lease_id,
         store,
         targets: upstream::targets(env, &tenant.config),
         max_tokens: tenant.config.assistant.max_output_tokens,
@@ -123,6 +161,9 @@ pub(crate) async fn chat(
     set("Content-Type", "text/event-stream; charset=utf-8")?;
     set("Cache-Control", "no-cache, no-transform")?;
     set("X-Accel-Buffering", "no")?;
+    for (name, value) in quota_headers(&quota) {
+        set(name, &value)?;
+    }
     http::cors_headers(&headers, origin)?;
     let response = Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
         .map_err(|e| Error::Internal(format!("stream response: {e}")))?;
@@ -200,6 +241,9 @@ async fn relay(job: Job, shopper: Shopper) {
         created_at_ms: now,
     };
     let stored = job.store.finish_turn(&message, &usage).await;
+    let tokens =
+        u64::from(outcome.usage.prompt_tokens) + u64::from(outcome.usage.completion_tokens);
+    limiter::release(&job.env, &job.tenant_id, &job.lease_id, tokens).await;
     let last = match (stored, outcome.error) {
         (Err(e), _) => {
             worker::console_error!("storing answer {} failed: {e}", job.assistant_message_id);

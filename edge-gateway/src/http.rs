@@ -58,6 +58,9 @@ pub(crate) fn error_response(
     if let Some(s) = err.retry_after_s() {
         headers.set("Retry-After", &s.to_string())?;
     }
+    for (name, value) in err.rate_limit_headers().into_iter().flatten() {
+        headers.set(name, &value)?;
+    }
     if err.error_code() == ErrorCode::MethodNotAllowed {
         if let Some(allow) = allow {
             headers.set("Allow", allow)?;

@@ -8,11 +8,13 @@
 mod chat;
 mod env;
 mod http;
+mod limiter;
 mod platform;
 mod sessions;
 mod store;
 mod upstream;
 
+pub use limiter::TenantLimiter;
 use shopkeep_gateway_core::routes::{self, Method, Route};
 use shopkeep_gateway_core::Error;
 use worker::{event, Context, Env, Request, Response};

@@ -106,6 +106,10 @@ error_codes! {
     UnsupportedMediaType = ("unsupported_media_type", 415, false, "The request body must be JSON."),
     /// A rate limit was hit; see `Retry-After`.
     RateLimited = ("rate_limited", 429, true, "Too many requests. Please wait a moment."),
+    /// Too many answers are being written at once for this shop.
+    TooManyStreams = ("too_many_streams", 429, true, "The assistant is busy. Please try again in a moment."),
+    /// The shop's daily AI budget is spent.
+    DailyBudgetExhausted = ("daily_budget_exhausted", 429, true, "The assistant has reached its limit for today."),
     /// The AI runtime failed.
     UpstreamError = ("upstream_error", 502, true, "The assistant is unavailable right now."),
     /// The AI runtime did not answer in time.

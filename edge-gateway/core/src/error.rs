@@ -4,6 +4,7 @@
 //! or storage's (upstream), or ours (internal). Only [`Error::public`] turns an error into what a
 //! client sees; details stay in the `Display` text, which goes to logs and never to responses.
 
+use crate::ratelimit::{LimitKind, Quota};
 use shopkeep_protocol::{ErrorBody, ErrorCode};
 
 /// Result with the gateway's [`Error`].
@@ -23,12 +24,14 @@ pub enum Error {
         message: String,
     },
     /// A limit was hit; the client may retry after `retry_after_s` seconds.
-    #[error("rate limited ({limit}), retry after {retry_after_s}s")]
+    #[error("rate limited ({limit:?}), retry after {retry_after_s}s")]
     RateLimited {
-        /// Which limit, e.g. `session`.
-        limit: String,
+        /// Which limit.
+        limit: LimitKind,
         /// Seconds until a retry may succeed.
         retry_after_s: u32,
+        /// The refusing limit's quota, for the `RateLimit-*` headers.
+        quota: Quota,
     },
     /// The AI runtime failed or timed out. `detail` is logged only.
     #[error("upstream failed: {detail}")]
@@ -78,10 +81,23 @@ impl Error {
         let code = self.error_code();
         let body = match self {
             Error::Downstream { message, .. } => ErrorBody::new(code, message.clone()),
-            Error::RateLimited { retry_after_s, .. } => ErrorBody::new(
-                code,
-                format!("Too many requests. Please try again in {retry_after_s} s."),
-            ),
+            Error::RateLimited {
+                limit,
+                retry_after_s,
+                ..
+            } => {
+                let what = match limit {
+                    LimitKind::Tenant => "This shop's assistant is getting too many questions",
+                    LimitKind::Session => "You are sending messages too quickly",
+                    LimitKind::Ip => "Too many messages are coming from your network",
+                    LimitKind::Concurrency => "The assistant is busy answering others",
+                    LimitKind::DailyBudget => "The assistant has reached its limit for today",
+                };
+                ErrorBody::new(
+                    code,
+                    format!("{what}. Please try again in {retry_after_s} s."),
+                )
+            }
             _ => ErrorBody::from_code(code),
         };
         (code.status(), body)
@@ -91,11 +107,27 @@ impl Error {
     pub fn error_code(&self) -> ErrorCode {
         match self {
             Error::Downstream { code, .. } => *code,
+            Error::RateLimited {
+                limit: LimitKind::Concurrency,
+                ..
+            } => ErrorCode::TooManyStreams,
+            Error::RateLimited {
+                limit: LimitKind::DailyBudget,
+                ..
+            } => ErrorCode::DailyBudgetExhausted,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::Upstream { timeout: true, .. } => ErrorCode::UpstreamTimeout,
             Error::Upstream { timeout: false, .. } => ErrorCode::UpstreamError,
             Error::Storage(_) => ErrorCode::StorageError,
             Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds) for a refusal.
+    pub fn rate_limit_headers(&self) -> Option<[(&'static str, String); 3]> {
+        match self {
+            Error::RateLimited { quota, .. } => Some(quota_headers(quota)),
+            _ => None,
         }
     }
 
@@ -106,6 +138,15 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// The `RateLimit-*` headers (IETF draft) for a quota.
+pub fn quota_headers(quota: &Quota) -> [(&'static str, String); 3] {
+    [
+        ("RateLimit-Limit", quota.limit.to_string()),
+        ("RateLimit-Remaining", quota.remaining.to_string()),
+        ("RateLimit-Reset", quota.reset_ms.div_ceil(1000).to_string()),
+    ]
 }
 
 #[cfg(test)]
@@ -136,11 +177,25 @@ mod tests {
 
     #[test]
     fn rate_limited_maps_to_429_with_retry_after() {
+        let quota = Quota {
+            limit: 20,
+            remaining: 0,
+            reset_ms: 6500,
+        };
         let err = Error::RateLimited {
-            limit: "session".into(),
+            limit: LimitKind::Session,
             retry_after_s: 7,
+            quota,
         };
         assert_eq!(err.public().0, 429);
+        let headers = err.rate_limit_headers().unwrap();
+        assert_eq!(headers[2], ("RateLimit-Reset", "7".to_owned()));
+        let busy = Error::RateLimited {
+            limit: LimitKind::Concurrency,
+            retry_after_s: 1,
+            quota,
+        };
+        assert_eq!(busy.public().1.error.code, "too_many_streams");
         assert_eq!(err.retry_after_s(), Some(7));
         assert_eq!(err.public().1.error.code, "rate_limited");
     }

@@ -13,6 +13,7 @@ pub mod ct;
 pub mod error;
 pub mod openai_sse;
 pub mod prompt;
+pub mod ratelimit;
 pub mod relay;
 pub mod requests;
 pub mod responder;

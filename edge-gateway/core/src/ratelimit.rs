@@ -1,0 +1,350 @@
+//! Exact per-tenant admission: request-rate buckets for the tenant, each session and each
+//! client IP; a cap on concurrent streams with leases; a daily model-token budget (SPEC §4).
+//!
+//! This is the state one tenant's Durable Object holds. All math is integer and all time is
+//! injected (`now_ms`), so admission is exact and testable: the object serialises calls, and
+//! [`Limiter::admit`] checks every limit before it changes any, so a refusal by one limit
+//! never spends another's capacity.
+
+mod gcra;
+
+pub use gcra::{Gcra, Quota};
+
+use crate::tenant::Limits;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Length of a request-rate period.
+pub const PERIOD_MS: u64 = 60_000;
+/// How long a stream may hold a concurrency slot without releasing it (a crashed stream's
+/// slot frees itself after this).
+pub const LEASE_TTL_MS: u64 = 5 * 60_000;
+/// One UTC day.
+pub const DAY_MS: u64 = 86_400_000;
+/// Above this many idle per-session/IP buckets, full ones are dropped (a full bucket is the
+/// same as a missing one, so this never changes a decision).
+const PRUNE_AT: usize = 10_000;
+
+/// Which limit refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitKind {
+    /// Requests per minute for the whole tenant.
+    Tenant,
+    /// Requests per minute for one session.
+    Session,
+    /// Requests per minute for one client IP.
+    Ip,
+    /// Streams open at once.
+    Concurrency,
+    /// Model tokens per UTC day.
+    DailyBudget,
+}
+
+impl LimitKind {
+    /// Wire name, used in logs and the error message.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitKind::Tenant => "tenant",
+            LimitKind::Session => "session",
+            LimitKind::Ip => "ip",
+            LimitKind::Concurrency => "concurrency",
+            LimitKind::DailyBudget => "daily_budget",
+        }
+    }
+}
+
+/// One admission request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdmitRequest {
+    /// Session id from the verified token.
+    pub session: String,
+    /// Salted hash of the client IP (never the raw IP).
+    pub ip_key: String,
+    /// A fresh random id for the concurrency lease.
+    pub lease_id: String,
+    /// The tenant's limits.
+    pub limits: Limits,
+}
+
+/// The answer to an admission request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Admitted: the stream holds `lease_id` until released.
+    Admitted {
+        /// The lease to release when the stream ends.
+        lease_id: String,
+        /// The session's request quota after this request, for `RateLimit-*` headers.
+        quota: Quota,
+    },
+    /// Refused by `limit`; retry after `retry_after_ms`.
+    Refused {
+        /// Which limit.
+        limit: LimitKind,
+        /// When a retry may succeed.
+        retry_after_ms: u64,
+        /// The refusing limit's quota, for `RateLimit-*` headers.
+        quota: Quota,
+    },
+}
+
+/// The whole admission state of one tenant.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Limiter {
+    tenant: Gcra,
+    sessions: HashMap<String, Gcra>,
+    ips: HashMap<String, Gcra>,
+    leases: BTreeMap<String, u64>,
+    day: u64,
+    tokens_today: u64,
+}
+
+impl Limiter {
+    /// A limiter with every bucket full.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Admits or refuses one chat request at `now_ms`.
+    pub fn admit(&mut self, now_ms: u64, req: &AdmitRequest) -> Verdict {
+        let limits = &req.limits;
+        self.roll_day(now_ms);
+        self.leases.retain(|_, expires| *expires > now_ms);
+        let session = self.sessions.get(&req.session).copied().unwrap_or_default();
+        let ip = self.ips.get(&req.ip_key).copied().unwrap_or_default();
+        // Check everything first; change nothing until all agree.
+        let checks = [
+            (
+                LimitKind::Tenant,
+                self.tenant
+                    .check(now_ms, limits.tenant_requests_per_minute, PERIOD_MS),
+            ),
+            (
+                LimitKind::Session,
+                session.check(now_ms, limits.session_requests_per_minute, PERIOD_MS),
+            ),
+            (
+                LimitKind::Ip,
+                ip.check(now_ms, limits.ip_requests_per_minute, PERIOD_MS),
+            ),
+        ];
+        for (kind, check) in &checks {
+            if let Err(refusal) = check {
+                return Verdict::Refused {
+                    limit: *kind,
+                    retry_after_ms: refusal.retry_after_ms,
+                    quota: refusal.quota,
+                };
+            }
+        }
+        if self.leases.len() as u64 >= u64::from(limits.max_concurrent_streams) {
+            let soonest = self.leases.values().min().copied().unwrap_or(now_ms);
+            return Verdict::Refused {
+                limit: LimitKind::Concurrency,
+                retry_after_ms: soonest.saturating_sub(now_ms).clamp(1000, LEASE_TTL_MS),
+                quota: Quota {
+                    limit: limits.max_concurrent_streams,
+                    remaining: 0,
+                    reset_ms: 1000,
+                },
+            };
+        }
+        if self.tokens_today >= limits.daily_token_budget {
+            let until_midnight = DAY_MS - now_ms % DAY_MS;
+            return Verdict::Refused {
+                limit: LimitKind::DailyBudget,
+                retry_after_ms: until_midnight,
+                quota: Quota {
+                    limit: 0,
+                    remaining: 0,
+                    reset_ms: until_midnight,
+                },
+            };
+        }
+        let [(_, Ok(tenant)), (_, Ok(session)), (_, Ok(ip))] = checks else {
+            unreachable!("every check was Ok above");
+        };
+        self.tenant = tenant.0;
+        self.sessions.insert(req.session.clone(), session.0);
+        self.ips.insert(req.ip_key.clone(), ip.0);
+        self.leases
+            .insert(req.lease_id.clone(), now_ms + LEASE_TTL_MS);
+        if self.sessions.len() + self.ips.len() > PRUNE_AT {
+            self.sessions.retain(|_, g| !g.is_full(now_ms));
+            self.ips.retain(|_, g| !g.is_full(now_ms));
+        }
+        Verdict::Admitted {
+            lease_id: req.lease_id.clone(),
+            quota: session.1,
+        }
+    }
+
+    /// Ends a stream: frees its concurrency slot and spends `tokens` of today's budget.
+    /// Releasing an unknown or expired lease still counts the tokens.
+    pub fn release(&mut self, now_ms: u64, lease_id: &str, tokens: u64) {
+        self.roll_day(now_ms);
+        self.leases.remove(lease_id);
+        self.tokens_today = self.tokens_today.saturating_add(tokens);
+    }
+
+    /// Streams open now.
+    pub fn open_streams(&self, now_ms: u64) -> usize {
+        self.leases.values().filter(|e| **e > now_ms).count()
+    }
+
+    /// `(day number, tokens spent that day)`: the part that must survive eviction.
+    pub fn budget(&self) -> (u64, u64) {
+        (self.day, self.tokens_today)
+    }
+
+    /// Restores the persisted budget after the object was evicted.
+    pub fn restore_budget(&mut self, day: u64, tokens: u64) {
+        self.day = day;
+        self.tokens_today = tokens;
+    }
+
+    fn roll_day(&mut self, now_ms: u64) {
+        let today = now_ms / DAY_MS;
+        if today != self.day {
+            self.day = today;
+            self.tokens_today = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per_min: u32, streams: u32, budget: u64) -> Limits {
+        Limits {
+            tenant_requests_per_minute: 10_000,
+            session_requests_per_minute: per_min,
+            ip_requests_per_minute: 10_000,
+            max_concurrent_streams: streams,
+            daily_token_budget: budget,
+        }
+    }
+
+    fn req(session: &str, lease: &str, l: Limits) -> AdmitRequest {
+        AdmitRequest {
+            session: session.into(),
+            ip_key: "ip".into(),
+            lease_id: lease.into(),
+            limits: l,
+        }
+    }
+
+    fn admitted(v: &Verdict) -> bool {
+        matches!(v, Verdict::Admitted { .. })
+    }
+
+    #[test]
+    fn a_burst_admits_exactly_the_limit() {
+        for n in [4u32, 5, 15] {
+            let mut lim = Limiter::new();
+            let l = limits(5, 100, 1_000_000);
+            let ok = (0..n)
+                .filter(|i| admitted(&lim.admit(1_000, &req("s", &format!("l{i}"), l))))
+                .count();
+            assert_eq!(ok as u32, n.min(5), "n={n}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_by_one_limit_spends_nothing_elsewhere() {
+        let mut lim = Limiter::new();
+        let l = limits(1, 100, 1_000_000);
+        assert!(admitted(&lim.admit(0, &req("a", "1", l))));
+        // Session "a" is out; its refusals must not drain the tenant or IP buckets.
+        for i in 0..50 {
+            assert!(!admitted(&lim.admit(0, &req("a", &format!("x{i}"), l))));
+        }
+        let tight = Limits {
+            tenant_requests_per_minute: 2,
+            ..l
+        };
+        assert!(admitted(&lim.admit(0, &req("b", "2", tight))));
+    }
+
+    #[test]
+    fn concurrency_slots_free_on_release_or_lease_expiry() {
+        let mut lim = Limiter::new();
+        let l = limits(100, 2, 1_000_000);
+        assert!(admitted(&lim.admit(0, &req("s", "a", l))));
+        assert!(admitted(&lim.admit(0, &req("s", "b", l))));
+        let v = lim.admit(0, &req("s", "c", l));
+        assert!(
+            matches!(
+                v,
+                Verdict::Refused {
+                    limit: LimitKind::Concurrency,
+                    ..
+                }
+            ),
+            "{v:?}"
+        );
+        lim.release(10, "a", 0);
+        assert!(admitted(&lim.admit(10, &req("s", "c", l))));
+        // "b" crashed and never released: its lease expires.
+        assert!(!admitted(&lim.admit(20, &req("s", "d", l))));
+        assert!(admitted(&lim.admit(LEASE_TTL_MS + 1, &req("s", "d", l))));
+    }
+
+    #[test]
+    fn the_daily_budget_refuses_once_spent_and_resets_at_midnight() {
+        let mut lim = Limiter::new();
+        let l = limits(100, 100, 1000);
+        assert!(admitted(&lim.admit(0, &req("s", "a", l))));
+        lim.release(1, "a", 1000);
+        let v = lim.admit(2, &req("s", "b", l));
+        assert!(
+            matches!(
+                v,
+                Verdict::Refused {
+                    limit: LimitKind::DailyBudget,
+                    ..
+                }
+            ),
+            "{v:?}"
+        );
+        assert!(admitted(&lim.admit(DAY_MS, &req("s", "b", l))));
+        assert_eq!(lim.budget(), (1, 0));
+    }
+}
+
+/// The key a client IP is counted under: HMAC-SHA256 of the IP under a salt derived from the
+/// master secret, the tenant and the UTC day, truncated to 128 bits. The salt rotates daily,
+/// so stored keys cannot be joined across days or tenants, and the raw IP is never kept.
+pub fn ip_key(master_secret: &[u8], tenant_id: &str, ip: &str, now_ms: u64) -> String {
+    use base64::Engine as _;
+    use hmac::{Mac, SimpleHmac};
+    type H = SimpleHmac<sha2::Sha256>;
+    let day = now_ms / DAY_MS;
+    let salt_label = format!("shopkeep/v1/ip-salt/{tenant_id}/{day}");
+    let mut salt = <H as Mac>::new_from_slice(master_secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    salt.update(salt_label.as_bytes());
+    let salt = salt.finalize().into_bytes();
+    let mut mac = <H as Mac>::new_from_slice(&salt)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(ip.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+#[cfg(test)]
+mod ip_tests {
+    use super::*;
+
+    #[test]
+    fn ip_keys_hide_the_ip_and_rotate_daily_per_tenant() {
+        let k = ip_key(b"master", "demo", "203.0.113.9", 5);
+        assert!(!k.contains("203"));
+        assert_eq!(k, ip_key(b"master", "demo", "203.0.113.9", 6));
+        assert_ne!(k, ip_key(b"master", "demo", "203.0.113.9", DAY_MS + 5));
+        assert_ne!(k, ip_key(b"master", "acme", "203.0.113.9", 5));
+        assert_ne!(k, ip_key(b"master", "demo", "203.0.113.10", 5));
+    }
+}

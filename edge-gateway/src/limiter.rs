@@ -1,0 +1,120 @@
+//! The per-tenant Durable Object that admits chat requests exactly (SPEC §4), and the
+//! worker-side client that asks it. The decisions are `shopkeep_gateway_core::ratelimit`;
+//! this module only moves JSON in and out and persists the daily budget.
+//!
+//! Exactness: the object handles one event at a time, and `Limiter::admit` runs without an
+//! `await` between reading and writing its state, so N concurrent requests against a limit L
+//! admit exactly min(N, L).
+
+// `#[durable_object]` generates undocumented wasm-bindgen glue next to the struct.
+#![allow(missing_docs)]
+
+use crate::env::now_ms;
+use serde::{Deserialize, Serialize};
+use shopkeep_gateway_core::ratelimit::{AdmitRequest, Limiter, Verdict};
+use shopkeep_gateway_core::Error;
+use std::cell::RefCell;
+use std::rc::Rc;
+use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
+
+/// Storage key of the persisted `(day, tokens spent)` pair.
+const BUDGET_KEY: &str = "budget";
+
+/// Body of `/release`.
+#[derive(Serialize, Deserialize)]
+struct Release {
+    lease_id: String,
+    tokens: u64,
+}
+
+/// One tenant's admission state.
+// worker::State has no Debug.
+#[allow(missing_debug_implementations)]
+#[durable_object]
+pub struct TenantLimiter {
+    state: State,
+    limiter: Rc<RefCell<Limiter>>,
+}
+
+impl DurableObject for TenantLimiter {
+    fn new(state: State, _env: Env) -> Self {
+        let limiter = Rc::new(RefCell::new(Limiter::new()));
+        let (restore, storage) = (limiter.clone(), state.storage());
+        // Nothing is delivered to the object until the budget is restored.
+        let _init = state.block_concurrency_while(async move {
+            if let Ok(Some((day, tokens))) = storage.get::<(u64, u64)>(BUDGET_KEY).await {
+                restore.borrow_mut().restore_budget(day, tokens);
+            }
+            Ok(())
+        });
+        TenantLimiter { state, limiter }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        match req.path().as_str() {
+            "/admit" => {
+                let request: AdmitRequest = req.json().await?;
+                let verdict = self.limiter.borrow_mut().admit(now_ms(), &request);
+                Response::from_json(&verdict)
+            }
+            "/release" => {
+                let release: Release = req.json().await?;
+                let budget = {
+                    let mut limiter = self.limiter.borrow_mut();
+                    limiter.release(now_ms(), &release.lease_id, release.tokens);
+                    limiter.budget()
+                };
+                self.state.storage().put(BUDGET_KEY, budget).await?;
+                Response::from_json(&serde_json::json!({ "ok": true }))
+            }
+            _ => Response::error("not found", 404),
+        }
+    }
+}
+
+async fn call<T: Serialize>(
+    env: &Env,
+    tenant_id: &str,
+    path: &str,
+    body: &T,
+) -> Result<Response, Error> {
+    let fail = |e: worker::Error| Error::Storage(format!("limiter {path}: {e}"));
+    let stub = env
+        .durable_object("LIMITER")
+        .map_err(fail)?
+        .id_from_name(tenant_id)
+        .map_err(fail)?
+        .get_stub()
+        .map_err(fail)?;
+    let json = serde_json::to_string(body).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(json.into()));
+    let request = Request::new_with_init(&format!("https://limiter{path}"), &init).map_err(fail)?;
+    stub.fetch_with_request(request).await.map_err(fail)
+}
+
+/// Rate-limit phase: asks the tenant's object. A limiter failure refuses the request (fail
+/// closed): an outage must not turn into an unmetered AI bill.
+pub(crate) async fn admit(
+    env: &Env,
+    tenant_id: &str,
+    request: &AdmitRequest,
+) -> Result<Verdict, Error> {
+    let mut response = call(env, tenant_id, "/admit", request).await?;
+    response
+        .json()
+        .await
+        .map_err(|e| Error::Storage(format!("limiter answer: {e}")))
+}
+
+/// Frees the stream's slot and spends its tokens. Failures are logged: the lease expires on
+/// its own.
+pub(crate) async fn release(env: &Env, tenant_id: &str, lease_id: &str, tokens: u64) {
+    let body = Release {
+        lease_id: lease_id.to_owned(),
+        tokens,
+    };
+    if let Err(e) = call(env, tenant_id, "/release", &body).await {
+        worker::console_error!("releasing lease failed: {e}");
+    }
+}
