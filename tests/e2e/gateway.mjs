@@ -1,0 +1,96 @@
+// Plumbing for the gateway's API-level end-to-end tests (no browser): tenants created through
+// the platform API, sessions, and a chat call that reads the whole event stream.
+import { readFileSync } from 'node:fs';
+import { GATEWAY, UPSTREAM } from './helpers.mjs';
+
+export const PLATFORM_SECRET = process.env.SHOPKEEP_PLATFORM_SECRET;
+const DEMO = JSON.parse(readFileSync(new URL('../../demo-site/tenants/demo.json', import.meta.url)));
+
+const random = (n = 8) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('');
+
+/** Creates a fresh tenant (a copy of the demo one) with overrides; returns its id. */
+export async function createTenant(prefix, { limits = {}, privacy = {}, assistant = {} } = {}) {
+  const id = `${prefix}-${random(6)}`;
+  const config = structuredClone(DEMO);
+  config.tenant_id = id;
+  config.allowed_origins = [GATEWAY];
+  // Tests share one client IP: keep IP and tenant limits out of the way unless a test sets them.
+  config.limits = { ...config.limits, ip_requests_per_minute: 100000, tenant_requests_per_minute: 100000, ...limits };
+  config.privacy = { ...config.privacy, ...privacy };
+  config.assistant = { ...config.assistant, ...assistant };
+  const response = await fetch(`${GATEWAY}/v1/platform/tenants/${id}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${PLATFORM_SECRET}`, 'content-type': 'application/json' },
+    body: JSON.stringify(config),
+  });
+  if (response.status !== 201) throw new Error(`creating ${id}: ${response.status} ${await response.text()}`);
+  return id;
+}
+
+/** A new session of `tenant` from the gateway's own origin. */
+export async function session(tenant, extra = {}) {
+  const response = await fetch(`${GATEWAY}/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: GATEWAY },
+    body: JSON.stringify({ tenant_id: tenant, ...extra }),
+  });
+  if (response.status !== 201) throw new Error(`session: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** A client message id. */
+export const messageId = () => `m_${random(12)}`;
+
+/** Parses a complete Shopkeep event stream into its JSON events. */
+export function parseEvents(text) {
+  return text
+    .split('\n\n')
+    .map((frame) => frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n'))
+    .filter(Boolean)
+    .map((data) => JSON.parse(data));
+}
+
+/**
+ * POST /v1/chat. Returns { status, headers, events, body }: events when the answer was a
+ * stream (read to the end), body when it was a JSON error.
+ */
+export async function chat(token, message, { clientMessageId = messageId(), signal } = {}) {
+  const response = await fetch(`${GATEWAY}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: GATEWAY, authorization: `Bearer ${token}` },
+    body: JSON.stringify({ message, client_message_id: clientMessageId }),
+    signal,
+  });
+  const text = await response.text();
+  const isStream = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  return {
+    status: response.status,
+    headers: response.headers,
+    events: isStream ? parseEvents(text) : [],
+    body: isStream ? null : JSON.parse(text),
+  };
+}
+
+/** GET /v1/conversation. */
+export async function conversation(token) {
+  const response = await fetch(`${GATEWAY}/v1/conversation`, { headers: { authorization: `Bearer ${token}` } });
+  if (response.status !== 200) throw new Error(`conversation: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Polls `check` until it returns a truthy value or `ms` pass. */
+export async function eventually(check, ms = 10_000, what = 'condition') {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Bodies of the requests the fake upstream received whose last message contains `needle`. */
+export async function upstreamRequestsFor(needle) {
+  const all = await (await fetch(`${UPSTREAM}/__requests`)).json();
+  return all.map((entry) => entry.body).filter((body) => JSON.stringify(body?.messages?.at(-1) ?? '').includes(needle));
+}
