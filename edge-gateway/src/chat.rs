@@ -21,7 +21,6 @@ use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGE
 use shopkeep_gateway_core::responder;
 use shopkeep_gateway_core::retrieval::KnowledgeIndex;
 use shopkeep_gateway_core::session_token::random_id;
-use shopkeep_gateway_core::upstream_policy::IDLE_TIMEOUT_MS;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, StreamEvent};
 use std::time::Duration;
@@ -43,6 +42,7 @@ struct Job {
     index: KnowledgeIndex,
     messages: Vec<ChatMessage>,
     targets: Vec<Target>,
+    timeouts: upstream::Timeouts,
     max_tokens: u32,
     started_ms: u64,
 }
@@ -56,6 +56,10 @@ impl Shopper {
         self.0
             .unbounded_send(encode_event(event).into_bytes())
             .is_ok()
+    }
+
+    fn gone(&self) -> bool {
+        self.0.is_closed()
     }
 }
 
@@ -134,6 +138,7 @@ pub(crate) async fn chat(
         lease_id: admit.lease_id,
         store,
         targets: upstream::targets(env, &tenant.config),
+        timeouts: upstream::Timeouts::from_env(env),
         max_tokens: tenant.config.assistant.max_output_tokens,
         tenant_id: claims.tenant_id,
         conversation_id: claims.conversation_id,
@@ -176,40 +181,42 @@ async fn relay(job: Job, shopper: Shopper) {
     let mut stopped = false;
     let mut failed = None;
     let mut first_token_ms = None;
-    let upstream_name = match upstream::open(&job.targets, &job.messages, job.max_tokens).await {
-        Some(opened) => {
-            let name = opened.name;
-            relay_upstream(
-                opened,
-                &mut relay,
-                &shopper,
-                &mut stopped,
-                &mut failed,
-                &mut first_token_ms,
-                job.started_ms,
-            )
-            .await;
-            name
-        }
-        None => {
-            if !job.targets.is_empty() {
-                worker::console_warn!("every upstream failed; the built-in responder answers");
+    let upstream_name =
+        match upstream::open(&job.targets, &job.messages, job.max_tokens, &job.timeouts).await {
+            Some(opened) => {
+                let name = opened.name;
+                relay_upstream(
+                    opened,
+                    &mut relay,
+                    &shopper,
+                    &mut stopped,
+                    &mut failed,
+                    &mut first_token_ms,
+                    job.started_ms,
+                    job.timeouts.idle_ms,
+                )
+                .await;
+                name
             }
-            let answer = responder::answer(&job.index, &job.question);
-            for chunk in responder::stream_chunks(&answer.text) {
-                if let Some(delta) = relay.on_upstream(UpstreamEvent::Delta(chunk)) {
-                    first_token_ms.get_or_insert_with(|| now_ms() - job.started_ms);
-                    if !shopper.send(&delta) {
-                        stopped = true;
-                        break;
-                    }
+            None => {
+                if !job.targets.is_empty() {
+                    worker::console_warn!("every upstream failed; the built-in responder answers");
                 }
-                Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
+                let answer = responder::answer(&job.index, &job.question);
+                for chunk in responder::stream_chunks(&answer.text) {
+                    if let Some(delta) = relay.on_upstream(UpstreamEvent::Delta(chunk)) {
+                        first_token_ms.get_or_insert_with(|| now_ms() - job.started_ms);
+                        if !shopper.send(&delta) {
+                            stopped = true;
+                            break;
+                        }
+                    }
+                    Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
+                }
+                relay.on_upstream(UpstreamEvent::Done);
+                "builtin"
             }
-            relay.on_upstream(UpstreamEvent::Done);
-            "builtin"
-        }
-    };
+        };
     let prompt_estimate: u32 = job
         .messages
         .iter()
@@ -268,7 +275,13 @@ fn error_event(code: ErrorCode) -> StreamEvent {
     }
 }
 
+/// How often a relay waiting on the upstream checks whether the shopper is still there.
+const SHOPPER_CHECK_MS: u64 = 250;
+
 /// Reads the upstream body chunk by chunk, relaying each delta as soon as it is decoded.
+/// While waiting it notices a shopper who went away (and aborts the upstream at once) and an
+/// upstream that went idle.
+#[allow(clippy::too_many_arguments)]
 async fn relay_upstream(
     mut opened: Opened,
     relay: &mut Relay,
@@ -277,23 +290,27 @@ async fn relay_upstream(
     failed: &mut Option<ErrorCode>,
     first_token_ms: &mut Option<u64>,
     started_ms: u64,
+    idle_timeout_ms: u64,
 ) {
     let mut decoder = OpenAiStreamDecoder::new();
+    let mut next = opened.body.next();
+    let mut last_chunk_ms = now_ms();
     loop {
-        let next = opened.body.next();
-        let idle = Delay::from(Duration::from_millis(IDLE_TIMEOUT_MS.into()));
-        futures::pin_mut!(idle);
-        let events = match select(next, idle).await {
-            Either::Left((Some(Ok(chunk)), _)) => decoder.push(&chunk),
+        let tick = Delay::from(Duration::from_millis(SHOPPER_CHECK_MS));
+        let events = match select(&mut next, tick).await {
+            Either::Left((Some(Ok(chunk)), _)) => {
+                next = opened.body.next();
+                last_chunk_ms = now_ms();
+                decoder.push(&chunk)
+            }
             Either::Left((None, _)) => {
-                let events = decoder.finish();
-                let mut done = false;
-                for event in events {
+                let mut gone = false;
+                for event in decoder.finish() {
                     if let Some(delta) = relay.on_upstream(event) {
-                        done |= !shopper.send(&delta);
+                        gone |= !shopper.send(&delta);
                     }
                 }
-                *stopped |= done;
+                *stopped |= gone;
                 return;
             }
             Either::Left((Some(Err(e)), _)) => {
@@ -302,10 +319,18 @@ async fn relay_upstream(
                 return;
             }
             Either::Right(_) => {
-                worker::console_warn!("upstream {} went idle", opened.name);
-                opened.abort.abort();
-                *failed = Some(ErrorCode::UpstreamTimeout);
-                return;
+                if shopper.gone() {
+                    *stopped = true;
+                    opened.abort.abort();
+                    return;
+                }
+                if now_ms() - last_chunk_ms > idle_timeout_ms {
+                    worker::console_warn!("upstream {} went idle", opened.name);
+                    opened.abort.abort();
+                    *failed = Some(ErrorCode::UpstreamTimeout);
+                    return;
+                }
+                continue;
             }
         };
         for event in events {

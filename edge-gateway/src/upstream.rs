@@ -6,7 +6,8 @@ use futures::future::{select, Either};
 use shopkeep_gateway_core::prompt::{upstream_body, ChatMessage};
 use shopkeep_gateway_core::tenant::TenantConfig;
 use shopkeep_gateway_core::upstream_policy::{
-    parse_retry_after, retry_delay_ms, AttemptFailure, ATTEMPTS_PER_UPSTREAM, FIRST_BYTE_TIMEOUT_MS,
+    parse_retry_after, retry_delay_ms, AttemptFailure, ATTEMPTS_PER_UPSTREAM,
+    FIRST_BYTE_TIMEOUT_MS, IDLE_TIMEOUT_MS,
 };
 use std::time::Duration;
 use worker::{
@@ -20,6 +21,30 @@ pub(crate) struct Target {
     base_url: String,
     model: String,
     api_key: Option<String>,
+}
+
+/// Time-to-first-byte and idle-between-chunks limits. Defaults from the core policy;
+/// `AI_FIRST_BYTE_TIMEOUT_MS` / `AI_IDLE_TIMEOUT_MS` vars override them (tests shorten them).
+pub(crate) struct Timeouts {
+    pub(crate) first_byte_ms: u64,
+    pub(crate) idle_ms: u64,
+}
+
+impl Timeouts {
+    pub(crate) fn from_env(env: &Env) -> Self {
+        let read = |name: &str, default: u32| {
+            var(env, name)
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|v| (100..=600_000).contains(v))
+                .unwrap_or(default.into())
+        };
+        Timeouts {
+            first_byte_ms: read("AI_FIRST_BYTE_TIMEOUT_MS", FIRST_BYTE_TIMEOUT_MS),
+            idle_ms: read("AI_IDLE_TIMEOUT_MS", IDLE_TIMEOUT_MS),
+        }
+    }
 }
 
 /// An upstream that answered 2xx: its body stream, and the controller that aborts it.
@@ -72,13 +97,17 @@ fn request(target: &Target, body: &str) -> worker::Result<Request> {
     Request::new_with_init(&format!("{}/chat/completions", target.base_url), &init)
 }
 
-async fn attempt(target: &Target, body: &str) -> Result<Opened, AttemptFailure> {
+async fn attempt(
+    target: &Target,
+    body: &str,
+    first_byte_ms: u64,
+) -> Result<Opened, AttemptFailure> {
     let abort = AbortController::default();
     let req = request(target, body).map_err(|_| AttemptFailure::Connect)?;
     let fetch = Fetch::Request(req);
     let signal = abort.signal();
     let send = fetch.send_with_signal(&signal);
-    let timeout = Delay::from(Duration::from_millis(FIRST_BYTE_TIMEOUT_MS.into()));
+    let timeout = Delay::from(Duration::from_millis(first_byte_ms));
     futures::pin_mut!(send);
     futures::pin_mut!(timeout);
     match select(send, timeout).await {
@@ -121,11 +150,12 @@ pub(crate) async fn open(
     targets: &[Target],
     messages: &[ChatMessage],
     max_tokens: u32,
+    timeouts: &Timeouts,
 ) -> Option<Opened> {
     for target in targets {
         let body = upstream_body(&target.model, messages, max_tokens);
         for n in 0..ATTEMPTS_PER_UPSTREAM {
-            match attempt(target, &body).await {
+            match attempt(target, &body, timeouts.first_byte_ms).await {
                 Ok(opened) => return Some(opened),
                 Err(failure) => {
                     worker::console_warn!(

@@ -8,9 +8,12 @@
 //! Must not depend on: worker, wasm-bindgen, js-sys, web-sys or gloo. Time, randomness and
 //! secrets are parameters, so everything here runs and is tested on the host.
 
+pub mod admin_auth;
 pub mod cors;
 pub mod ct;
 pub mod error;
+pub mod identity;
+pub mod keyring;
 pub mod openai_sse;
 pub mod prompt;
 pub mod ratelimit;
