@@ -55,6 +55,7 @@ CREATE TABLE usage_events (
     conversation_id    TEXT NOT NULL,
     message_id         TEXT NOT NULL,
     upstream           TEXT NOT NULL,     -- 'primary', 'fallback' or 'builtin'
+    model              TEXT,              -- NULL for the built-in responder
     outcome            TEXT NOT NULL,     -- 'complete', 'stopped', 'interrupted'
     error_code         TEXT,
     latency_ms         INTEGER NOT NULL,
@@ -62,6 +63,7 @@ CREATE TABLE usage_events (
     prompt_tokens      INTEGER NOT NULL,
     completion_tokens  INTEGER NOT NULL,
     tokens_estimated   INTEGER NOT NULL,
+    cost_micro_usd     INTEGER,           -- from the AI_PRICES table; NULL when unpriced
     created_at_ms      INTEGER NOT NULL
 );
 CREATE INDEX usage_by_tenant ON usage_events (tenant_id, created_at_ms);

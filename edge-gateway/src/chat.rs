@@ -2,7 +2,7 @@
 //! authenticate → rate-limit → store the user message → build the prompt → relay the stream →
 //! store the answer and usage. Each decision is a core function; this module sequences them.
 
-use crate::env::{now_ms, random_bytes, secret};
+use crate::env::{now_ms, random_bytes, secret, var};
 use crate::http::{self, header, read_json_body};
 use crate::limiter;
 use crate::sessions::authenticate;
@@ -14,6 +14,7 @@ use futures::StreamExt;
 use shopkeep_gateway_core::cors::origin_allowed;
 use shopkeep_gateway_core::error::quota_headers;
 use shopkeep_gateway_core::openai_sse::{OpenAiStreamDecoder, UpstreamEvent};
+use shopkeep_gateway_core::pricing::PriceTable;
 use shopkeep_gateway_core::prompt::{build_prompt, estimate_tokens, ChatMessage};
 use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Verdict};
 use shopkeep_gateway_core::relay::{encode_event, Relay};
@@ -43,6 +44,7 @@ struct Job {
     messages: Vec<ChatMessage>,
     targets: Vec<Target>,
     timeouts: upstream::Timeouts,
+    prices: PriceTable,
     max_tokens: u32,
     started_ms: u64,
 }
@@ -139,6 +141,10 @@ pub(crate) async fn chat(
         store,
         targets: upstream::targets(env, &tenant.config),
         timeouts: upstream::Timeouts::from_env(env),
+        prices: PriceTable::parse(&var(env, "AI_PRICES")).unwrap_or_else(|e| {
+            worker::console_error!("{e}");
+            PriceTable::default()
+        }),
         max_tokens: tenant.config.assistant.max_output_tokens,
         tenant_id: claims.tenant_id,
         conversation_id: claims.conversation_id,
@@ -181,10 +187,10 @@ async fn relay(job: Job, shopper: Shopper) {
     let mut stopped = false;
     let mut failed = None;
     let mut first_token_ms = None;
-    let upstream_name =
+    let (upstream_name, model) =
         match upstream::open(&job.targets, &job.messages, job.max_tokens, &job.timeouts).await {
             Some(opened) => {
-                let name = opened.name;
+                let name = (opened.name, Some(opened.model.clone()));
                 relay_upstream(
                     opened,
                     &mut relay,
@@ -214,7 +220,7 @@ async fn relay(job: Job, shopper: Shopper) {
                     Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
                 }
                 relay.on_upstream(UpstreamEvent::Done);
-                "builtin"
+                ("builtin", None)
             }
         };
     let prompt_estimate: u32 = job
@@ -238,6 +244,10 @@ async fn relay(job: Job, shopper: Shopper) {
         conversation_id: &job.conversation_id,
         message_id: &job.assistant_message_id,
         upstream: upstream_name,
+        model: model.as_deref(),
+        cost_micro_usd: model
+            .as_deref()
+            .and_then(|m| job.prices.cost_micro_usd(m, &outcome.usage)),
         outcome: outcome.status,
         error_code: outcome.error.map(ErrorCode::as_str),
         latency_ms: now - job.started_ms,

@@ -68,6 +68,8 @@ pub(crate) struct UsageRecord<'a> {
     pub(crate) conversation_id: &'a str,
     pub(crate) message_id: &'a str,
     pub(crate) upstream: &'a str,
+    pub(crate) model: Option<&'a str>,
+    pub(crate) cost_micro_usd: Option<u64>,
     pub(crate) outcome: MessageStatus,
     pub(crate) error_code: Option<&'a str>,
     pub(crate) latency_ms: u64,
@@ -346,8 +348,8 @@ impl Store {
             .db
             .prepare(
                 "INSERT INTO usage_events (tenant_id, conversation_id, message_id, upstream, outcome, error_code, \
-                 latency_ms, ttft_ms, prompt_tokens, completion_tokens, tokens_estimated, created_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 latency_ms, ttft_ms, prompt_tokens, completion_tokens, tokens_estimated, created_at_ms, model, \
+                 cost_micro_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )
             .bind(&[
                 s(usage.tenant_id),
@@ -362,6 +364,8 @@ impl Store {
                 n(usage.completion_tokens.into()),
                 n(u64::from(usage.estimated)),
                 n(usage.created_at_ms),
+                opt(usage.model),
+                usage.cost_micro_usd.map_or(JsValue::NULL, n),
             ]);
         match u {
             Ok(statement) => {

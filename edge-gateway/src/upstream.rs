@@ -50,6 +50,7 @@ impl Timeouts {
 /// An upstream that answered 2xx: its body stream, and the controller that aborts it.
 pub(crate) struct Opened {
     pub(crate) name: &'static str,
+    pub(crate) model: String,
     pub(crate) body: ByteStream,
     pub(crate) abort: AbortController,
 }
@@ -117,6 +118,7 @@ async fn attempt(
                 let body = response.stream().map_err(|_| AttemptFailure::Connect)?;
                 Ok(Opened {
                     name: target.name,
+                    model: target.model.clone(),
                     body,
                     abort,
                 })

@@ -15,6 +15,7 @@ pub mod error;
 pub mod identity;
 pub mod keyring;
 pub mod openai_sse;
+pub mod pricing;
 pub mod prompt;
 pub mod ratelimit;
 pub mod relay;
