@@ -1,1 +1,152 @@
-//! placeholder
+//! The Shopkeep chat widget: a thin WebAssembly shell over `shopkeep-widget-core`.
+//!
+//! Owns: the `mount` entry point embed.js calls, the panel's DOM inside the shadow root, the
+//! gloo event listeners, fetches to the gateway (config, sessions, history, the chat stream),
+//! `localStorage` persistence and the constructable stylesheet. Every decision — what to show,
+//! when to fetch, what to keep — is `shopkeep_widget_core::update`; this crate only performs
+//! the effects it returns.
+//!
+//! Must not depend on: serde_json, serde-wasm-bindgen or other heavy crates (JSON goes through
+//! the browser's `JSON` and the hand-written field reads in `json.rs`): the gzip weight of the
+//! wasm is the product's budget.
+//!
+//! JS contract (see widget/README.md):
+//! ```js
+//! const w = mount(shadowRoot, { tenant: "demo", gateway: "http://127.0.0.1:8787", launcher });
+//! w.open(); w.close(); w.toggle(); w.is_open(); w.destroy();
+//! ```
+
+mod app;
+mod error;
+mod json;
+mod markdown_dom;
+mod net;
+mod storage;
+mod style;
+mod view;
+
+pub use error::{Error, Result};
+pub use markdown_dom::render_markdown;
+
+use app::App;
+use js_sys::Reflect;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot};
+
+// talc instead of std's dlmalloc: same job, ~4 KB less wasm (the weight budget).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// A mounted widget, as JS holds it.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Widget {
+    app: Option<Rc<App>>,
+    sheet: Option<(ShadowRoot, CssStyleSheet)>,
+}
+
+/// Mounts the widget into `root` (an open shadow root made by embed.js).
+///
+/// `options`: `{ tenant: string, gateway: string, launcher?: HTMLElement }`. The panel starts
+/// closed; the config is fetched (revalidating the cached copy) straight away.
+#[wasm_bindgen]
+pub fn mount(root: ShadowRoot, options: JsValue) -> Result<Widget, JsError> {
+    mount_inner(root, &options).map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn mount_inner(root: ShadowRoot, options: &JsValue) -> Result<Widget> {
+    let get = |k: &str| {
+        Reflect::get(options, &JsValue::from_str(k))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    };
+    let tenant = get("tenant")
+        .and_then(|v| v.as_string())
+        .filter(|t| !t.is_empty())
+        .ok_or(Error::Options("tenant"))?;
+    let gateway = get("gateway")
+        .and_then(|v| v.as_string())
+        .filter(|g| !g.is_empty())
+        .ok_or(Error::Options("gateway"))?;
+    let launcher = match get("launcher") {
+        Some(v) => Some(
+            v.dyn_into::<HtmlElement>()
+                .map_err(|_| Error::Options("launcher"))?,
+        ),
+        None => None,
+    };
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or(Error::NoWindow)?;
+
+    let sheet = CssStyleSheet::new()?;
+    sheet.replace_sync(style::CSS)?;
+    let sheets = root.adopted_style_sheets();
+    sheets.push(&sheet);
+    root.set_adopted_style_sheets(&sheets);
+
+    let view = view::View::build(&doc, &root, launcher)?;
+    let app = App::new(tenant, net::Gateway::new(&gateway), view);
+    app.start(seed());
+    Ok(Widget {
+        app: Some(app),
+        sheet: Some((root, sheet)),
+    })
+}
+
+/// Randomness for client message ids: uniqueness matters, secrecy does not.
+fn seed() -> u64 {
+    let r = |scale: f64| (js_sys::Math::random() * scale) as u64;
+    (r(4_294_967_296.0) << 32) ^ r(4_294_967_296.0) ^ (js_sys::Date::now() as u64)
+}
+
+#[wasm_bindgen]
+impl Widget {
+    /// Opens the panel and focuses the composer.
+    pub fn open(&self) {
+        self.send(shopkeep_widget_core::Msg::Open);
+    }
+
+    /// Closes the panel and returns focus to the launcher.
+    pub fn close(&self) {
+        self.send(shopkeep_widget_core::Msg::Close);
+    }
+
+    /// Opens the panel when closed, closes it when open.
+    pub fn toggle(&self) {
+        self.send(shopkeep_widget_core::Msg::Toggle);
+    }
+
+    /// Whether the panel is open.
+    pub fn is_open(&self) -> bool {
+        self.app.as_ref().is_some_and(|a| a.is_open())
+    }
+
+    /// Removes every node, listener and stylesheet the widget added and aborts its requests.
+    /// The widget does nothing afterwards.
+    pub fn destroy(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.teardown();
+        }
+        if let Some((root, sheet)) = self.sheet.take() {
+            let kept = root
+                .adopted_style_sheets()
+                .filter(&mut |s, _, _| !js_sys::Object::is(&s, &sheet));
+            root.set_adopted_style_sheets(&kept);
+        }
+    }
+
+    fn send(&self, msg: shopkeep_widget_core::Msg) {
+        if let Some(app) = &self.app {
+            app.dispatch(msg);
+        }
+    }
+}
+
+impl Drop for Widget {
+    fn drop(&mut self) {
+        self.destroy();
+    }
+}

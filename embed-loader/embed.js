@@ -1,0 +1,113 @@
+// Shopkeep embed loader: `<script async src="https://<gateway>/embed.js" data-tenant="acme">`.
+//
+// Draws the launcher at once (colours from the cached config when there is one) and loads the
+// WebAssembly widget only when the shopper shows interest: warm-up on pointerenter/focus, mount on
+// click. Never throws on the host page; a failed load leaves a launcher that retries.
+// The build replaces __SHOPKEEP_WIDGET_VERSION__ with the versioned asset directory and minifies.
+(() => {
+  try {
+    const d = document;
+    const s = d.currentScript;
+    const win = window;
+    const tenant = s && s.dataset.tenant;
+    if (!tenant || d.getElementById("shopkeep-host")) return;
+    const gateway = s.dataset.gateway || new URL(s.src).origin;
+    const base = gateway + "/widget/__SHOPKEEP_WIDGET_VERSION__/";
+    const key = "shopkeep:v1:" + tenant + ":";
+    let cfg = {};
+    try {
+      cfg = JSON.parse(localStorage.getItem(key + "config")).config || {};
+    } catch (e) {}
+    const theme = cfg.theme || {};
+    // Cached values are page-writable: only plain hex colours are used.
+    const hex = (v) => /^#[\da-f]{3,8}$/i.test(v) && v;
+
+    const host = d.createElement("div");
+    host.id = "shopkeep-host";
+    const root = host.attachShadow({ mode: "open" });
+    const sheet = new CSSStyleSheet();
+    // The host takes no space: everything inside is position:fixed.
+    sheet.replaceSync(
+      ":host{all:initial;position:fixed;width:0;height:0;bottom:0;right:0;z-index:2147483647}" +
+        "[data-sk=launcher]{position:fixed;bottom:20px;right:20px;width:56px;height:56px;padding:0;border:0;border-radius:50%;" +
+        "background-color:#1f6feb;color:#fff;cursor:pointer;display:grid;place-items:center;box-shadow:0 4px 16px rgba(0,0,0,.25)}" +
+        "[data-side=left]{right:auto;left:20px}[data-sk=launcher]:focus-visible{outline:3px solid #0b5cd5;outline-offset:2px}" +
+        "svg{width:28px;height:28px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}" +
+        "[data-state=loading] svg{opacity:.6}[data-state=error]{background-color:#b42318}"
+    );
+    root.adoptedStyleSheets = [sheet];
+
+    const b = d.createElement("button");
+    const attr = (k, v) => b.setAttribute(k, v);
+    attr("data-sk", "launcher");
+    attr("type", "button");
+    attr("aria-label", "Open chat");
+    attr("aria-expanded", "false");
+    if (theme.launcher_position == "left") attr("data-side", "left");
+    if (hex(theme.primary_color)) b.style.backgroundColor = theme.primary_color;
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = d.createElementNS(ns, "svg");
+    const path = d.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    path.setAttribute(
+      "d",
+      {
+        help: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM9.5 9a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .9-1 1.6v.6M12 17h.01",
+        bag: "M6 7h12l1 14H5L6 7zm3 0V6a3 3 0 0 1 6 0v1",
+      }[theme.launcher_icon] || "M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"
+    );
+    svg.append(path);
+    b.append(svg);
+    root.append(b);
+
+    let loading, widget;
+    // Commands from the host page (and a `Shopkeep.q` queue a stub may have collected).
+    const queue = [...((win.Shopkeep && win.Shopkeep.q) || [])].map((a) => a[0]);
+    const load = () =>
+      (loading ||= import(base + "shopkeep_widget.js")
+        .then((m) => m.default({ module_or_path: base + "shopkeep_widget_bg.wasm" }).then(() => m))
+        .catch((e) => {
+          loading = 0;
+          throw e;
+        }));
+    const run = () => {
+      attr("data-state", "loading");
+      load()
+        .then((m) => {
+          widget ||= m.mount(root, { tenant, gateway, launcher: b });
+          b.removeAttribute("data-state");
+          while (queue.length) {
+            const c = queue.shift();
+            if (/^(open|close|toggle)$/.test(c)) widget[c]();
+          }
+        })
+        .catch(() => attr("data-state", "error"));
+    };
+    win.Shopkeep = (cmd) => {
+      if (widget) return /^(open|close|toggle|is_open)$/.test(cmd) ? widget[cmd]() : undefined;
+      queue.push(cmd);
+      if (cmd != "close") run();
+    };
+    const warm = () => load().catch(() => {});
+    b.onpointerenter = warm;
+    b.onfocus = warm;
+    // Before the widget exists a click means "open" (repeated clicks while loading stay open).
+    b.onclick = () => win.Shopkeep(widget ? "toggle" : "open");
+    if (queue.length) run();
+    const add = () => d.body.append(host);
+    d.body ? add() : d.addEventListener("DOMContentLoaded", add);
+
+    // Auto-open (tenant setting, from the cached config) once per browser session.
+    const auto = cfg.auto_open || {};
+    if (auto.mode == "after_delay" && !sessionStorage.getItem(key + "auto")) {
+      setTimeout(() => {
+        try {
+          sessionStorage.setItem(key + "auto", 1);
+        } catch (e) {}
+        if (!widget || !widget.is_open()) win.Shopkeep("open");
+      }, auto.delay_ms);
+    }
+
+  } catch (e) {}
+})();

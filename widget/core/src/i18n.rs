@@ -1,0 +1,329 @@
+//! The widget's own strings (buttons, labels, error messages) in several languages.
+//!
+//! Tenant texts (greeting, placeholder, consent) come from the config; these tables cover only
+//! what the widget itself says. Tables are `'static` so choosing a language costs nothing.
+
+use crate::Failure;
+use shopkeep_protocol::ErrorCode;
+
+/// Every string the widget itself shows or announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Strings {
+    /// Primary language subtag this table is for (`en`, `es`, …).
+    pub lang: &'static str,
+    /// Launcher label while the panel is closed.
+    pub open_chat: &'static str,
+    /// Close button label.
+    pub close: &'static str,
+    /// Send button label.
+    pub send: &'static str,
+    /// Stop button label (stops the streaming answer).
+    pub stop: &'static str,
+    /// Retry button label.
+    pub retry: &'static str,
+    /// Accessible label of the composer.
+    pub input_label: &'static str,
+    /// Accessible label of the message list.
+    pub messages_label: &'static str,
+    /// Accessible label of the suggestion chips.
+    pub suggestions_label: &'static str,
+    /// Announced while the assistant is preparing an answer.
+    pub typing: &'static str,
+    /// Visually hidden prefix of the shopper's messages.
+    pub you: &'static str,
+    /// Visually hidden prefix of the assistant's messages.
+    pub assistant: &'static str,
+    /// Note under an answer the shopper stopped.
+    pub stopped: &'static str,
+    /// Note under an answer that broke part way.
+    pub interrupted: &'static str,
+    /// Button accepting the consent notice.
+    pub consent_accept: &'static str,
+    /// No answer reached us.
+    pub error_network: &'static str,
+    /// Rate limited, no wait known.
+    pub error_rate_limited: &'static str,
+    /// Rate limited; `{s}` is replaced by the seconds to wait.
+    pub error_rate_limited_wait: &'static str,
+    /// The AI runtime or storage failed.
+    pub error_unavailable: &'static str,
+    /// The page's origin is not allowed.
+    pub error_not_allowed: &'static str,
+    /// Consent is required before chatting.
+    pub error_consent: &'static str,
+    /// The message was refused as too long or invalid.
+    pub error_invalid: &'static str,
+    /// Anything else.
+    pub error_generic: &'static str,
+}
+
+/// English, also the fallback for languages without a table.
+pub const EN: Strings = Strings {
+    lang: "en",
+    open_chat: "Open chat",
+    close: "Close chat",
+    send: "Send",
+    stop: "Stop",
+    retry: "Retry",
+    input_label: "Message",
+    messages_label: "Conversation",
+    suggestions_label: "Suggested questions",
+    typing: "The assistant is typing…",
+    you: "You:",
+    assistant: "Assistant:",
+    stopped: "Stopped",
+    interrupted: "The answer was interrupted.",
+    consent_accept: "I agree",
+    error_network: "Couldn't reach the assistant. Your message was kept.",
+    error_rate_limited: "Too many messages. Please wait a moment.",
+    error_rate_limited_wait: "Too many messages. Please try again in {s} s.",
+    error_unavailable: "The assistant is unavailable right now.",
+    error_not_allowed: "This site can't use this assistant.",
+    error_consent: "Please accept the notice before chatting.",
+    error_invalid: "This message can't be sent. Is it too long?",
+    error_generic: "Something went wrong.",
+};
+
+/// Spanish.
+pub const ES: Strings = Strings {
+    lang: "es",
+    open_chat: "Abrir chat",
+    close: "Cerrar chat",
+    send: "Enviar",
+    stop: "Detener",
+    retry: "Reintentar",
+    input_label: "Mensaje",
+    messages_label: "Conversación",
+    suggestions_label: "Preguntas sugeridas",
+    typing: "El asistente está escribiendo…",
+    you: "Tú:",
+    assistant: "Asistente:",
+    stopped: "Detenido",
+    interrupted: "La respuesta se interrumpió.",
+    consent_accept: "Acepto",
+    error_network: "No se pudo contactar con el asistente. Tu mensaje se ha guardado.",
+    error_rate_limited: "Demasiados mensajes. Espera un momento.",
+    error_rate_limited_wait: "Demasiados mensajes. Inténtalo de nuevo en {s} s.",
+    error_unavailable: "El asistente no está disponible ahora.",
+    error_not_allowed: "Este sitio no puede usar este asistente.",
+    error_consent: "Acepta el aviso antes de chatear.",
+    error_invalid: "Este mensaje no se puede enviar. ¿Es demasiado largo?",
+    error_generic: "Algo salió mal.",
+};
+
+/// Portuguese.
+pub const PT: Strings = Strings {
+    lang: "pt",
+    open_chat: "Abrir chat",
+    close: "Fechar chat",
+    send: "Enviar",
+    stop: "Parar",
+    retry: "Tentar novamente",
+    input_label: "Mensagem",
+    messages_label: "Conversa",
+    suggestions_label: "Perguntas sugeridas",
+    typing: "O assistente está digitando…",
+    you: "Você:",
+    assistant: "Assistente:",
+    stopped: "Interrompido",
+    interrupted: "A resposta foi interrompida.",
+    consent_accept: "Concordo",
+    error_network: "Não foi possível contactar o assistente. Sua mensagem foi mantida.",
+    error_rate_limited: "Muitas mensagens. Aguarde um momento.",
+    error_rate_limited_wait: "Muitas mensagens. Tente novamente em {s} s.",
+    error_unavailable: "O assistente não está disponível agora.",
+    error_not_allowed: "Este site não pode usar este assistente.",
+    error_consent: "Aceite o aviso antes de conversar.",
+    error_invalid: "Esta mensagem não pode ser enviada. É longa demais?",
+    error_generic: "Algo deu errado.",
+};
+
+/// French.
+pub const FR: Strings = Strings {
+    lang: "fr",
+    open_chat: "Ouvrir le chat",
+    close: "Fermer le chat",
+    send: "Envoyer",
+    stop: "Arrêter",
+    retry: "Réessayer",
+    input_label: "Message",
+    messages_label: "Conversation",
+    suggestions_label: "Questions suggérées",
+    typing: "L’assistant écrit…",
+    you: "Vous :",
+    assistant: "Assistant :",
+    stopped: "Arrêté",
+    interrupted: "La réponse a été interrompue.",
+    consent_accept: "J’accepte",
+    error_network: "Impossible de joindre l’assistant. Votre message a été conservé.",
+    error_rate_limited: "Trop de messages. Patientez un instant.",
+    error_rate_limited_wait: "Trop de messages. Réessayez dans {s} s.",
+    error_unavailable: "L’assistant est indisponible pour le moment.",
+    error_not_allowed: "Ce site ne peut pas utiliser cet assistant.",
+    error_consent: "Acceptez l’avis avant de discuter.",
+    error_invalid: "Ce message ne peut pas être envoyé. Est-il trop long ?",
+    error_generic: "Une erreur s’est produite.",
+};
+
+/// German.
+pub const DE: Strings = Strings {
+    lang: "de",
+    open_chat: "Chat öffnen",
+    close: "Chat schließen",
+    send: "Senden",
+    stop: "Stopp",
+    retry: "Erneut versuchen",
+    input_label: "Nachricht",
+    messages_label: "Unterhaltung",
+    suggestions_label: "Vorgeschlagene Fragen",
+    typing: "Der Assistent schreibt…",
+    you: "Sie:",
+    assistant: "Assistent:",
+    stopped: "Gestoppt",
+    interrupted: "Die Antwort wurde unterbrochen.",
+    consent_accept: "Einverstanden",
+    error_network: "Der Assistent ist nicht erreichbar. Ihre Nachricht wurde behalten.",
+    error_rate_limited: "Zu viele Nachrichten. Bitte warten Sie kurz.",
+    error_rate_limited_wait: "Zu viele Nachrichten. Bitte in {s} s erneut versuchen.",
+    error_unavailable: "Der Assistent ist gerade nicht verfügbar.",
+    error_not_allowed: "Diese Website darf diesen Assistenten nicht nutzen.",
+    error_consent: "Bitte stimmen Sie dem Hinweis zu, bevor Sie chatten.",
+    error_invalid: "Diese Nachricht kann nicht gesendet werden. Ist sie zu lang?",
+    error_generic: "Etwas ist schiefgelaufen.",
+};
+
+/// All tables, English first.
+pub const ALL: &[&Strings] = &[&EN, &ES, &PT, &FR, &DE];
+
+/// The table for a BCP 47 locale (`pt-BR` → Portuguese), English when there is none.
+pub fn strings_for(locale: &str) -> &'static Strings {
+    let lang = primary_subtag(locale);
+    ALL.iter()
+        .copied()
+        .find(|s| s.lang.eq_ignore_ascii_case(lang))
+        .unwrap_or(&EN)
+}
+
+/// Whether the locale's script runs right to left (Arabic, Hebrew, Persian, Urdu…).
+pub fn is_rtl(locale: &str) -> bool {
+    let lang = primary_subtag(locale);
+    ["ar", "he", "fa", "ur", "ps", "sd", "yi", "dv", "ckb"]
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(lang))
+}
+
+/// Replaces the `{s}` placeholder with a number of seconds.
+fn fill_seconds(template: &str, secs: u32) -> String {
+    let mut out = String::with_capacity(template.len() + 8);
+    match crate::text::find(template, "{s}") {
+        Some(at) => {
+            out.push_str(&template[..at]);
+            crate::text::push_number(&mut out, secs.into());
+            out.push_str(&template[at + 3..]);
+        }
+        None => out.push_str(template),
+    }
+    out
+}
+
+fn primary_subtag(locale: &str) -> &str {
+    locale.split(['-', '_']).next().unwrap_or("").trim()
+}
+
+impl Strings {
+    /// What to tell the shopper about a failure.
+    pub fn failure_text(&self, failure: &Failure) -> String {
+        if failure.code == Failure::NETWORK {
+            return self.error_network.into();
+        }
+        if failure.code == Failure::INTERRUPTED {
+            return self.interrupted.into();
+        }
+        let text = match failure.error_code() {
+            Some(ErrorCode::RateLimited) => match failure.retry_after_secs {
+                Some(s) if s > 0 => return fill_seconds(self.error_rate_limited_wait, s),
+                _ => self.error_rate_limited,
+            },
+            Some(
+                ErrorCode::UpstreamError | ErrorCode::UpstreamTimeout | ErrorCode::StorageError,
+            ) => self.error_unavailable,
+            Some(ErrorCode::OriginNotAllowed | ErrorCode::TenantNotFound) => self.error_not_allowed,
+            Some(ErrorCode::ConsentRequired) => self.error_consent,
+            Some(ErrorCode::InvalidField | ErrorCode::PayloadTooLarge | ErrorCode::BadRequest) => {
+                self.error_invalid
+            }
+            _ => self.error_generic,
+        };
+        text.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_pick_their_table_and_fall_back_to_english() {
+        assert_eq!(strings_for("pt-BR").lang, "pt");
+        assert_eq!(strings_for("DE").lang, "de");
+        assert_eq!(strings_for("es_MX").send, "Enviar");
+        assert_eq!(strings_for("ja").lang, "en");
+        assert_eq!(strings_for("").lang, "en");
+    }
+
+    #[test]
+    fn every_table_fills_every_string_and_keeps_the_wait_placeholder() {
+        for s in ALL {
+            for text in [
+                s.open_chat,
+                s.close,
+                s.send,
+                s.stop,
+                s.retry,
+                s.input_label,
+                s.messages_label,
+                s.suggestions_label,
+                s.typing,
+                s.you,
+                s.assistant,
+                s.stopped,
+                s.interrupted,
+                s.consent_accept,
+                s.error_network,
+                s.error_rate_limited,
+                s.error_unavailable,
+                s.error_not_allowed,
+                s.error_consent,
+                s.error_invalid,
+                s.error_generic,
+            ] {
+                assert!(!text.trim().is_empty(), "empty string in {}", s.lang);
+            }
+            assert!(s.error_rate_limited_wait.contains("{s}"), "{}", s.lang);
+        }
+    }
+
+    #[test]
+    fn rate_limit_shows_the_wait() {
+        let f = Failure {
+            code: "rate_limited".into(),
+            retryable: true,
+            retry_after_secs: Some(12),
+        };
+        assert_eq!(
+            EN.failure_text(&f),
+            "Too many messages. Please try again in 12 s."
+        );
+        assert_eq!(
+            DE.failure_text(&f),
+            "Zu viele Nachrichten. Bitte in 12 s erneut versuchen."
+        );
+    }
+
+    #[test]
+    fn rtl_locales_are_detected() {
+        assert!(is_rtl("ar-EG"));
+        assert!(is_rtl("he"));
+        assert!(!is_rtl("en-US"));
+    }
+}

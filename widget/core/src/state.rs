@@ -1,0 +1,353 @@
+//! The widget's state, the messages that change it and the effects the shell performs.
+//!
+//! The shell owns no logic: DOM events and finished fetches become [`Msg`]s, [`crate::update`]
+//! changes the [`State`] and returns [`Effect`]s, and the shell performs them — fetches, storage,
+//! focus, and [`Patch`]es that redraw one part of the panel from the state.
+
+use crate::i18n::{self, Strings};
+use crate::ids::IdGen;
+use crate::Failure;
+use shopkeep_protocol::{ConversationResponse, PublicConfig, SessionResponse, StreamEvent};
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The shopper.
+    User,
+    /// The assistant.
+    Assistant,
+}
+
+impl Role {
+    /// The `data-role` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The answer is arriving.
+    Streaming,
+    /// Fully written (or, for the shopper, sent).
+    Complete,
+    /// The shopper stopped the answer.
+    Stopped,
+    /// The answer broke part way; what arrived is kept.
+    Interrupted,
+    /// The shopper's message could not be sent.
+    Error,
+}
+
+impl Status {
+    /// The `data-status` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Streaming => "streaming",
+            Status::Complete => "complete",
+            Status::Stopped => "stopped",
+            Status::Interrupted => "interrupted",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// One message in the panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatMessage {
+    /// Server id, once known.
+    pub server_id: Option<String>,
+    /// Who wrote it.
+    pub role: Role,
+    /// Its text (markdown subset for the assistant).
+    pub text: String,
+    /// Where it stands.
+    pub status: Status,
+}
+
+/// Where sending stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// Nothing in flight.
+    #[default]
+    Idle,
+    /// A send is in flight (creating a session or waiting for the stream to start).
+    Sending,
+    /// The answer is streaming.
+    Streaming,
+}
+
+/// Whether the stored conversation has been restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum History {
+    /// Not asked for yet.
+    #[default]
+    Unknown,
+    /// Being fetched (possibly after renewing the session).
+    Loading,
+    /// Restored, or nothing to restore.
+    Loaded,
+}
+
+/// A message being sent; kept until its answer completes so nothing typed is lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSend {
+    /// Idempotency key: a retry sends the same id, so the gateway stores the message once.
+    pub client_message_id: String,
+    /// The text.
+    pub text: String,
+    /// Index of the shopper's message in [`State::messages`].
+    pub user_index: usize,
+    /// The session was already renewed once for this send (no renewal loops).
+    pub renewed: bool,
+}
+
+/// A problem shown above the composer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// What to tell the shopper.
+    pub text: String,
+    /// Offer a retry button.
+    pub retry: bool,
+}
+
+/// Which element gets focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FocusTarget {
+    /// The composer.
+    Input,
+    /// The launcher (when the panel closes).
+    Launcher,
+}
+
+/// Part of the panel to redraw from the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patch {
+    /// Theme variables, title, greeting, placeholder, suggestions, strings, direction.
+    Config,
+    /// Panel visibility and the launcher's `aria-expanded`.
+    Open,
+    /// The whole message list.
+    Messages,
+    /// One message (appended when it is new).
+    Message(usize),
+    /// The composer's text, from [`State::draft`].
+    Composer,
+    /// Send/stop, typing indicator, suggestions, notice and retry.
+    Chrome,
+}
+
+/// What the shell must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// `GET /v1/tenants/{tenant}/config`, with `If-None-Match` when an ETag is cached.
+    FetchConfig {
+        /// The cached config's ETag.
+        etag: Option<String>,
+    },
+    /// Persist [`State::config`] and [`State::config_etag`].
+    SaveConfig,
+    /// `POST /v1/sessions`.
+    CreateSession {
+        /// A previous token, to continue its conversation.
+        resume_token: Option<String>,
+    },
+    /// Persist [`State::session`].
+    SaveSession,
+    /// Remove the persisted session.
+    ForgetSession,
+    /// `GET /v1/conversation`.
+    LoadHistory {
+        /// The session token.
+        token: String,
+    },
+    /// `POST /v1/chat`, streaming the answer back as [`Msg::Stream`].
+    SendChat {
+        /// Tags the stream's messages so stale ones are ignored.
+        request: u32,
+        /// The session token.
+        token: String,
+        /// Idempotency key.
+        client_message_id: String,
+        /// The message.
+        text: String,
+    },
+    /// Abort the chat request.
+    AbortStream {
+        /// Which one.
+        request: u32,
+    },
+    /// Redraw part of the panel.
+    Render(Patch),
+    /// Move focus.
+    Focus(FocusTarget),
+    /// Say this through the polite live region (a finished answer, read once, not per delta).
+    Announce(String),
+}
+
+/// Everything that can happen to the widget.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// The shell mounted the widget.
+    Mounted {
+        /// Randomness for client message ids.
+        seed: u64,
+        /// The config and ETag cached by an earlier page view.
+        cached_config: Option<(PublicConfig, Option<String>)>,
+        /// The session stored by an earlier page view.
+        stored_session: Option<SessionResponse>,
+    },
+    /// A fresh config arrived.
+    ConfigLoaded {
+        /// The config.
+        config: PublicConfig,
+        /// Its ETag.
+        etag: Option<String>,
+    },
+    /// The cached config is current (304).
+    ConfigNotModified,
+    /// The config could not be fetched (the cached or default one stays).
+    ConfigFailed(Failure),
+    /// Open the panel.
+    Open,
+    /// Close the panel.
+    Close,
+    /// Open when closed, close when open.
+    Toggle,
+    /// The shopper edited the composer.
+    InputChanged(String),
+    /// The shopper pressed Enter or Send.
+    Submit,
+    /// The shopper picked a suggested question.
+    SuggestionClicked(usize),
+    /// A session was created.
+    SessionCreated(SessionResponse),
+    /// Creating a session failed.
+    SessionFailed(Failure),
+    /// The stored conversation arrived.
+    HistoryLoaded(ConversationResponse),
+    /// The stored conversation could not be fetched.
+    HistoryFailed(Failure),
+    /// An event of the chat stream.
+    Stream {
+        /// The [`Effect::SendChat`] request it belongs to.
+        request: u32,
+        /// The event.
+        event: StreamEvent,
+    },
+    /// The chat request failed before or during the stream.
+    StreamFailed {
+        /// The request.
+        request: u32,
+        /// Why.
+        failure: Failure,
+    },
+    /// The stream's body ended (after `done`/`error`, or too early).
+    StreamEnded {
+        /// The request.
+        request: u32,
+    },
+    /// The shopper pressed Stop.
+    Stop,
+    /// The shopper pressed Retry.
+    Retry,
+}
+
+/// The widget's whole state.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The tenant's public config (defaults until loaded).
+    pub config: PublicConfig,
+    /// ETag of [`State::config`].
+    pub config_etag: Option<String>,
+    /// The widget's own strings, chosen from the config's locale.
+    pub strings: &'static Strings,
+    /// Whether the panel is open.
+    pub open: bool,
+    /// The current session.
+    pub session: Option<SessionResponse>,
+    /// A `POST /v1/sessions` is in flight.
+    pub session_pending: bool,
+    /// Whether stored history was restored.
+    pub history: History,
+    /// The conversation.
+    pub messages: Vec<ChatMessage>,
+    /// The composer's text.
+    pub draft: String,
+    /// The message being sent.
+    pub pending: Option<PendingSend>,
+    /// Where sending stands.
+    pub phase: Phase,
+    /// The current chat request's tag.
+    pub request: u32,
+    /// Index of the assistant message being streamed.
+    pub streaming: Option<usize>,
+    /// The problem shown to the shopper.
+    pub notice: Option<Notice>,
+    pub(crate) ids: IdGen,
+}
+
+impl State {
+    /// A closed widget for a tenant, with the default config.
+    pub fn new(tenant: &str) -> Self {
+        let config = PublicConfig {
+            tenant_id: tenant.into(),
+            version: 0,
+            theme: Default::default(),
+            texts: Default::default(),
+            suggested_questions: Vec::new(),
+            auto_open: Default::default(),
+            privacy: Default::default(),
+        };
+        State {
+            strings: i18n::strings_for(&config.texts.locale),
+            config,
+            config_etag: None,
+            open: false,
+            session: None,
+            session_pending: false,
+            history: History::Unknown,
+            messages: Vec::new(),
+            draft: String::new(),
+            pending: None,
+            phase: Phase::Idle,
+            request: 0,
+            streaming: None,
+            notice: None,
+            ids: IdGen::new(0),
+        }
+    }
+
+    /// Show the typing indicator: a send is in flight and no answer text has arrived.
+    pub fn typing(&self) -> bool {
+        match self.phase {
+            Phase::Idle => false,
+            Phase::Sending => true,
+            Phase::Streaming => self
+                .streaming
+                .and_then(|i| self.messages.get(i))
+                .is_none_or(|m| m.text.is_empty()),
+        }
+    }
+
+    /// Whether Stop replaces Send.
+    pub fn busy(&self) -> bool {
+        self.phase != Phase::Idle
+    }
+
+    /// Show the suggested questions: nothing has been said yet.
+    pub fn show_suggestions(&self) -> bool {
+        self.messages.is_empty()
+            && self.phase == Phase::Idle
+            && !self.config.suggested_questions.is_empty()
+    }
+
+    /// Whether the locale's script runs right to left.
+    pub fn rtl(&self) -> bool {
+        i18n::is_rtl(&self.config.texts.locale)
+    }
+}

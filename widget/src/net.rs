@@ -1,0 +1,251 @@
+//! Calls to the gateway (docs/API.md): config, sessions, history and the chat stream.
+//!
+//! Each call turns every way of failing — fetch rejecting, an error status with or without a
+//! JSON body, a body of the wrong shape — into a core [`Failure`], so the core alone decides what
+//! the shopper sees.
+
+use crate::json::{self, Json};
+use js_sys::{Reflect, Uint8Array};
+use shopkeep_protocol::{
+    ChatRequest, ConversationResponse, PublicConfig, SessionResponse, StreamEvent,
+};
+use shopkeep_widget_core::sse::SseDecoder;
+use shopkeep_widget_core::Failure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortSignal, Headers, ReadableStreamDefaultReader, RequestCache, RequestInit, RequestMode,
+    Response,
+};
+
+/// Where the gateway is, e.g. `http://127.0.0.1:8787` (no trailing slash).
+#[derive(Debug, Clone)]
+pub(crate) struct Gateway {
+    base: String,
+}
+
+/// A config the gateway sent, with its ETag and its JSON text (cached verbatim).
+#[derive(Debug)]
+pub(crate) struct FreshConfig {
+    pub(crate) config: PublicConfig,
+    pub(crate) etag: Option<String>,
+    pub(crate) raw: String,
+}
+
+impl Gateway {
+    pub(crate) fn new(base: &str) -> Self {
+        Gateway {
+            base: base.trim_end_matches('/').into(),
+        }
+    }
+
+    fn url(&self, parts: &[&str]) -> String {
+        let mut url = self.base.clone();
+        for p in parts {
+            url.push_str(p);
+        }
+        url
+    }
+
+    /// `GET /v1/tenants/{tenant}/config`, revalidating the cached copy by ETag: `None` when it
+    /// is still current (304), else the config and its ETag.
+    pub(crate) async fn config(
+        &self,
+        tenant: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<FreshConfig>, Failure> {
+        let headers = headers(None, false)?;
+        if let Some(etag) = etag {
+            headers
+                .set("If-None-Match", etag)
+                .map_err(|_| Failure::network())?;
+        }
+        let init = init("GET", &headers);
+        let resp = fetch(
+            &self.url(&["/v1/tenants/", &encode(tenant), "/config"]),
+            &init,
+        )
+        .await?;
+        if resp.status() == 304 {
+            return Ok(None);
+        }
+        let etag = resp.headers().get("ETag").ok().flatten();
+        let resp = ok(resp).await?;
+        let promise = resp.text().map_err(|_| Failure::interrupted())?;
+        let raw = JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(Failure::interrupted)?;
+        let config = Json::parse(&raw)
+            .as_ref()
+            .and_then(json::config)
+            .ok_or_else(Failure::interrupted)?;
+        Ok(Some(FreshConfig { config, etag, raw }))
+    }
+
+    /// `POST /v1/sessions`.
+    pub(crate) async fn create_session(
+        &self,
+        tenant: &str,
+        resume_token: Option<String>,
+    ) -> Result<SessionResponse, Failure> {
+        // CreateSessionRequest's shape; `resume_token` is left out when there is none.
+        let body = json::object(&[
+            ("tenant_id", tenant.into()),
+            (
+                "resume_token",
+                resume_token.map_or(JsValue::UNDEFINED, |t| t.into()),
+            ),
+        ]);
+        let init = init("POST", &headers(None, true)?);
+        init.set_body(&body.into());
+        let resp = fetch(&self.url(&["/v1/sessions"]), &init).await?;
+        decode(resp, json::session).await
+    }
+
+    /// `GET /v1/conversation`.
+    pub(crate) async fn history(&self, token: &str) -> Result<ConversationResponse, Failure> {
+        let init = init("GET", &headers(Some(token), false)?);
+        decode(
+            fetch(&self.url(&["/v1/conversation"]), &init).await?,
+            json::conversation,
+        )
+        .await
+    }
+
+    /// `POST /v1/chat`: returns the stream's reader once the answer has started.
+    pub(crate) async fn chat(
+        &self,
+        token: &str,
+        request: ChatRequest,
+        signal: &AbortSignal,
+    ) -> Result<EventReader, Failure> {
+        let init = init("POST", &headers(Some(token), true)?);
+        let body = json::object(&[
+            ("message", request.message.into()),
+            ("client_message_id", request.client_message_id.into()),
+        ]);
+        init.set_body(&body.into());
+        init.set_signal(Some(signal));
+        let resp = ok(fetch(&self.url(&["/v1/chat"]), &init).await?).await?;
+        let body = resp.body().ok_or_else(Failure::interrupted)?;
+        let reader = body
+            .get_reader()
+            .unchecked_into::<ReadableStreamDefaultReader>();
+        Ok(EventReader {
+            reader,
+            decoder: SseDecoder::new(),
+        })
+    }
+}
+
+/// Reads a chat stream chunk by chunk.
+#[derive(Debug)]
+pub(crate) struct EventReader {
+    reader: ReadableStreamDefaultReader,
+    decoder: SseDecoder,
+}
+
+impl EventReader {
+    /// The events of the next network chunk; `Ok(None)` when the body has ended.
+    pub(crate) async fn next(&mut self) -> Result<Option<Vec<StreamEvent>>, Failure> {
+        let chunk = JsFuture::from(self.reader.read())
+            .await
+            .map_err(|_| Failure::interrupted())?;
+        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool());
+        if done != Some(false) {
+            return Ok(None);
+        }
+        let value = Reflect::get(&chunk, &JsValue::from_str("value"))
+            .map_err(|_| Failure::interrupted())?;
+        let bytes = value
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| Failure::interrupted())?
+            .to_vec();
+        let events = self
+            .decoder
+            .push(&bytes)
+            .into_iter()
+            // An event this version does not know (a newer gateway) is skipped, not fatal.
+            .filter_map(|e| Json::parse(&e.data).as_ref().and_then(json::stream_event))
+            .collect();
+        Ok(Some(events))
+    }
+
+    /// Stops reading (the widget was destroyed).
+    pub(crate) fn cancel(&self) {
+        let _ = self.reader.cancel();
+    }
+}
+
+/// Request headers; `Content-Type` only with a body, so a plain config GET needs no preflight.
+fn headers(token: Option<&str>, json: bool) -> Result<Headers, Failure> {
+    let headers = Headers::new().map_err(|_| Failure::network())?;
+    let set = |k: &str, v: &str| headers.set(k, v).map_err(|_| Failure::network());
+    if json {
+        set("Content-Type", "application/json")?;
+    }
+    if let Some(token) = token {
+        let mut bearer = String::from("Bearer ");
+        bearer.push_str(token);
+        set("Authorization", &bearer)?;
+    }
+    Ok(headers)
+}
+
+fn init(method: &str, headers: &Headers) -> RequestInit {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_mode(RequestMode::Cors);
+    // no-store: the browser must not answer a revalidation itself, so a 304 reaches us.
+    init.set_cache(RequestCache::NoStore);
+    init.set_headers(headers);
+    init
+}
+
+async fn fetch(url: &str, init: &RequestInit) -> Result<Response, Failure> {
+    let window = web_sys::window().ok_or_else(Failure::network)?;
+    let resp = JsFuture::from(window.fetch_with_str_and_init(url, init))
+        .await
+        .map_err(|_| Failure::network())?;
+    resp.dyn_into::<Response>().map_err(|_| Failure::network())
+}
+
+/// Passes a successful response through; turns an error status into its [`Failure`].
+async fn ok(resp: Response) -> Result<Response, Failure> {
+    if resp.ok() {
+        return Ok(resp);
+    }
+    let retry_after = resp.headers().get("Retry-After").ok().flatten();
+    let body = match resp.json() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .map(Json::from_value)
+            .as_ref()
+            .and_then(json::error_body),
+        Err(_) => None,
+    };
+    Err(Failure::from_response(
+        resp.status(),
+        body,
+        retry_after.as_deref(),
+    ))
+}
+
+async fn decode<T>(resp: Response, read: fn(&Json) -> Option<T>) -> Result<T, Failure> {
+    let resp = ok(resp).await?;
+    let promise = resp.json().map_err(|_| Failure::interrupted())?;
+    let value = JsFuture::from(promise)
+        .await
+        .map_err(|_| Failure::interrupted())?;
+    read(&Json::from_value(value)).ok_or_else(Failure::interrupted)
+}
+
+/// Percent-encodes a tenant id for a path segment (ids are `[a-z0-9-]`, but never trust input).
+fn encode(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
+}

@@ -1,0 +1,99 @@
+//! Persistence of the session and the config cache in `localStorage`, per tenant.
+//!
+//! Keys: `shopkeep:v1:<tenant>:session` and `shopkeep:v1:<tenant>:config` (the latter is also
+//! read by embed.js to colour the launcher before any wasm loads). Storage may be blocked
+//! (Safari private mode, sandboxed iframes, cookie settings) or full; then values live in memory
+//! for this page view and the widget still works.
+
+use crate::json::{self, Json};
+use shopkeep_protocol::{PublicConfig, SessionResponse};
+use std::cell::RefCell;
+
+/// Per-tenant storage with an in-memory fallback.
+#[derive(Debug)]
+pub(crate) struct Store {
+    prefix: String,
+    local: Option<web_sys::Storage>,
+    /// Values storage refused (a plain list: a map's code would outweigh two keys).
+    memory: RefCell<Vec<(String, String)>>,
+}
+
+impl Store {
+    pub(crate) fn new(tenant: &str) -> Self {
+        // `localStorage` throws a SecurityError when blocked: that is the memory fallback.
+        let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let mut prefix = String::from("shopkeep:v1:");
+        prefix.push_str(tenant);
+        prefix.push(':');
+        Store {
+            prefix,
+            local,
+            memory: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn key(&self, name: &str) -> String {
+        let mut k = self.prefix.clone();
+        k.push_str(name);
+        k
+    }
+
+    fn get_raw(&self, name: &str) -> Option<String> {
+        let key = self.key(name);
+        if let Some((_, v)) = self.memory.borrow().iter().find(|(k, _)| *k == key) {
+            return Some(v.clone());
+        }
+        self.local
+            .as_ref()
+            .and_then(|s| s.get_item(&key).ok().flatten())
+    }
+
+    fn set_raw(&self, name: &str, value: Option<String>) {
+        let key = self.key(name);
+        let stored = match (&self.local, &value) {
+            (Some(s), Some(v)) => s.set_item(&key, v).is_ok(),
+            (Some(s), None) => s.remove_item(&key).is_ok(),
+            (None, _) => false,
+        };
+        let mut memory = self.memory.borrow_mut();
+        memory.retain(|(k, _)| *k != key);
+        if let Some(v) = value.filter(|_| !stored) {
+            memory.push((key, v));
+        }
+    }
+
+    /// Anything on the page can write here: a value that does not parse is ignored.
+    fn get(&self, name: &str) -> Option<Json> {
+        Json::parse(&self.get_raw(name)?)
+    }
+
+    pub(crate) fn session(&self) -> Option<SessionResponse> {
+        json::session(&self.get("session")?)
+    }
+
+    pub(crate) fn save_session(&self, session: Option<&SessionResponse>) {
+        self.set_raw("session", session.map(json::session_text));
+    }
+
+    /// The cached config and its ETag.
+    pub(crate) fn config(&self) -> Option<(PublicConfig, Option<String>)> {
+        let cached = self.get("config")?;
+        Some((
+            json::config(&cached.field("config"))?,
+            cached.field("etag").as_string(),
+        ))
+    }
+
+    /// Caches the config's JSON text as the gateway sent it: `{"etag": …, "config": <raw>}`.
+    pub(crate) fn save_config(&self, raw: &str, etag: Option<&str>) {
+        if Json::parse(raw).is_none() {
+            return;
+        }
+        let mut text = String::from("{\"etag\":");
+        text.push_str(&etag.map_or_else(|| "null".into(), json::quote));
+        text.push_str(",\"config\":");
+        text.push_str(raw);
+        text.push('}');
+        self.set_raw("config", Some(text));
+    }
+}
