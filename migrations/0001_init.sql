@@ -77,3 +77,14 @@ CREATE TABLE audit_log (
     created_at_ms INTEGER NOT NULL
 );
 CREATE INDEX audit_by_tenant ON audit_log (tenant_id, created_at_ms);
+
+-- The shopper's rating of an assistant message; rating again replaces it.
+CREATE TABLE feedback (
+    message_id      TEXT PRIMARY KEY,
+    tenant_id       TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    rating          TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    comment         TEXT,
+    created_at_ms   INTEGER NOT NULL
+);
+CREATE INDEX feedback_by_tenant ON feedback (tenant_id, created_at_ms);

@@ -85,6 +85,9 @@ pub(crate) async fn chat(
     if !origin_allowed(&claims.origin, &tenant.config.allowed_origins) {
         return Err(Error::code(ErrorCode::OriginNotAllowed));
     }
+    if tenant.config.privacy.consent_required && !claims.consent {
+        return Err(Error::code(ErrorCode::ConsentRequired));
+    }
     // Phase 2: rate-limit in the tenant's Durable Object. Only Cloudflare's own
     // CF-Connecting-IP is trusted (X-Forwarded-For is client-controlled).
     let master = secret(env, "MASTER_SECRET")?;

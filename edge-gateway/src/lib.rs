@@ -54,6 +54,8 @@ async fn handle(
         }
         Route::CreateSession => sessions::create_session(req, env, origin).await,
         Route::Conversation => sessions::conversation(&req, env, origin).await,
+        Route::Consent => sessions::consent(req, env, origin).await,
+        Route::Feedback { message_id } => sessions::feedback(req, env, origin, &message_id).await,
         Route::Chat => chat::chat(req, env, ctx, origin).await,
         Route::PlatformPutTenant { tenant_id } => platform::put_tenant(req, env, &tenant_id).await,
     }

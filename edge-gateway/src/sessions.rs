@@ -5,12 +5,16 @@ use crate::env::{now_ms, random_bytes, secret};
 use crate::http::{self, header, json_response};
 use crate::store::Store;
 use shopkeep_gateway_core::cors::origin_allowed;
+use shopkeep_gateway_core::requests::check_feedback;
 use shopkeep_gateway_core::requests::{bearer_token, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::routes::valid_tenant_id;
 use shopkeep_gateway_core::session_token::{self, KeyPurpose, SessionClaims, TokenError};
 use shopkeep_gateway_core::tenant::if_none_match_matches;
 use shopkeep_gateway_core::Error;
-use shopkeep_protocol::{ConversationResponse, CreateSessionRequest, ErrorCode, SessionResponse};
+use shopkeep_protocol::{
+    ConsentRequest, ConversationResponse, CreateSessionRequest, ErrorCode, FeedbackRequest,
+    SessionResponse,
+};
 use worker::{Env, Headers, Request, Response};
 
 /// Key id of session keys. Rotation (several kids at once) comes with the admin API.
@@ -145,17 +149,88 @@ pub(crate) async fn create_session(
         conversation_id: conversation_id.clone(),
         origin: origin.to_owned(),
         user_id: None,
+        consent: false,
         issued_at_ms: now,
         expires_at_ms: now + SESSION_TTL_MS,
     };
-    let token = session_token::sign(&claims, SESSION_KID, &key);
+    issue(&claims, &key, 201, origin)
+}
+
+/// Signs `claims` and answers with the session.
+fn issue(
+    claims: &SessionClaims,
+    key: &[u8; 32],
+    status: u16,
+    origin: &str,
+) -> Result<Response, Error> {
     let body = SessionResponse {
-        token,
-        session_id,
-        conversation_id,
+        token: session_token::sign(claims, SESSION_KID, key),
+        session_id: claims.session_id.clone(),
+        conversation_id: claims.conversation_id.clone(),
         expires_at_ms: claims.expires_at_ms,
+        user_id: claims.user_id.clone(),
+        consent: claims.consent,
     };
-    json_response(201, &body, Some(origin))
+    json_response(status, &body, Some(origin))
+}
+
+/// `POST /v1/consent`: records the decision and answers with a token that carries it.
+pub(crate) async fn consent(
+    mut req: Request,
+    env: &Env,
+    origin: Option<&str>,
+) -> Result<Response, Error> {
+    let claims = authenticate(&req, env, origin)?;
+    let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
+    let decision: ConsentRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
+    let now = now_ms();
+    Store::new(env)?
+        .record_consent(
+            &claims.tenant_id,
+            &claims.session_id,
+            &claims.conversation_id,
+            decision.accepted,
+            now,
+        )
+        .await?;
+    let renewed = SessionClaims {
+        consent: decision.accepted,
+        issued_at_ms: now,
+        expires_at_ms: now + SESSION_TTL_MS,
+        ..claims
+    };
+    let key = session_key(env, &renewed.tenant_id)?;
+    let origin = renewed.origin.clone();
+    issue(&renewed, &key, 200, &origin)
+}
+
+/// `POST /v1/messages/{id}/feedback`
+pub(crate) async fn feedback(
+    mut req: Request,
+    env: &Env,
+    origin: Option<&str>,
+    message_id: &str,
+) -> Result<Response, Error> {
+    let claims = authenticate(&req, env, origin)?;
+    let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
+    let feedback: FeedbackRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
+    check_feedback(&feedback)?;
+    let rated = Store::new(env)?
+        .rate_message(
+            &claims.tenant_id,
+            &claims.conversation_id,
+            message_id,
+            &feedback,
+            now_ms(),
+        )
+        .await?;
+    if !rated {
+        return Err(Error::downstream(
+            ErrorCode::NotFound,
+            "No such answer in this conversation.",
+        ));
+    }
+    json_response(200, &serde_json::json!({"ok": true}), origin)
 }
 
 /// `GET /v1/conversation`

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use shopkeep_gateway_core::prompt::HistoryTurn;
 use shopkeep_gateway_core::tenant::TenantConfig;
 use shopkeep_gateway_core::Error;
-use shopkeep_protocol::{MessageRole, MessageStatus, StoredMessage};
+use shopkeep_protocol::{FeedbackRequest, MessageRole, MessageStatus, Rating, StoredMessage};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
@@ -376,6 +376,74 @@ impl Store {
             Err(e) => worker::console_error!("telemetry bind failed: {e}"),
         }
         Ok(())
+    }
+
+    /// Records a consent decision in the audit log.
+    pub(crate) async fn record_consent(
+        &self,
+        tenant_id: &str,
+        session_id: &str,
+        conversation_id: &str,
+        accepted: bool,
+        now_ms: u64,
+    ) -> Result<(), Error> {
+        let action = if accepted {
+            "consent.accepted"
+        } else {
+            "consent.declined"
+        };
+        let detail =
+            serde_json::json!({ "session_id": session_id, "conversation_id": conversation_id })
+                .to_string();
+        self.db
+            .prepare(
+                "INSERT INTO audit_log (tenant_id, actor, action, detail_json, created_at_ms) \
+                 VALUES (?1, 'shopper', ?2, ?3, ?4)",
+            )
+            .bind(&[s(tenant_id), s(action), s(&detail), n(now_ms)])
+            .map_err(storage("bind"))?
+            .run()
+            .await
+            .map_err(storage("record consent"))?;
+        Ok(())
+    }
+
+    /// Rates an assistant message of the conversation (replacing an earlier rating). False
+    /// when no such assistant message exists there.
+    pub(crate) async fn rate_message(
+        &self,
+        tenant_id: &str,
+        conversation_id: &str,
+        message_id: &str,
+        feedback: &FeedbackRequest,
+        now_ms: u64,
+    ) -> Result<bool, Error> {
+        let rating = match feedback.rating {
+            Rating::Up => "up",
+            Rating::Down => "down",
+        };
+        // `WHERE true` lets SQLite parse the upsert after a SELECT.
+        let result = self
+            .db
+            .prepare(
+                "INSERT INTO feedback (message_id, tenant_id, conversation_id, rating, comment, created_at_ms) \
+                 SELECT id, tenant_id, conversation_id, ?4, ?5, ?6 FROM messages \
+                 WHERE id = ?1 AND conversation_id = ?2 AND tenant_id = ?3 AND role = 'assistant' AND true \
+                 ON CONFLICT(message_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment, \
+                 created_at_ms = excluded.created_at_ms",
+            )
+            .bind(&[s(message_id), s(conversation_id), s(tenant_id), s(rating), opt(feedback.comment.as_deref()), n(now_ms)])
+            .map_err(storage("bind"))?
+            .run()
+            .await
+            .map_err(storage("rate message"))?;
+        let changes = result
+            .meta()
+            .ok()
+            .flatten()
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(changes > 0)
     }
 
     /// A conversation's messages, oldest first.

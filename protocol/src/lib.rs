@@ -18,8 +18,8 @@ pub use config::{
 };
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use session::{
-    ChatRequest, ConversationResponse, CreateSessionRequest, MessageRole, MessageStatus,
-    SessionResponse, StoredMessage,
+    ChatRequest, ConsentRequest, ConversationResponse, CreateSessionRequest, FeedbackRequest,
+    MessageRole, MessageStatus, Rating, SessionResponse, StoredMessage,
 };
 pub use stream::{FinishReason, StreamEvent, Usage};
 

@@ -27,6 +27,39 @@ pub struct SessionResponse {
     pub conversation_id: String,
     /// When the token stops verifying, in milliseconds since the Unix epoch.
     pub expires_at_ms: u64,
+    /// The shop's user id, when an identity token verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Whether the token records accepted consent (only meaningful when the tenant requires it).
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// Body of `POST /v1/consent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRequest {
+    /// True when the shopper accepted the notice.
+    pub accepted: bool,
+}
+
+/// A shopper's rating of an assistant message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    /// Thumbs up.
+    Up,
+    /// Thumbs down.
+    Down,
+}
+
+/// Body of `POST /v1/messages/{id}/feedback`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackRequest {
+    /// The rating; sending again replaces the previous one.
+    pub rating: Rating,
+    /// Optional words, at most 500 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// Body of `POST /v1/chat`.

@@ -1,1 +1,179 @@
-fn main() {}
+//! `cargo xtask` — Shopkeep's developer commands (alias in `.cargo/config.toml`):
+//!
+//! - `setup` — install what is missing (pinned tools in `~/.cache/shopkeep/tools`, npm
+//!   packages, Debian chromium, `.dev.vars`); a second run does nothing.
+//! - `build [--no-gateway]` — gateway worker, content-hashed widget, minified `embed.js`,
+//!   demo site and `_headers` in `dist/`.
+//! - `dev [--port 8787]` — build, migrate, serve with `wrangler dev --local`, seed the demo
+//!   tenant; Ctrl-C stops everything.
+//! - `test [--only step,step]` — fmt, clippy (host and wasm32), purity, unit tests, wasm tests
+//!   in Chromium, build, end-to-end tests; ends with `summary: N passed, M failed`.
+//! - `bench [--requests N] [--weight-only] [--no-build]` — widget weight and gateway
+//!   time-to-first-token overhead into `docs/BENCHMARKS.md`.
+//!
+//! Tooling only: it never ships, and depends on nothing of the product.
+
+mod bench;
+mod build;
+mod counts;
+mod dev;
+mod e2e;
+mod error;
+mod harness;
+mod http;
+mod paths;
+mod process;
+mod setup;
+mod testing;
+
+use std::process::ExitCode;
+
+use error::{fail, Result};
+use paths::Paths;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  setup                          install whatever is missing (idempotent)
+  build [--no-gateway]           build the gateway, widget, embed.js and dist/
+  dev [--port 8787]              build and serve the demo at http://127.0.0.1:<port>/
+  test [--only STEP[,STEP…]]     run every check; steps: setup, fmt, clippy, clippy-wasm,
+                                 purity, unit, wasm, build, e2e
+  bench [--requests N] [--weight-only] [--no-build]
+                                 measure weight and gateway TTFT overhead → docs/BENCHMARKS.md";
+
+/// Takes `--flag value` out of `args`.
+fn take_value(args: &mut Vec<String>, flag: &str) -> Result<Option<String>> {
+    let Some(index) = args.iter().position(|arg| arg == flag) else {
+        return Ok(None);
+    };
+    if index + 1 >= args.len() {
+        return fail(format!("{flag} needs a value"));
+    }
+    let value = args.remove(index + 1);
+    args.remove(index);
+    Ok(Some(value))
+}
+
+/// Takes a boolean `--flag` out of `args`.
+fn take_flag(args: &mut Vec<String>, flag: &str) -> bool {
+    let before = args.len();
+    args.retain(|arg| arg != flag);
+    args.len() != before
+}
+
+fn parse_number<T: std::str::FromStr>(flag: &str, value: Option<String>, default: T) -> Result<T> {
+    match value {
+        None => Ok(default),
+        Some(text) => text
+            .parse()
+            .or_else(|_| fail(format!("{flag}: not a number: {text}"))),
+    }
+}
+
+fn run(mut args: Vec<String>) -> Result<bool> {
+    let paths = Paths::discover();
+    if args.is_empty() {
+        println!("{USAGE}");
+        return Ok(false);
+    }
+    let command = args.remove(0);
+    let ok = match command.as_str() {
+        "setup" => setup::setup(&paths).map(|_| true)?,
+        "build" => {
+            let gateway = !take_flag(&mut args, "--no-gateway");
+            ensure_no_extra(&args)?;
+            setup::setup(&paths)?;
+            build::build(&paths, build::BuildOptions { gateway }).map(|_| true)?
+        }
+        "dev" => {
+            let port = parse_number("--port", take_value(&mut args, "--port")?, 8787u16)?;
+            ensure_no_extra(&args)?;
+            dev::dev(&paths, port).map(|()| true)?
+        }
+        "test" => {
+            let only: Vec<String> = take_value(&mut args, "--only")?
+                .map(|list| list.split(',').map(|step| step.trim().to_owned()).collect())
+                .unwrap_or_default();
+            ensure_no_extra(&args)?;
+            testing::test(&paths, &only)?
+        }
+        "bench" => {
+            let requests = parse_number(
+                "--requests",
+                take_value(&mut args, "--requests")?,
+                bench::DEFAULT_REQUESTS,
+            )?;
+            let weight_only = take_flag(&mut args, "--weight-only");
+            let no_build = take_flag(&mut args, "--no-build");
+            ensure_no_extra(&args)?;
+            bench::bench(
+                &paths,
+                bench::BenchOptions {
+                    requests,
+                    weight_only,
+                    no_build,
+                },
+            )
+            .map(|()| true)?
+        }
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            true
+        }
+        other => return fail(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    Ok(ok)
+}
+
+fn ensure_no_extra(args: &[String]) -> Result<()> {
+    match args.first() {
+        Some(extra) => fail(format!("unexpected argument `{extra}`\n\n{USAGE}")),
+        None => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    process::install_interrupt_handler();
+    match run(std::env::args().skip(1).collect()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|arg| (*arg).to_owned()).collect()
+    }
+
+    #[test]
+    fn values_and_flags_are_taken_out() {
+        let mut list = args(&["--port", "9000", "--no-build"]);
+        assert_eq!(
+            take_value(&mut list, "--port").unwrap().as_deref(),
+            Some("9000")
+        );
+        assert!(take_flag(&mut list, "--no-build"));
+        assert!(list.is_empty());
+        assert!(take_value(&mut args(&["--port"]), "--port").is_err());
+        assert_eq!(take_value(&mut args(&[]), "--port").unwrap(), None);
+    }
+
+    #[test]
+    fn numbers_are_validated() {
+        assert_eq!(
+            parse_number("--port", Some("1".into()), 8787u16).unwrap(),
+            1
+        );
+        assert_eq!(parse_number("--port", None, 8787u16).unwrap(), 8787);
+        assert!(parse_number("--port", Some("x".into()), 8787u16).is_err());
+    }
+}

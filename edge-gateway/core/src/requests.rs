@@ -72,6 +72,28 @@ pub fn check_chat_request(req: &ChatRequest) -> Result<String> {
     Ok(message.to_owned())
 }
 
+/// Checks a feedback request: comments are bounded and clean.
+pub fn check_feedback(req: &shopkeep_protocol::FeedbackRequest) -> Result<()> {
+    if let Some(comment) = &req.comment {
+        if comment.chars().count() > 500 {
+            return Err(Error::invalid_field(
+                "comment",
+                "must be at most 500 characters",
+            ));
+        }
+        if comment
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(Error::invalid_field(
+                "comment",
+                "must not contain control characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Extracts the token from an `Authorization: Bearer <token>` header.
 pub fn bearer_token(header: Option<&str>) -> Result<&str> {
     let header = header.ok_or_else(|| Error::code(ErrorCode::Unauthorized))?;

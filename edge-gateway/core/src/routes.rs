@@ -58,6 +58,13 @@ pub enum Route {
     Chat,
     /// `GET /v1/conversation`
     Conversation,
+    /// `POST /v1/consent`
+    Consent,
+    /// `POST /v1/messages/{id}/feedback`
+    Feedback {
+        /// The assistant message rated.
+        message_id: String,
+    },
     /// `PUT /v1/platform/tenants/{id}`
     PlatformPutTenant {
         /// Tenant id from the path.
@@ -73,6 +80,8 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
         ["v1", "tenants", id, "config"] if valid_tenant_id(id) => Some("GET, HEAD, OPTIONS"),
         ["v1", "sessions"] | ["v1", "chat"] => Some("POST, OPTIONS"),
         ["v1", "conversation"] => Some("GET, OPTIONS"),
+        ["v1", "consent"] => Some("POST, OPTIONS"),
+        ["v1", "messages", id, "feedback"] if valid_message_id(id) => Some("POST, OPTIONS"),
         ["v1", "platform", "tenants", id] if valid_tenant_id(id) => Some("PUT"),
         _ => None,
     }
@@ -93,12 +102,26 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
         (Method::Post, ["v1", "sessions"]) => Route::CreateSession,
         (Method::Post, ["v1", "chat"]) => Route::Chat,
         (Method::Get, ["v1", "conversation"]) => Route::Conversation,
+        (Method::Post, ["v1", "consent"]) => Route::Consent,
+        (Method::Post, ["v1", "messages", id, "feedback"]) => Route::Feedback {
+            message_id: (*id).to_owned(),
+        },
         (Method::Put, ["v1", "platform", "tenants", id]) => Route::PlatformPutTenant {
             tenant_id: (*id).to_owned(),
         },
         _ => return Err(Error::code(ErrorCode::MethodNotAllowed)),
     };
     Ok(route)
+}
+
+/// Message ids as the gateway makes them: `m_` and 1–64 base64url characters.
+pub fn valid_message_id(id: &str) -> bool {
+    id.strip_prefix("m_").is_some_and(|rest| {
+        (1..=64).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 /// Tenant ids: 2–64 chars of lowercase ASCII letters, digits and `-`, starting with a letter.

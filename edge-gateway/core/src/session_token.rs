@@ -81,6 +81,8 @@ pub struct SessionClaims {
     pub origin: String,
     /// The shop's user id, only when an identity token verified.
     pub user_id: Option<String>,
+    /// Whether the shopper accepted the tenant's consent notice in this session.
+    pub consent: bool,
     /// When the token was issued, milliseconds since the Unix epoch.
     pub issued_at_ms: u64,
     /// When the token stops verifying, milliseconds since the Unix epoch.
@@ -120,8 +122,14 @@ struct WirePayload {
     o: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     u: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    cs: bool,
     iat: u64,
     exp: u64,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl WirePayload {
@@ -132,6 +140,7 @@ impl WirePayload {
             conversation_id: self.c,
             origin: self.o,
             user_id: self.u,
+            consent: self.cs,
             issued_at_ms: self.iat,
             expires_at_ms: self.exp,
         };
@@ -151,6 +160,7 @@ pub fn sign(claims: &SessionClaims, kid: &str, key: &[u8; 32]) -> String {
         c: claims.conversation_id.clone(),
         o: claims.origin.clone(),
         u: claims.user_id.clone(),
+        cs: claims.consent,
         iat: claims.issued_at_ms,
         exp: claims.expires_at_ms,
     };
@@ -304,6 +314,7 @@ mod tests {
             conversation_id: "c_1".into(),
             origin: "https://shop.example".into(),
             user_id: None,
+            consent: false,
             issued_at_ms: 1,
             expires_at_ms: 10,
         }

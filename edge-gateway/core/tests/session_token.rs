@@ -23,6 +23,7 @@ fn claims() -> SessionClaims {
         conversation_id: "c_BBBBBBBBBBBBBBBBBBBBBB".into(),
         origin: "https://shop.example:8443".into(),
         user_id: Some("user-42".into()),
+        consent: false,
         issued_at_ms: 1_790_000_000_000,
         expires_at_ms: 1_790_000_000_000 + 86_400_000,
     }
@@ -323,6 +324,8 @@ fn arb_claims() -> impl Strategy<Value = SessionClaims> {
                     conversation_id,
                     origin,
                     user_id,
+                    // Alternate consent with the parity of the issue time, so both values are covered.
+                    consent: issued_at_ms % 2 == 0,
                     issued_at_ms,
                     expires_at_ms,
                 }

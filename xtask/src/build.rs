@@ -1,0 +1,328 @@
+//! `cargo xtask build`: the gateway through worker-build, the widget through
+//! cargo → wasm-bindgen → wasm-opt, embed.js minified, and the static site in dist/.
+//!
+//! dist/ is assembled in a staging directory and swapped in at the end, so a failed build
+//! never leaves half a site and old widget versions disappear on every rebuild.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{fail, Error, IoContext, Result};
+use crate::paths::{Paths, VERSION_PLACEHOLDER, WIDGET_PACKAGE, WIDGET_STEM};
+use crate::process::run;
+use crate::setup::hex;
+
+/// Which parts to build.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BuildOptions {
+    /// Build the gateway worker (skipped only while iterating on the static parts).
+    pub(crate) gateway: bool,
+}
+
+/// Builds everything into dist/ (and the worker into edge-gateway/build/); returns the
+/// widget's content-hash version.
+pub(crate) fn build(paths: &Paths, options: BuildOptions) -> Result<String> {
+    if options.gateway {
+        gateway(paths)?;
+    } else {
+        println!("build: skipping the gateway (--no-gateway)");
+    }
+    let staging = paths.scratch().join("dist-staging");
+    reset_dir(&staging)?;
+    let widget_version = widget(paths, &staging)?;
+    embed_js(paths, &staging, &widget_version)?;
+    site(paths, &staging)?;
+    write_headers(&staging)?;
+
+    let dist = paths.at("dist");
+    if dist.exists() {
+        fs::remove_dir_all(&dist).context(|| format!("removing old {}", dist.display()))?;
+    }
+    if fs::rename(&staging, &dist).is_err() {
+        // CARGO_TARGET_DIR may be on another file system: copy instead.
+        copy_tree(&staging, &dist)?;
+        fs::remove_dir_all(&staging).context(|| format!("removing {}", staging.display()))?;
+    }
+    println!("build: dist/ ready (widget version {widget_version})");
+    Ok(widget_version)
+}
+
+fn reset_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        fs::remove_dir_all(dir).context(|| format!("removing {}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).context(|| format!("creating {}", dir.display()))
+}
+
+/// Environment that makes worker-build use our pinned local tools instead of downloading.
+pub(crate) fn wasm_tool_env(paths: &Paths, cmd: &mut Command) {
+    cmd.env("PATH", paths.path_env())
+        .env("WASM_BINDGEN_BIN", paths.wasm_bindgen())
+        .env("WASM_OPT_BIN", paths.npm_tool("wasm-opt"))
+        .env("ESBUILD_BIN", paths.npm_tool("esbuild"));
+}
+
+fn gateway(paths: &Paths) -> Result<()> {
+    let mut cmd = Command::new(paths.worker_build());
+    cmd.arg("--release").current_dir(paths.at("edge-gateway"));
+    wasm_tool_env(paths, &mut cmd);
+    run(&mut cmd)?;
+    let main = wrangler_main(paths)?;
+    if !paths.root.join(&main).exists() {
+        return fail(format!(
+            "worker-build finished but wrangler.toml's main = \"{main}\" does not exist; \
+             look in edge-gateway/build/ for the entry point"
+        ));
+    }
+    Ok(())
+}
+
+/// The `main = "…"` entry of wrangler.toml.
+pub(crate) fn wrangler_main(paths: &Paths) -> Result<String> {
+    let text =
+        fs::read_to_string(paths.at("wrangler.toml")).context(|| "reading wrangler.toml".into())?;
+    text.lines()
+        .filter_map(|line| line.trim().strip_prefix("main"))
+        .filter_map(|rest| rest.trim_start().strip_prefix('='))
+        .map(|value| value.trim().trim_matches('"').to_owned())
+        .next()
+        .ok_or_else(|| Error::Other("wrangler.toml has no `main =` line".into()))
+}
+
+/// cargo → wasm-bindgen → wasm-opt; copies the result to `<dist>/widget/<hash>/`.
+fn widget(paths: &Paths, dist: &Path) -> Result<String> {
+    run(Command::new("cargo").current_dir(&paths.root).args([
+        "build",
+        "-p",
+        WIDGET_PACKAGE,
+        "--target",
+        "wasm32-unknown-unknown",
+        "--release",
+    ]))?;
+    let wasm = paths
+        .target()
+        .join(format!("wasm32-unknown-unknown/release/{WIDGET_STEM}.wasm"));
+    if !wasm.exists() {
+        return Err(Error::Missing {
+            path: wasm,
+            hint: format!(
+                "{WIDGET_PACKAGE} must be a cdylib (crate-type = [\"cdylib\", \"rlib\"])"
+            ),
+        });
+    }
+    let out = paths.scratch().join("widget");
+    reset_dir(&out)?;
+    run(Command::new(paths.wasm_bindgen())
+        .arg(&wasm)
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            WIDGET_STEM,
+            "--out-dir",
+        ])
+        .arg(&out))?;
+
+    let bg = out.join(format!("{WIDGET_STEM}_bg.wasm"));
+    // The features rustc enables by default for wasm32-unknown-unknown (all in every
+    // browser since 2021); wasm-opt must know them or it refuses the module.
+    let mut opt = Command::new(paths.npm_tool("wasm-opt"));
+    opt.env("PATH", paths.path_env())
+        .arg(&bg)
+        .args([
+            "-Oz",
+            // wasm-opt keeps the name and producers sections unless told; they are pure weight.
+            "--strip-debug",
+            "--strip-producers",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "-o",
+        ])
+        .arg(&bg);
+    run(&mut opt)?;
+
+    // The glue is shipped minified (ES module syntax kept for `import()`).
+    let glue = out.join(format!("{WIDGET_STEM}.js"));
+    run(Command::new(paths.npm_tool("esbuild"))
+        .env("PATH", paths.path_env())
+        .arg(&glue)
+        .args([
+            "--minify",
+            "--format=esm",
+            "--log-level=warning",
+            "--allow-overwrite",
+        ])
+        .arg(format!("--outfile={}", glue.display())))?;
+
+    let files = files_under(&out)?;
+    let version = content_version(&out, &files)?;
+    let target = dist.join("widget").join(&version);
+    copy_tree(&out, &target)?;
+    for file in &files {
+        let size = fs::metadata(out.join(file))
+            .map(|meta| meta.len())
+            .unwrap_or(0);
+        println!("build: widget/{version}/{} ({size} bytes)", file.display());
+    }
+    Ok(version)
+}
+
+/// Relative paths of all files under `dir`, glue first, then the wasm, then the rest sorted
+/// (so the hash is stable).
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in fs::read_dir(&current).context(|| format!("listing {}", current.display()))? {
+            let path = entry
+                .context(|| format!("listing {}", current.display()))?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                files.push(relative.to_path_buf());
+            }
+        }
+    }
+    let rank = |path: &Path| match path.to_str() {
+        Some(name) if name == format!("{WIDGET_STEM}.js") => 0,
+        Some(name) if name == format!("{WIDGET_STEM}_bg.wasm") => 1,
+        _ => 2,
+    };
+    files.sort_by(|a, b| (rank(a), a).cmp(&(rank(b), b)));
+    Ok(files)
+}
+
+/// First 10 hex digits of SHA-256 over the files (glue + wasm + any snippets).
+fn content_version(dir: &Path, files: &[PathBuf]) -> Result<String> {
+    let mut hasher = Sha256::new();
+    for file in files {
+        let path = dir.join(file);
+        hasher.update(fs::read(&path).context(|| format!("reading {}", path.display()))?);
+    }
+    Ok(hex(&hasher.finalize())[..10].to_owned())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).context(|| format!("creating {}", to.display()))?;
+    for entry in fs::read_dir(from).context(|| format!("listing {}", from.display()))? {
+        let path = entry
+            .context(|| format!("listing {}", from.display()))?
+            .path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let dest = to.join(name);
+        if path.is_dir() {
+            copy_tree(&path, &dest)?;
+        } else {
+            fs::copy(&path, &dest)
+                .context(|| format!("copying {} to {}", path.display(), dest.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// embed-loader/embed.js with the widget version filled in, minified by esbuild.
+fn embed_js(paths: &Paths, dist: &Path, version: &str) -> Result<()> {
+    let source = paths.at("embed-loader/embed.js");
+    let text = fs::read_to_string(&source).map_err(|_| Error::Missing {
+        path: source.clone(),
+        hint: "the embed loader is the script shops paste; it must exist to build".into(),
+    })?;
+    if !text.contains(VERSION_PLACEHOLDER) {
+        return fail(format!(
+            "{} does not contain {VERSION_PLACEHOLDER}: the loader would not know which widget to load",
+            source.display()
+        ));
+    }
+    let filled = paths.scratch().join("embed.js");
+    fs::write(&filled, text.replace(VERSION_PLACEHOLDER, version))
+        .context(|| format!("writing {}", filled.display()))?;
+    let out = dist.join("embed.js");
+    run(Command::new(paths.npm_tool("esbuild"))
+        .env("PATH", paths.path_env())
+        .arg(&filled)
+        .args(["--minify", "--legal-comments=none", "--log-level=warning"])
+        .arg(format!("--outfile={}", out.display())))?;
+    let size = fs::metadata(&out).map(|meta| meta.len()).unwrap_or(0);
+    println!("build: embed.js ({size} bytes)");
+    Ok(())
+}
+
+/// The demo storefront at the root of dist/, the admin console (when present) at /admin/.
+fn site(paths: &Paths, dist: &Path) -> Result<()> {
+    let storefront = paths.at("demo-site/storefront");
+    if storefront.is_dir() {
+        copy_tree(&storefront, dist)?;
+    } else {
+        println!(
+            "build: warning: {} is missing; no demo page",
+            storefront.display()
+        );
+    }
+    let admin = paths.at("demo-site/admin");
+    if admin.is_dir() {
+        copy_tree(&admin, &dist.join("admin"))?;
+    }
+    Ok(())
+}
+
+/// Cloudflare static-assets header rules (also honoured by `wrangler dev`).
+pub(crate) const HEADERS: &str = "\
+# Generated by `cargo xtask build`.
+# Widget files are content-hashed: cache forever, load from any shop's origin.
+/widget/*
+  Cache-Control: public, max-age=31536000, immutable
+  Access-Control-Allow-Origin: *
+
+# embed.js names the current widget version, so it is cached briefly.
+/embed.js
+  Cache-Control: public, max-age=300
+  Access-Control-Allow-Origin: *
+";
+
+fn write_headers(dist: &Path) -> Result<()> {
+    let file = dist.join("_headers");
+    fs::write(&file, HEADERS).context(|| format!("writing {}", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_is_ten_hex_digits_and_tracks_content() {
+        let dir = std::env::temp_dir().join(format!("xtask-version-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(format!("{WIDGET_STEM}.js")), "glue").unwrap();
+        fs::write(dir.join(format!("{WIDGET_STEM}_bg.wasm")), "wasm").unwrap();
+        let files = files_under(&dir).unwrap();
+        assert_eq!(files[0], PathBuf::from(format!("{WIDGET_STEM}.js")));
+        let first = content_version(&dir, &files).unwrap();
+        assert_eq!(first.len(), 10);
+        assert!(first.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(first, content_version(&dir, &files).unwrap(), "stable");
+        fs::write(dir.join(format!("{WIDGET_STEM}_bg.wasm")), "wasm2").unwrap();
+        assert_ne!(
+            first,
+            content_version(&dir, &files).unwrap(),
+            "changes with content"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn headers_cover_widget_and_embed() {
+        assert!(HEADERS.contains("/widget/*\n  Cache-Control: public, max-age=31536000, immutable"));
+        assert!(HEADERS.contains("/embed.js\n  Cache-Control: public, max-age=300"));
+    }
+}
