@@ -8,6 +8,7 @@ CREATE TABLE tenants (
     public_json   TEXT NOT NULL,          -- the PublicConfig served to widgets (derived)
     etag          TEXT NOT NULL,
     version       INTEGER NOT NULL,
+    keys_json     TEXT NOT NULL,          -- the KeyRing: live key ids only; keys are derived
     created_at_ms INTEGER NOT NULL,
     updated_at_ms INTEGER NOT NULL
 );

@@ -5,7 +5,7 @@
 use crate::env::{now_ms, random_bytes, secret, var};
 use crate::http::{self, header, read_json_body};
 use crate::limiter;
-use crate::sessions::authenticate;
+use crate::sessions::{authenticate, Authenticated};
 use crate::store::{AssistantRecord, Store, UsageRecord};
 use crate::upstream::{self, Opened, Target};
 use futures::channel::mpsc::{unbounded, UnboundedSender};
@@ -22,6 +22,7 @@ use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGE
 use shopkeep_gateway_core::responder;
 use shopkeep_gateway_core::retrieval::KnowledgeIndex;
 use shopkeep_gateway_core::session_token::random_id;
+use shopkeep_gateway_core::session_token::KeyPurpose;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, StreamEvent};
 use std::time::Duration;
@@ -73,17 +74,24 @@ pub(crate) async fn chat(
 ) -> Result<Response, Error> {
     let started_ms = now_ms();
     // Phase 1: authenticate (stateless) and decode.
-    let claims = authenticate(&req, env, origin)?;
+    let Authenticated { claims, kid } = authenticate(&req, env, origin)?;
     let body = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let request: ChatRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     let question = check_chat_request(&request)?;
     let store = Store::new(env)?;
+    let t_auth = now_ms();
     let tenant = store
         .tenant(&claims.tenant_id)
         .await?
         .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
     if !origin_allowed(&claims.origin, &tenant.config.allowed_origins) {
         return Err(Error::code(ErrorCode::OriginNotAllowed));
+    }
+    if !tenant.keys.is_live(KeyPurpose::Session, &kid, started_ms) {
+        return Err(Error::downstream(
+            ErrorCode::Unauthorized,
+            "The session key was retired; start a new session.",
+        ));
     }
     if tenant.config.privacy.consent_required && !claims.consent {
         return Err(Error::code(ErrorCode::ConsentRequired));
@@ -98,6 +106,7 @@ pub(crate) async fn chat(
         lease_id: random_id("l_", &random_bytes()?),
         limits: tenant.config.limits,
     };
+    let t_tenant = now_ms();
     let quota = match limiter::admit(env, &claims.tenant_id, &admit).await? {
         Verdict::Admitted { quota, .. } => quota,
         Verdict::Refused {
@@ -115,6 +124,7 @@ pub(crate) async fn chat(
     };
     // Phase 3: store the shopper's message before anything can fail upstream.
     let user_message_id = random_id("m_", &random_bytes()?);
+    let t_limit = now_ms();
     let turn = store
         .begin_turn(
             &claims.tenant_id,
@@ -136,6 +146,7 @@ pub(crate) async fn chat(
         }
     };
     // Phase 4: build the prompt from stored history and retrieved knowledge.
+    let t_store = now_ms();
     let index = KnowledgeIndex::new(tenant.config.knowledge.clone());
     let messages = build_prompt(&tenant.config, &index, &turn.history, &question);
     let job = Job {
@@ -175,6 +186,16 @@ pub(crate) async fn chat(
     set("Content-Type", "text/event-stream; charset=utf-8")?;
     set("Cache-Control", "no-cache, no-transform")?;
     set("X-Accel-Buffering", "no")?;
+    // Where the time before the stream went, for operators and the bench (Server-Timing).
+    let timing = format!(
+        "auth;dur={}, tenant;dur={}, limit;dur={}, store;dur={}, prompt;dur={}",
+        t_auth - started_ms,
+        t_tenant - t_auth,
+        t_limit - t_tenant,
+        t_store - t_limit,
+        now_ms() - t_store
+    );
+    set("Server-Timing", &timing)?;
     for (name, value) in quota_headers(&quota) {
         set(name, &value)?;
     }

@@ -82,7 +82,7 @@ pub(crate) fn preflight(origin: Option<&str>) -> Result<Response, Error> {
     let headers = Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(internal("set header"));
     set("Access-Control-Allow-Origin", &origin)?;
-    set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")?;
+    set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")?;
     set("Access-Control-Allow-Headers", ALLOW_HEADERS)?;
     set("Access-Control-Max-Age", &PREFLIGHT_MAX_AGE_S.to_string())?;
     set("Vary", "Origin")?;

@@ -5,11 +5,11 @@
 //! fetching the AI runtime, and streaming responses. Every decision (routing, validation,
 //! tokens, prompts, retries, error mapping) is a call into the core crate.
 
+mod admin;
 mod chat;
 mod env;
 mod http;
 mod limiter;
-mod platform;
 mod sessions;
 mod store;
 mod upstream;
@@ -57,6 +57,10 @@ async fn handle(
         Route::Consent => sessions::consent(req, env, origin).await,
         Route::Feedback { message_id } => sessions::feedback(req, env, origin, &message_id).await,
         Route::Chat => chat::chat(req, env, ctx, origin).await,
-        Route::PlatformPutTenant { tenant_id } => platform::put_tenant(req, env, &tenant_id).await,
+        Route::PlatformPutTenant { tenant_id } => admin::put_tenant(req, env, &tenant_id).await,
+        Route::PlatformKeys { tenant_id } => admin::platform_keys(req, env, &tenant_id).await,
+        Route::AdminGetConfig { tenant_id } => admin::get_config(req, env, &tenant_id).await,
+        Route::AdminPutConfig { tenant_id } => admin::put_config(req, env, &tenant_id).await,
+        Route::AdminRotateKey { tenant_id } => admin::rotate_key(req, env, &tenant_id).await,
     }
 }

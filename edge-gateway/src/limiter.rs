@@ -11,6 +11,7 @@
 
 use crate::env::now_ms;
 use serde::{Deserialize, Serialize};
+use shopkeep_gateway_core::admin_auth::ReplayGuard;
 use shopkeep_gateway_core::ratelimit::{AdmitRequest, Limiter, Verdict};
 use shopkeep_gateway_core::Error;
 use std::cell::RefCell;
@@ -19,6 +20,15 @@ use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, R
 
 /// Storage key of the persisted `(day, tokens spent)` pair.
 const BUDGET_KEY: &str = "budget";
+/// Storage key of the admin signatures seen within the window.
+const REPLAY_KEY: &str = "replay";
+
+/// Body of `/replay`.
+#[derive(Serialize, Deserialize)]
+struct SeenSignature {
+    signature: [u8; 32],
+    timestamp_s: u64,
+}
 
 /// Body of `/release`.
 #[derive(Serialize, Deserialize)]
@@ -34,20 +44,29 @@ struct Release {
 pub struct TenantLimiter {
     state: State,
     limiter: Rc<RefCell<Limiter>>,
+    replay: Rc<RefCell<ReplayGuard>>,
 }
 
 impl DurableObject for TenantLimiter {
     fn new(state: State, _env: Env) -> Self {
         let limiter = Rc::new(RefCell::new(Limiter::new()));
-        let (restore, storage) = (limiter.clone(), state.storage());
-        // Nothing is delivered to the object until the budget is restored.
+        let replay = Rc::new(RefCell::new(ReplayGuard::default()));
+        let (restore, restore_replay, storage) = (limiter.clone(), replay.clone(), state.storage());
+        // Nothing is delivered to the object until the persisted state is restored.
         let _init = state.block_concurrency_while(async move {
             if let Ok(Some((day, tokens))) = storage.get::<(u64, u64)>(BUDGET_KEY).await {
                 restore.borrow_mut().restore_budget(day, tokens);
             }
+            if let Ok(Some(guard)) = storage.get::<ReplayGuard>(REPLAY_KEY).await {
+                *restore_replay.borrow_mut() = guard;
+            }
             Ok(())
         });
-        TenantLimiter { state, limiter }
+        TenantLimiter {
+            state,
+            limiter,
+            replay,
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -66,6 +85,20 @@ impl DurableObject for TenantLimiter {
                 };
                 self.state.storage().put(BUDGET_KEY, budget).await?;
                 Response::from_json(&serde_json::json!({ "ok": true }))
+            }
+            "/replay" => {
+                let seen: SeenSignature = req.json().await?;
+                let verdict = self.replay.borrow_mut().check_and_remember(
+                    &seen.signature,
+                    seen.timestamp_s,
+                    now_ms() / 1000,
+                );
+                if verdict.is_ok() {
+                    // Persisted before answering, so an evicted object still refuses a replay.
+                    let guard = self.replay.borrow().clone();
+                    self.state.storage().put(REPLAY_KEY, guard).await?;
+                }
+                Response::from_json(&serde_json::json!({ "fresh": verdict.is_ok() }))
             }
             _ => Response::error("not found", 404),
         }
@@ -117,4 +150,32 @@ pub(crate) async fn release(env: &Env, tenant_id: &str, lease_id: &str, tokens: 
     if let Err(e) = call(env, tenant_id, "/release", &body).await {
         worker::console_error!("releasing lease failed: {e}");
     }
+}
+
+/// Remembers an accepted admin signature for the window; false when it was seen before.
+pub(crate) async fn first_use(
+    env: &Env,
+    tenant_id: &str,
+    signature: [u8; 32],
+    timestamp_s: u64,
+) -> Result<bool, Error> {
+    #[derive(Deserialize)]
+    struct Answer {
+        fresh: bool,
+    }
+    let mut response = call(
+        env,
+        tenant_id,
+        "/replay",
+        &SeenSignature {
+            signature,
+            timestamp_s,
+        },
+    )
+    .await?;
+    let answer: Answer = response
+        .json()
+        .await
+        .map_err(|e| Error::Storage(format!("replay answer: {e}")))?;
+    Ok(answer.fresh)
 }

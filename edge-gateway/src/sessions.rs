@@ -5,6 +5,8 @@ use crate::env::{now_ms, random_bytes, secret};
 use crate::http::{self, header, json_response};
 use crate::store::Store;
 use shopkeep_gateway_core::cors::origin_allowed;
+use shopkeep_gateway_core::identity::{self, IdentityError};
+use shopkeep_gateway_core::keyring::KeyRing;
 use shopkeep_gateway_core::requests::check_feedback;
 use shopkeep_gateway_core::requests::{bearer_token, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::routes::valid_tenant_id;
@@ -17,21 +19,31 @@ use shopkeep_protocol::{
 };
 use worker::{Env, Headers, Request, Response};
 
-/// Key id of session keys. Rotation (several kids at once) comes with the admin API.
-const SESSION_KID: &str = "k1";
 /// How long a session token verifies.
 const SESSION_TTL_MS: u64 = 24 * 60 * 60 * 1000;
 /// How long after expiry a token may still resume its conversation.
 const RESUME_GRACE_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 
-fn session_key(env: &Env, tenant_id: &str) -> Result<[u8; 32], Error> {
+/// A tenant key, derived from the master secret (never stored).
+pub(crate) fn tenant_key(
+    env: &Env,
+    tenant_id: &str,
+    purpose: KeyPurpose,
+    kid: &str,
+) -> Result<[u8; 32], Error> {
     let master = secret(env, "MASTER_SECRET")?;
     Ok(session_token::derive_key(
         master.as_bytes(),
         tenant_id,
-        KeyPurpose::Session,
-        SESSION_KID,
+        purpose,
+        kid,
     ))
+}
+
+/// A verified session token and the key id it was signed with.
+pub(crate) struct Authenticated {
+    pub(crate) claims: SessionClaims,
+    pub(crate) kid: String,
 }
 
 fn token_error(err: TokenError) -> Error {
@@ -43,23 +55,27 @@ fn token_error(err: TokenError) -> Error {
 
 /// Authenticate phase: verifies the bearer token statelessly (no storage), then binds it to
 /// the request's origin. Non-GET requests must carry an `Origin` equal to the token's.
+///
+/// The token's kid picks the derived key; whether that kid is still live is checked where the
+/// tenant record is loaded anyway (the chat path), so reads stay storage-free.
 pub(crate) fn authenticate(
     req: &Request,
     env: &Env,
     origin: Option<&str>,
-) -> Result<SessionClaims, Error> {
+) -> Result<Authenticated, Error> {
     let authorization = header(req, "Authorization");
     let token = bearer_token(authorization.as_deref())?;
     let tenant_id = session_token::peek_tenant(token).map_err(token_error)?;
-    if !valid_tenant_id(&tenant_id) {
+    let kid = session_token::peek_kid(token).map_err(token_error)?;
+    if !valid_tenant_id(&tenant_id) || !valid_kid(&kid) {
         return Err(Error::code(ErrorCode::Unauthorized));
     }
-    let claims = session_token::verify(token, &session_key(env, &tenant_id)?, now_ms())
-        .map_err(token_error)?;
+    let key = tenant_key(env, &tenant_id, KeyPurpose::Session, &kid)?;
+    let claims = session_token::verify(token, &key, now_ms()).map_err(token_error)?;
     let is_get = matches!(req.method(), worker::Method::Get | worker::Method::Head);
     match origin {
-        Some(o) if o == claims.origin => Ok(claims),
-        None if is_get => Ok(claims),
+        Some(o) if o == claims.origin => Ok(Authenticated { claims, kid }),
+        None if is_get => Ok(Authenticated { claims, kid }),
         _ => Err(Error::downstream(
             ErrorCode::Unauthorized,
             "The session token was issued to another site.",
@@ -123,48 +139,108 @@ pub(crate) async fn create_session(
     if !origin_allowed(origin, &tenant.config.allowed_origins) {
         return Err(Error::code(ErrorCode::OriginNotAllowed));
     }
-    if request.identity_token.is_some() {
-        return Err(Error::invalid_field(
-            "identity_token",
-            "identity verification is not enabled on this gateway",
-        ));
-    }
-    let key = session_key(env, &request.tenant_id)?;
     let now = now_ms();
-    // A previous token of the same tenant and site continues its conversation; anything else
-    // (forged, too old, other site) silently starts a new one.
+    let tenant_id = request.tenant_id.as_str();
+    // Identity: only a verified token names a user.
+    let user_id = match request.identity_token.as_deref() {
+        Some(token) => Some(verify_identity(env, tenant_id, &tenant.keys, token, now)?),
+        None if tenant.config.privacy.identity_required => {
+            return Err(Error::code(ErrorCode::IdentityRequired));
+        }
+        None => None,
+    };
+    // A previous token of the same tenant, site and user continues its conversation (and its
+    // consent); anything else (forged, too old, other site, other user) starts a new one.
     let resumed = request
         .resume_token
         .as_deref()
-        .and_then(|t| session_token::verify_allowing_expired(t, &key, now, RESUME_GRACE_MS).ok())
-        .filter(|c| c.tenant_id == request.tenant_id && c.origin == origin);
-    let session_id = session_token::random_id("s_", &random_bytes()?);
-    let conversation_id = match resumed {
-        Some(previous) => previous.conversation_id,
-        None => session_token::random_id("c_", &random_bytes()?),
+        .and_then(|t| {
+            let kid = session_token::peek_kid(t).ok()?;
+            if !tenant.keys.is_live(KeyPurpose::Session, &kid, now) {
+                return None;
+            }
+            let key = tenant_key(env, tenant_id, KeyPurpose::Session, &kid).ok()?;
+            session_token::verify_allowing_expired(t, &key, now, RESUME_GRACE_MS).ok()
+        })
+        .filter(|c| c.tenant_id == tenant_id && c.origin == origin && c.user_id == user_id);
+    let store = Store::new(env)?;
+    let (conversation_id, consent) = match (resumed, &user_id) {
+        (Some(previous), _) => (previous.conversation_id, previous.consent),
+        (None, Some(user)) => match store.latest_conversation_of(tenant_id, user).await? {
+            Some(id) => (id, false),
+            None => (session_token::random_id("c_", &random_bytes()?), false),
+        },
+        (None, None) => (session_token::random_id("c_", &random_bytes()?), false),
     };
     let claims = SessionClaims {
-        tenant_id: request.tenant_id.clone(),
-        session_id: session_id.clone(),
-        conversation_id: conversation_id.clone(),
+        tenant_id: tenant_id.to_owned(),
+        session_id: session_token::random_id("s_", &random_bytes()?),
+        conversation_id,
         origin: origin.to_owned(),
-        user_id: None,
-        consent: false,
+        user_id,
+        consent,
         issued_at_ms: now,
         expires_at_ms: now + SESSION_TTL_MS,
     };
-    issue(&claims, &key, 201, origin)
+    issue(env, &tenant.keys, &claims, 201, origin)
 }
 
-/// Signs `claims` and answers with the session.
+/// Verifies a shop-signed identity token against the tenant's live identity keys and returns
+/// the user id. The public message says what is wrong, never anything about keys.
+fn verify_identity(
+    env: &Env,
+    tenant_id: &str,
+    keys: &KeyRing,
+    token: &str,
+    now_ms: u64,
+) -> Result<String, Error> {
+    let master = secret(env, "MASTER_SECRET")?;
+    let key_for_kid = |kid: &str| {
+        keys.is_live(KeyPurpose::Identity, kid, now_ms).then(|| {
+            session_token::derive_key(master.as_bytes(), tenant_id, KeyPurpose::Identity, kid)
+        })
+    };
+    identity::verify(token, key_for_kid, now_ms / 1000)
+        .map(|claims| claims.sub)
+        .map_err(|e| {
+            let why = match e {
+                IdentityError::Expired => "The identity token has expired.",
+                IdentityError::NotYetValid => "The identity token is not valid yet.",
+                IdentityError::UnknownKid => "The identity token names an unknown or retired key.",
+                IdentityError::UnsupportedAlgorithm => "Identity tokens must be signed with HS256.",
+                _ => "The identity token is not valid.",
+            };
+            Error::downstream(ErrorCode::InvalidIdentity, why)
+        })
+}
+
+/// Key ids as the key ring makes them: a letter and a number.
+fn valid_kid(kid: &str) -> bool {
+    (2..=12).contains(&kid.len())
+        && kid.as_bytes()[0].is_ascii_lowercase()
+        && kid[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Signs `claims` with the tenant's current session key and answers with the session.
 fn issue(
+    env: &Env,
+    keys: &KeyRing,
     claims: &SessionClaims,
-    key: &[u8; 32],
     status: u16,
     origin: &str,
 ) -> Result<Response, Error> {
+    let kid = keys
+        .current(KeyPurpose::Session, claims.issued_at_ms)
+        .map(|entry| entry.kid.clone())
+        .ok_or_else(|| {
+            Error::Internal(format!(
+                "tenant {} has no live session key",
+                claims.tenant_id
+            ))
+        })?;
+    let key = tenant_key(env, &claims.tenant_id, KeyPurpose::Session, &kid)?;
     let body = SessionResponse {
-        token: session_token::sign(claims, SESSION_KID, key),
+        token: session_token::sign(claims, &kid, &key),
         session_id: claims.session_id.clone(),
         conversation_id: claims.conversation_id.clone(),
         expires_at_ms: claims.expires_at_ms,
@@ -180,11 +256,16 @@ pub(crate) async fn consent(
     env: &Env,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
-    let claims = authenticate(&req, env, origin)?;
+    let claims = authenticate(&req, env, origin)?.claims;
     let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let decision: ConsentRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     let now = now_ms();
-    Store::new(env)?
+    let store = Store::new(env)?;
+    let tenant = store
+        .tenant(&claims.tenant_id)
+        .await?
+        .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
+    store
         .record_consent(
             &claims.tenant_id,
             &claims.session_id,
@@ -199,9 +280,8 @@ pub(crate) async fn consent(
         expires_at_ms: now + SESSION_TTL_MS,
         ..claims
     };
-    let key = session_key(env, &renewed.tenant_id)?;
     let origin = renewed.origin.clone();
-    issue(&renewed, &key, 200, &origin)
+    issue(env, &tenant.keys, &renewed, 200, &origin)
 }
 
 /// `POST /v1/messages/{id}/feedback`
@@ -211,7 +291,7 @@ pub(crate) async fn feedback(
     origin: Option<&str>,
     message_id: &str,
 ) -> Result<Response, Error> {
-    let claims = authenticate(&req, env, origin)?;
+    let claims = authenticate(&req, env, origin)?.claims;
     let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let feedback: FeedbackRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     check_feedback(&feedback)?;
@@ -239,7 +319,7 @@ pub(crate) async fn conversation(
     env: &Env,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
-    let claims = authenticate(req, env, origin)?;
+    let claims = authenticate(req, env, origin)?.claims;
     let messages = Store::new(env)?
         .conversation(&claims.conversation_id)
         .await?;

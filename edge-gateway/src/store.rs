@@ -2,6 +2,7 @@
 //! where several statements must apply together).
 
 use serde::Deserialize;
+use shopkeep_gateway_core::keyring::KeyRing;
 use shopkeep_gateway_core::prompt::HistoryTurn;
 use shopkeep_gateway_core::tenant::TenantConfig;
 use shopkeep_gateway_core::Error;
@@ -35,6 +36,7 @@ pub(crate) struct Store {
 pub(crate) struct TenantRecord {
     pub(crate) config: TenantConfig,
     pub(crate) version: u64,
+    pub(crate) keys: KeyRing,
 }
 
 /// The public part of a tenant, as served to widgets.
@@ -139,10 +141,11 @@ impl Store {
         struct Row {
             config_json: String,
             version: f64,
+            keys_json: String,
         }
         let row: Option<Row> = self
             .db
-            .prepare("SELECT config_json, version FROM tenants WHERE id = ?1")
+            .prepare("SELECT config_json, version, keys_json FROM tenants WHERE id = ?1")
             .bind(&[s(id)])
             .map_err(storage("bind"))?
             .first(None)
@@ -152,9 +155,12 @@ impl Store {
             let config = serde_json::from_str(&r.config_json).map_err(|e| {
                 Error::Internal(format!("stored config of {id} does not parse: {e}"))
             })?;
+            let keys = serde_json::from_str(&r.keys_json)
+                .map_err(|e| Error::Internal(format!("stored keys of {id} do not parse: {e}")))?;
             Ok(TenantRecord {
                 config,
                 version: r.version as u64,
+                keys,
             })
         })
         .transpose()
@@ -182,10 +188,12 @@ impl Store {
         actor: &str,
         now_ms: u64,
     ) -> Result<u64, Error> {
-        let current = self
-            .tenant(&config.tenant_id)
-            .await?
-            .map_or(0, |t| t.version);
+        let existing = self.tenant(&config.tenant_id).await?;
+        let current = existing.as_ref().map_or(0, |t| t.version);
+        // A new tenant gets its first key ids; an existing one keeps its ring.
+        let keys = existing.map_or_else(|| KeyRing::initial(now_ms), |t| t.keys);
+        let keys_json =
+            serde_json::to_string(&keys).map_err(|e| Error::Internal(format!("encode: {e}")))?;
         let version = current + 1;
         let config_json =
             serde_json::to_string(config).map_err(|e| Error::Internal(format!("encode: {e}")))?;
@@ -196,8 +204,8 @@ impl Store {
         let upsert = self
             .db
             .prepare(
-                "INSERT INTO tenants (id, name, config_json, public_json, etag, version, created_at_ms, updated_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+                "INSERT INTO tenants (id, name, config_json, public_json, etag, version, created_at_ms, updated_at_ms, keys_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?9) \
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name, config_json = excluded.config_json, \
                  public_json = excluded.public_json, etag = excluded.etag, version = excluded.version, \
                  updated_at_ms = excluded.updated_at_ms WHERE tenants.version = ?8",
@@ -211,6 +219,7 @@ impl Store {
                 n(version),
                 n(now_ms),
                 n(current),
+                s(&keys_json),
             ])
             .map_err(storage("bind"))?;
         let history = self
@@ -237,6 +246,67 @@ impl Store {
             .await
             .map_err(storage("put tenant"))?;
         Ok(version)
+    }
+
+    /// Replaces a tenant's key ring (after a rotation), with an audit row, if the ring is
+    /// still `previous` (a concurrent rotation makes this fail rather than lose a kid).
+    pub(crate) async fn put_keys(
+        &self,
+        tenant_id: &str,
+        previous: &KeyRing,
+        keys: &KeyRing,
+        actor: &str,
+        detail: &serde_json::Value,
+        now_ms: u64,
+    ) -> Result<(), Error> {
+        let encode = |k: &KeyRing| {
+            serde_json::to_string(k).map_err(|e| Error::Internal(format!("encode: {e}")))
+        };
+        let update = self
+            .db
+            .prepare("UPDATE tenants SET keys_json = ?1, updated_at_ms = ?2 WHERE id = ?3 AND keys_json = ?4")
+            .bind(&[s(&encode(keys)?), n(now_ms), s(tenant_id), s(&encode(previous)?)])
+            .map_err(storage("bind"))?;
+        let audit = self
+            .db
+            .prepare(
+                "INSERT INTO audit_log (tenant_id, actor, action, detail_json, created_at_ms) \
+                 SELECT ?1, ?2, 'keys.rotate', ?3, ?4 WHERE changes() = 1",
+            )
+            .bind(&[s(tenant_id), s(actor), s(&detail.to_string()), n(now_ms)])
+            .map_err(storage("bind"))?;
+        let results = self
+            .db
+            .batch(vec![update, audit])
+            .await
+            .map_err(storage("rotate keys"))?;
+        let changed = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        if changed != 1 {
+            return Err(Error::Storage("keys changed concurrently; retry".into()));
+        }
+        Ok(())
+    }
+
+    /// The latest conversation of a verified user, to continue it on another device.
+    pub(crate) async fn latest_conversation_of(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<Option<String>, Error> {
+        self.db
+            .prepare(
+                "SELECT id FROM conversations WHERE tenant_id = ?1 AND user_id = ?2 \
+                 ORDER BY updated_at_ms DESC LIMIT 1",
+            )
+            .bind(&[s(tenant_id), s(user_id)])
+            .map_err(storage("bind"))?
+            .first::<String>(Some("id"))
+            .await
+            .map_err(storage("latest conversation"))
     }
 
     /// Stores the shopper's message (once per client message id) and returns its id with the

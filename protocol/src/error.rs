@@ -90,6 +90,12 @@ error_codes! {
     Unauthorized = ("unauthorized", 401, false, "A valid session token is required."),
     /// The session token has expired; create a new session.
     SessionExpired = ("session_expired", 401, false, "The session has expired."),
+    /// The tenant requires an identity token and none was given.
+    IdentityRequired = ("identity_required", 401, false, "Please sign in to chat with this assistant."),
+    /// The identity token did not verify (expired, unknown key, bad signature, …).
+    InvalidIdentity = ("invalid_identity", 401, false, "The identity token is not valid."),
+    /// The admin request signature is missing, stale, replayed or wrong.
+    InvalidSignature = ("invalid_signature", 401, false, "The request signature is not valid."),
     /// The request's origin is not allowed for this tenant.
     OriginNotAllowed = ("origin_not_allowed", 403, false, "This site is not allowed to use this assistant."),
     /// The tenant requires consent before chatting.

@@ -192,7 +192,7 @@ pub fn verify(
 /// signature whose timestamp is outside the window can never pass [`verify`] again, so
 /// forgetting it then loses nothing; entries are kept until `ts + 2 × WINDOW_S` for margin.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "WireGuard", into = "WireGuard")]
+#[serde(try_from = "WireGuard", into = "WireGuard")]
 pub struct ReplayGuard {
     /// Ordered by timestamp, so forgetting is one split at the cut-off.
     seen: BTreeSet<(u64, [u8; 32])>,
@@ -250,8 +250,7 @@ impl ReplayGuard {
 }
 
 /// The stored form: `[timestamp, base64url signature]` pairs, a third the size of 32-number
-/// arrays. Entries whose signature does not decode are dropped on load (only this module
-/// writes them).
+/// arrays.
 #[derive(Serialize, Deserialize)]
 struct WireGuard {
     seen: Vec<(u64, String)>,
@@ -268,20 +267,24 @@ impl From<ReplayGuard> for WireGuard {
     }
 }
 
-impl From<WireGuard> for ReplayGuard {
-    fn from(wire: WireGuard) -> Self {
+impl TryFrom<WireGuard> for ReplayGuard {
+    type Error = String;
+
+    /// Refuses a stored entry whose signature does not decode rather than silently forgetting
+    /// it (a forgotten entry is a replay window).
+    fn try_from(wire: WireGuard) -> Result<Self, Self::Error> {
         let seen = wire
             .seen
             .into_iter()
-            .filter_map(|(ts, sig)| {
+            .map(|(ts, sig)| {
                 let mut bytes = [0u8; 32];
                 match URL_SAFE_NO_PAD.decode_slice(&sig, &mut bytes) {
-                    Ok(32) => Some((ts, bytes)),
-                    _ => None,
+                    Ok(32) if sig.len() == 43 => Ok((ts, bytes)),
+                    _ => Err("replay guard entry is not a 32-byte signature".to_owned()),
                 }
             })
-            .collect();
-        ReplayGuard { seen }
+            .collect::<Result<_, _>>()?;
+        Ok(ReplayGuard { seen })
     }
 }
 

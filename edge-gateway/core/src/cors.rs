@@ -4,7 +4,7 @@
 //! trailing slash, default ports omitted); see [`normalize_origin`].
 
 /// Headers a browser may send on widget routes.
-pub const ALLOW_HEADERS: &str = "Authorization, Content-Type, If-None-Match";
+pub const ALLOW_HEADERS: &str = "Authorization, Content-Type, If-None-Match, Shopkeep-Signature";
 /// Response headers the widget may read cross-origin.
 pub const EXPOSE_HEADERS: &str =
     "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset";

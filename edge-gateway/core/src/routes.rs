@@ -70,6 +70,26 @@ pub enum Route {
         /// Tenant id from the path.
         tenant_id: String,
     },
+    /// `GET /v1/platform/tenants/{id}/keys`
+    PlatformKeys {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `GET /v1/admin/tenants/{id}/config`
+    AdminGetConfig {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `PUT /v1/admin/tenants/{id}/config`
+    AdminPutConfig {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/admin/tenants/{id}/keys/rotate`
+    AdminRotateKey {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
 }
 
 /// Paths and the methods each accepts, for 405 answers.
@@ -83,6 +103,13 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
         ["v1", "consent"] => Some("POST, OPTIONS"),
         ["v1", "messages", id, "feedback"] if valid_message_id(id) => Some("POST, OPTIONS"),
         ["v1", "platform", "tenants", id] if valid_tenant_id(id) => Some("PUT"),
+        ["v1", "platform", "tenants", id, "keys"] if valid_tenant_id(id) => Some("GET"),
+        ["v1", "admin", "tenants", id, "config"] if valid_tenant_id(id) => {
+            Some("GET, PUT, OPTIONS")
+        }
+        ["v1", "admin", "tenants", id, "keys", "rotate"] if valid_tenant_id(id) => {
+            Some("POST, OPTIONS")
+        }
         _ => None,
     }
 }
@@ -107,6 +134,18 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
             message_id: (*id).to_owned(),
         },
         (Method::Put, ["v1", "platform", "tenants", id]) => Route::PlatformPutTenant {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Get, ["v1", "platform", "tenants", id, "keys"]) => Route::PlatformKeys {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Get, ["v1", "admin", "tenants", id, "config"]) => Route::AdminGetConfig {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Put, ["v1", "admin", "tenants", id, "config"]) => Route::AdminPutConfig {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Post, ["v1", "admin", "tenants", id, "keys", "rotate"]) => Route::AdminRotateKey {
             tenant_id: (*id).to_owned(),
         },
         _ => return Err(Error::code(ErrorCode::MethodNotAllowed)),
