@@ -61,9 +61,16 @@
     b.append(svg);
     root.append(b);
 
-    let loading, widget;
-    // Commands from the host page (and a `Shopkeep.q` queue a stub may have collected).
-    const queue = [...((win.Shopkeep && win.Shopkeep.q) || [])].map((a) => a[0]);
+    let loading, widget, dead;
+    // Host-page listeners: `Shopkeep('on', 'opened' | 'closed' | 'message_sent' |
+    // 'message_received' | 'unread_changed', callback)`; their exceptions stay theirs.
+    const ls = {};
+    const emit = (n, detail) =>
+      (ls[n] || []).forEach((f) => {
+        try {
+          f(detail);
+        } catch (e) {}
+      });
     const load = () =>
       (loading ||= import(base + "shopkeep_widget.js")
         .then((m) => m.default({ module_or_path: base + "shopkeep_widget_bg.wasm" }).then(() => m))
@@ -71,30 +78,50 @@
           loading = 0;
           throw e;
         }));
+    // Commands wait here until the widget exists (open/toggle also load it).
+    let queue = [];
     const run = () => {
       attr("data-state", "loading");
       load()
         .then((m) => {
-          widget ||= m.mount(root, { tenant, gateway, launcher: b });
+          if (dead) return;
+          widget ||= m.mount(root, { tenant, gateway, launcher: b, emit, assets: base });
           b.removeAttribute("data-state");
-          while (queue.length) {
-            const c = queue.shift();
-            if (/^(open|close|toggle)$/.test(c)) widget[c]();
-          }
+          while (queue.length) call(...queue.shift());
         })
         .catch(() => attr("data-state", "error"));
     };
-    win.Shopkeep = (cmd) => {
-      if (widget) return /^(open|close|toggle|is_open)$/.test(cmd) ? widget[cmd]() : undefined;
-      queue.push(cmd);
-      if (cmd != "close") run();
+    // open, close, toggle, is_open, identify(token), update(attrs), reset, on(event, cb), destroy.
+    const call = (cmd, arg, cb) => {
+      if (dead) return;
+      if (cmd == "on") return (ls[arg] ||= []).push(cb), undefined;
+      if (cmd == "destroy") {
+        dead = 1;
+        widget && widget.destroy();
+        return host.remove();
+      }
+      if (widget) return /^(open|close|toggle|is_open|identify|update|reset)$/.test(cmd) ? widget[cmd](arg) : undefined;
+      if (cmd == "reset") {
+        // Logging out before the widget loaded: forget stored sessions and queued identities.
+        queue = queue.filter((c) => c[0] != "identify");
+        try {
+          for (const k of Object.keys(localStorage)) if (k.startsWith(key) && k.endsWith("session")) localStorage.removeItem(k);
+        } catch (e) {}
+        return;
+      }
+      queue.push([cmd, arg, cb]);
+      if (/^(open|toggle)$/.test(cmd)) run();
     };
+    // A stub may have collected calls before this script ran:
+    // window.Shopkeep = window.Shopkeep || function () { (Shopkeep.q = Shopkeep.q || []).push(arguments) }
+    const early = (win.Shopkeep && win.Shopkeep.q) || [];
+    win.Shopkeep = call;
+    for (const a of early) call(...a);
     const warm = () => load().catch(() => {});
     b.onpointerenter = warm;
     b.onfocus = warm;
     // Before the widget exists a click means "open" (repeated clicks while loading stay open).
-    b.onclick = () => win.Shopkeep(widget ? "toggle" : "open");
-    if (queue.length) run();
+    b.onclick = () => call(widget ? "toggle" : "open");
     const add = () => d.body.append(host);
     d.body ? add() : d.addEventListener("DOMContentLoaded", add);
 
@@ -105,7 +132,7 @@
         try {
           sessionStorage.setItem(key + "auto", 1);
         } catch (e) {}
-        if (!widget || !widget.is_open()) win.Shopkeep("open");
+        if (!widget || !widget.is_open()) call("open");
       }, auto.delay_ms);
     }
 

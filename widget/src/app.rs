@@ -1,16 +1,20 @@
 //! The running widget: owns the state, the view and the listeners; turns DOM events and
 //! finished fetches into [`Msg`]s and performs the [`Effect`]s `update` returns.
 
+use crate::json;
 use crate::net::Gateway;
 use crate::storage::Store;
 use crate::view::View;
 use gloo_events::{EventListener, EventListenerOptions};
-use shopkeep_protocol::ChatRequest;
-use shopkeep_widget_core::{update, Effect, FocusTarget, Msg, State};
+use js_sys::Function;
+use shopkeep_protocol::{ChatRequest, Rating};
+use shopkeep_widget_core::i18n::Strings;
+use shopkeep_widget_core::{update, Effect, FocusTarget, HostEvent, Msg, State};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{AbortController, Event, EventTarget, KeyboardEvent};
 
@@ -29,10 +33,24 @@ pub(crate) struct App {
     queue: RefCell<VecDeque<Msg>>,
     dispatching: Cell<bool>,
     alive: Cell<bool>,
+    /// The host page's event sink (`emit(name, detail)` from embed.js).
+    emit: Option<Function>,
+    /// Base URL of the widget's versioned assets (`…/widget/<version>/`), for strings tables.
+    assets: Option<String>,
+    /// The one-second countdown callback, owned here and its pending timeout cleared on
+    /// teardown (a dropped closure must never be called).
+    tick: RefCell<Option<Closure<dyn FnMut()>>>,
+    timer: Cell<Option<i32>>,
 }
 
 impl App {
-    pub(crate) fn new(tenant: String, gateway: Gateway, view: View) -> Rc<App> {
+    pub(crate) fn new(
+        tenant: String,
+        gateway: Gateway,
+        view: View,
+        emit: Option<Function>,
+        assets: Option<String>,
+    ) -> Rc<App> {
         let store = Store::new(&tenant);
         let app = Rc::new(App {
             state: RefCell::new(State::new(&tenant)),
@@ -46,7 +64,18 @@ impl App {
             queue: RefCell::new(VecDeque::new()),
             dispatching: Cell::new(false),
             alive: Cell::new(true),
+            emit,
+            assets,
+            tick: RefCell::new(None),
+            timer: Cell::new(None),
         });
+        let weak = Rc::downgrade(&app);
+        *app.tick.borrow_mut() = Some(Closure::new(move || {
+            if let Some(app) = weak.upgrade() {
+                app.timer.set(None);
+                app.dispatch(Msg::Tick);
+            }
+        }));
         *app.listeners.borrow_mut() = listen(&app);
         app
     }
@@ -54,12 +83,38 @@ impl App {
     /// Starts the widget: cached config and session, then the config fetch.
     pub(crate) fn start(self: &Rc<Self>, seed: u64) {
         let cached = self.store.config();
-        let stored_session = self.store.session();
+        let stored_session = self.store.session(None);
+        let nav = web_sys::window().map(|w| w.navigator());
         self.dispatch(Msg::Mounted {
             seed,
             cached_config: cached,
             stored_session,
+            browser_locale: nav.as_ref().and_then(|n| n.language()).unwrap_or_default(),
+            online: nav.is_none_or(|n| n.on_line()),
         });
+        self.fit_viewport();
+    }
+
+    /// `Shopkeep('identify', token)`: an empty token logs out.
+    pub(crate) fn identify(self: &Rc<Self>, token: Option<String>) {
+        match token.filter(|t| !t.is_empty()) {
+            Some(token) => {
+                let user = json::jwt_subject(&token);
+                let stored_session = user.as_deref().and_then(|u| self.store.session(Some(u)));
+                self.dispatch(Msg::Identify {
+                    token,
+                    user,
+                    stored_session,
+                });
+            }
+            None => self.dispatch(Msg::Reset),
+        }
+    }
+
+    fn fit_viewport(&self) {
+        if let Some(vv) = web_sys::window().and_then(|w| w.visual_viewport()) {
+            self.view.fit_viewport(vv.offset_top(), vv.height());
+        }
     }
 
     pub(crate) fn is_open(&self) -> bool {
@@ -96,6 +151,11 @@ impl App {
             Effect::Focus(FocusTarget::Input) => {
                 let _ = self.view.input.focus();
             }
+            Effect::Focus(FocusTarget::Consent) => {
+                if let Some(b) = self.view.consent_accept.dyn_ref::<web_sys::HtmlElement>() {
+                    let _ = b.focus();
+                }
+            }
             Effect::Focus(FocusTarget::Launcher) => {
                 if let Some(l) = &self.view.launcher {
                     let _ = l.focus();
@@ -108,10 +168,70 @@ impl App {
                         .save_config(&raw, self.state.borrow().config_etag.as_deref());
                 }
             }
-            Effect::SaveSession => self
-                .store
-                .save_session(self.state.borrow().session.as_ref()),
-            Effect::ForgetSession => self.store.save_session(None),
+            Effect::SaveSession => {
+                if let Some(s) = &self.state.borrow().session {
+                    self.store.save_session(s);
+                }
+            }
+            Effect::ForgetSession { user } => self.store.forget_session(user.as_deref()),
+            Effect::ForgetAllSessions => self.store.forget_all_sessions(),
+            Effect::PostConsent { token, accepted } => {
+                let gw = self.gateway.clone();
+                self.spawn(async move {
+                    match gw.consent(&token, accepted).await {
+                        Ok(s) => Msg::ConsentRecorded(s),
+                        Err(f) => Msg::ConsentFailed(f),
+                    }
+                });
+            }
+            Effect::SendFeedback {
+                token,
+                index,
+                message_id,
+                rating,
+            } => {
+                let gw = self.gateway.clone();
+                let weak = Rc::downgrade(self);
+                spawn_local(async move {
+                    if gw.feedback(&token, &message_id, rating).await.is_err() {
+                        with_app(&weak, Msg::FeedbackFailed(index));
+                    }
+                });
+            }
+            Effect::Tick => {
+                let window = web_sys::window();
+                if let (Some(w), Some(f)) = (window, self.tick.borrow().as_ref()) {
+                    let id = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                        f.as_ref().unchecked_ref(),
+                        1000,
+                    );
+                    self.timer.set(id.ok());
+                }
+            }
+            Effect::Emit(event) => self.emit(&event),
+            Effect::LoadStrings { lang } => {
+                let Some(mut url) = self.assets.clone() else {
+                    return;
+                };
+                url.push_str("i18n/");
+                url.push_str(lang);
+                url.push_str(".json");
+                let weak = Rc::downgrade(self);
+                spawn_local(async move {
+                    // A missing table leaves English in place.
+                    let Ok(list) = Gateway::strings(&url).await else {
+                        return;
+                    };
+                    // Leaked once per language per page view: the core's tables are 'static.
+                    let list: Vec<&'static str> = list
+                        .into_iter()
+                        .map(|s| &*Box::leak(s.into_boxed_str()))
+                        .collect();
+                    if let Some(table) = Strings::from_list(lang, &list) {
+                        with_app(&weak, Msg::StringsLoaded(Box::leak(Box::new(table))));
+                    }
+                });
+            }
             Effect::FetchConfig { etag } => {
                 let (gw, tenant) = (self.gateway.clone(), self.tenant.clone());
                 let weak = Rc::downgrade(self);
@@ -132,10 +252,16 @@ impl App {
                     with_app(&weak, msg);
                 });
             }
-            Effect::CreateSession { resume_token } => {
+            Effect::CreateSession {
+                resume_token,
+                identity_token,
+            } => {
                 let (gw, tenant) = (self.gateway.clone(), self.tenant.clone());
                 self.spawn(async move {
-                    match gw.create_session(&tenant, resume_token).await {
+                    match gw
+                        .create_session(&tenant, resume_token, identity_token)
+                        .await
+                    {
                         Ok(s) => Msg::SessionCreated(s),
                         Err(f) => Msg::SessionFailed(f),
                     }
@@ -171,6 +297,19 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Calls the host page's listeners through embed.js; their exceptions stay theirs.
+    fn emit(&self, event: &HostEvent) {
+        let Some(f) = &self.emit else { return };
+        let detail = match event {
+            HostEvent::MessageSent(t) | HostEvent::MessageReceived(t) => {
+                json::js_object(&[("text", t.as_str().into())])
+            }
+            HostEvent::UnreadChanged(n) => json::js_object(&[("count", (*n).into())]),
+            HostEvent::Opened | HostEvent::Closed => json::js_object(&[]),
+        };
+        let _ = f.call2(&JsValue::NULL, &event.name().into(), &detail);
     }
 
     /// Runs a request and dispatches the message it ends with (unless the widget is gone).
@@ -233,6 +372,10 @@ impl App {
     pub(crate) fn teardown(&self) {
         self.alive.set(false);
         self.listeners.borrow_mut().clear();
+        if let (Some(w), Some(id)) = (web_sys::window(), self.timer.take()) {
+            w.clear_timeout_with_handle(id);
+        }
+        self.tick.borrow_mut().take();
         if let Some((_, c)) = self.stream.borrow_mut().take() {
             c.abort();
         }
@@ -266,7 +409,7 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
             }
         })
     };
-    vec![
+    let mut all = vec![
         on(&v.close, "click", true, |a, _| a.dispatch(Msg::Close)),
         on(&v.send, "click", true, submit),
         on(&v.stop, "click", true, |a, _| a.dispatch(Msg::Stop)),
@@ -284,11 +427,39 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
                 submit(a, e);
             }
         }),
-        on(&v.panel, "keydown", true, |a, e| {
-            if e.dyn_ref::<KeyboardEvent>()
-                .is_some_and(|k| k.key() == "Escape")
-            {
-                a.dispatch(Msg::Close);
+        // Not passive: Tab is kept inside the open dialog.
+        on(&v.panel, "keydown", false, |a, e| {
+            let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+                return;
+            };
+            match k.key().as_str() {
+                "Escape" => a.dispatch(Msg::Close),
+                "Tab" => trap_tab(a, k),
+                _ => {}
+            }
+        }),
+        on(&v.consent_accept, "click", true, |a, _| {
+            a.dispatch(Msg::ConsentDecided(true))
+        }),
+        on(&v.consent_decline, "click", true, |a, _| {
+            a.dispatch(Msg::ConsentDecided(false))
+        }),
+        // Thumbs: one delegated listener on the list.
+        on(&v.log, "click", true, |a, e| {
+            let target = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let Some(button) = target.and_then(|t| t.closest("[data-sk^=thumb]").ok().flatten())
+            else {
+                return;
+            };
+            let rating = if button.get_attribute("data-sk").as_deref() == Some("thumb-up") {
+                Rating::Up
+            } else {
+                Rating::Down
+            };
+            if let Some(index) = a.view.message_index(&button) {
+                a.dispatch(Msg::Rate { index, rating });
             }
         }),
         // One delegated listener for every chip, however often the chips are redrawn.
@@ -304,7 +475,45 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
                 a.dispatch(Msg::SuggestionClicked(i));
             }
         }),
-    ]
+    ];
+    if let Some(w) = web_sys::window() {
+        let online = |a: &Rc<App>, _: &Event| {
+            let on = web_sys::window().is_none_or(|w| w.navigator().on_line());
+            a.dispatch(Msg::Connectivity(on))
+        };
+        all.push(on(&w, "online", true, online));
+        all.push(on(&w, "offline", true, online));
+        // The on-screen keyboard shrinks the visual viewport; the mobile panel follows it.
+        if let Some(vv) = w.visual_viewport() {
+            all.push(on(&vv, "resize", true, |a, _| a.fit_viewport()));
+            all.push(on(&vv, "scroll", true, |a, _| a.fit_viewport()));
+        }
+    }
+    all
+}
+
+/// Keeps Tab inside the open panel: from the last control to the first and back.
+fn trap_tab(app: &Rc<App>, k: &KeyboardEvent) {
+    let items = app.view.focusables();
+    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        return;
+    };
+    let active = app.view.active_element();
+    let at = |e: &web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == e.unchecked_ref::<web_sys::Element>())
+    };
+    let inside = items.iter().any(at);
+    let target = match (k.shift_key(), inside) {
+        (true, true) if at(first) => last,
+        (false, true) if at(last) => first,
+        (_, true) => return,
+        (true, false) => last,
+        (false, false) => first,
+    };
+    k.prevent_default();
+    let _ = target.focus();
 }
 
 /// Sends what the composer holds (read afresh: an IME may not have fired `input` yet).

@@ -35,8 +35,24 @@ impl From<JsValue> for Error {
     }
 }
 
+impl Error {
+    /// The same text as `Display`, built by concatenation: `to_string()` would pull
+    /// `core::fmt`'s machinery (a couple of KB) into the wasm for this one use.
+    pub fn message(&self) -> String {
+        let (head, tail) = match self {
+            Error::Js(t) => ("browser API failed: ", t.as_str()),
+            Error::NoWindow => ("no window or document", ""),
+            Error::Options(o) => ("invalid mount options: ", *o),
+            Error::Decode(d) => ("could not decode ", *d),
+        };
+        let mut s = String::from(head);
+        s.push_str(tail);
+        s
+    }
+}
+
 impl From<Error> for JsValue {
     fn from(e: Error) -> Self {
-        js_sys::Error::new(&e.to_string()).into()
+        js_sys::Error::new(&e.message()).into()
     }
 }

@@ -12,6 +12,7 @@ use shopkeep_protocol::{
     LauncherPosition, MessageRole, MessageStatus, PublicConfig, PublicPrivacy, SessionResponse,
     StoredMessage, StreamEvent, Texts, Theme, Usage,
 };
+use shopkeep_widget_core::Overrides;
 use wasm_bindgen::JsValue;
 
 /// A parsed JSON value with typed field reads.
@@ -35,6 +36,10 @@ impl Json {
             None
         };
         Json(v.unwrap_or(JsValue::UNDEFINED))
+    }
+
+    pub(crate) fn as_array(&self) -> Option<Vec<Json>> {
+        Array::is_array(&self.0).then(|| Array::from(&self.0).iter().map(Json).collect())
     }
 
     pub(crate) fn as_string(&self) -> Option<String> {
@@ -90,6 +95,60 @@ pub(crate) fn quote(s: &str) -> String {
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_else(|| "null".into())
+}
+
+/// A plain JS object from string-keyed values (event details for the host page).
+pub(crate) fn js_object(fields: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+/// The `sub` of a JWT's payload, read without verifying: only a storage key — the gateway
+/// verifies the token, and a stored session is used only for the user id it verified.
+pub(crate) fn jwt_subject(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let mut b64: String = payload
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !b64.len().is_multiple_of(4) {
+        b64.push('=');
+    }
+    let text = web_sys::window()?.atob(&b64).ok()?;
+    // atob gives one char per byte; the payload is UTF-8 (the browser decodes it: weight).
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let text = web_sys::TextDecoder::new()
+        .ok()?
+        .decode_with_u8_array(&bytes)
+        .ok()?;
+    Json::parse(&text)?.str("sub").filter(|s| !s.is_empty())
+}
+
+/// `Shopkeep('update', {locale, color_scheme, launcher_position})`; unknown keys are ignored.
+pub(crate) fn overrides(j: &Json) -> Overrides {
+    Overrides {
+        locale: j
+            .str("locale")
+            .filter(|l| !l.trim().is_empty() && l.len() <= 35),
+        color_scheme: match j.str("color_scheme").as_deref() {
+            Some("light") => Some(ColorScheme::Light),
+            Some("dark") => Some(ColorScheme::Dark),
+            Some("auto") => Some(ColorScheme::Auto),
+            _ => None,
+        },
+        launcher_position: match j.str("launcher_position").as_deref() {
+            Some("left") => Some(LauncherPosition::Left),
+            Some("right") => Some(LauncherPosition::Right),
+            _ => None,
+        },
+    }
 }
 
 pub(crate) fn config(j: &Json) -> Option<PublicConfig> {
@@ -155,6 +214,8 @@ pub(crate) fn session(j: &Json) -> Option<SessionResponse> {
         session_id: j.str("session_id")?,
         conversation_id: j.str("conversation_id")?,
         expires_at_ms: j.num("expires_at_ms")? as u64,
+        user_id: j.str("user_id"),
+        consent: j.bool_or("consent", false),
     })
 }
 
@@ -164,6 +225,13 @@ pub(crate) fn session_text(s: &SessionResponse) -> String {
         ("session_id", s.session_id.as_str().into()),
         ("conversation_id", s.conversation_id.as_str().into()),
         ("expires_at_ms", (s.expires_at_ms as f64).into()),
+        (
+            "user_id",
+            s.user_id
+                .as_deref()
+                .map_or(JsValue::UNDEFINED, JsValue::from_str),
+        ),
+        ("consent", s.consent.into()),
     ])
 }
 

@@ -49,11 +49,13 @@ pub struct Widget {
 
 /// Mounts the widget into `root` (an open shadow root made by embed.js).
 ///
-/// `options`: `{ tenant: string, gateway: string, launcher?: HTMLElement }`. The panel starts
+/// `options`: `{ tenant: string, gateway: string, launcher?: HTMLElement,
+/// emit?: (name: string, detail: object) => void, assets?: string }` — `assets` is the
+/// widget's versioned asset URL ending in `/`, where `i18n/<lang>.json` tables live. The panel starts
 /// closed; the config is fetched (revalidating the cached copy) straight away.
 #[wasm_bindgen]
 pub fn mount(root: ShadowRoot, options: JsValue) -> Result<Widget, JsError> {
-    mount_inner(root, &options).map_err(|e| JsError::new(&e.to_string()))
+    mount_inner(root, &options).map_err(|e| JsError::new(&e.message()))
 }
 
 fn mount_inner(root: ShadowRoot, options: &JsValue) -> Result<Widget> {
@@ -87,8 +89,10 @@ fn mount_inner(root: ShadowRoot, options: &JsValue) -> Result<Widget> {
     sheets.push(&sheet);
     root.set_adopted_style_sheets(&sheets);
 
+    let emit = get("emit").and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let view = view::View::build(&doc, &root, launcher)?;
-    let app = App::new(tenant, net::Gateway::new(&gateway), view);
+    let assets = get("assets").and_then(|v| v.as_string());
+    let app = App::new(tenant, net::Gateway::new(&gateway), view, emit, assets);
     app.start(seed());
     Ok(Widget {
         app: Some(app),
@@ -117,6 +121,28 @@ impl Widget {
     /// Opens the panel when closed, closes it when open.
     pub fn toggle(&self) {
         self.send(shopkeep_widget_core::Msg::Toggle);
+    }
+
+    /// Identifies a logged-in shopper with the shop's identity token (an HS256 JWT the
+    /// gateway verifies); `null` or `""` logs out like [`Widget::reset`]. A different shopper
+    /// never sees the previous one's conversation.
+    pub fn identify(&self, token: Option<String>) {
+        if let Some(app) = &self.app {
+            app.identify(token);
+        }
+    }
+
+    /// Page-level settings: `{ locale?, color_scheme?: "light"|"dark"|"auto",
+    /// launcher_position?: "left"|"right" }`.
+    pub fn update(&self, attrs: JsValue) {
+        self.send(shopkeep_widget_core::Msg::Update(json::overrides(
+            &json::Json::from_value(attrs),
+        )));
+    }
+
+    /// Logs out: forgets the stored session(s) and the conversation on screen.
+    pub fn reset(&self) {
+        self.send(shopkeep_widget_core::Msg::Reset);
     }
 
     /// Whether the panel is open.

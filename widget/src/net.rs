@@ -7,7 +7,7 @@
 use crate::json::{self, Json};
 use js_sys::{Reflect, Uint8Array};
 use shopkeep_protocol::{
-    ChatRequest, ConversationResponse, PublicConfig, SessionResponse, StreamEvent,
+    ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
 };
 use shopkeep_widget_core::sse::SseDecoder;
 use shopkeep_widget_core::Failure;
@@ -89,19 +89,63 @@ impl Gateway {
         &self,
         tenant: &str,
         resume_token: Option<String>,
+        identity_token: Option<String>,
     ) -> Result<SessionResponse, Failure> {
-        // CreateSessionRequest's shape; `resume_token` is left out when there is none.
+        // CreateSessionRequest's shape; absent tokens are left out.
+        let opt = |t: Option<String>| t.map_or(JsValue::UNDEFINED, |t| t.into());
         let body = json::object(&[
             ("tenant_id", tenant.into()),
-            (
-                "resume_token",
-                resume_token.map_or(JsValue::UNDEFINED, |t| t.into()),
-            ),
+            ("resume_token", opt(resume_token)),
+            ("identity_token", opt(identity_token)),
         ]);
         let init = init("POST", &headers(None, true)?);
         init.set_body(&body.into());
         let resp = fetch(&self.url(&["/v1/sessions"]), &init).await?;
         decode(resp, json::session).await
+    }
+
+    /// A strings table `["…", …]` from the widget's versioned assets (immutable, so the
+    /// browser's cache answers after the first page).
+    pub(crate) async fn strings(url: &str) -> Result<Vec<String>, Failure> {
+        let init = RequestInit::new();
+        init.set_mode(RequestMode::Cors);
+        decode(fetch(url, &init).await?, |j| {
+            j.as_array()
+                .map(|items| items.iter().filter_map(Json::as_string).collect())
+        })
+        .await
+    }
+
+    /// `POST /v1/consent`: the answer is a new session whose token carries the decision.
+    pub(crate) async fn consent(
+        &self,
+        token: &str,
+        accepted: bool,
+    ) -> Result<SessionResponse, Failure> {
+        let init = init("POST", &headers(Some(token), true)?);
+        init.set_body(&json::object(&[("accepted", accepted.into())]).into());
+        decode(
+            fetch(&self.url(&["/v1/consent"]), &init).await?,
+            json::session,
+        )
+        .await
+    }
+
+    /// `POST /v1/messages/{id}/feedback`.
+    pub(crate) async fn feedback(
+        &self,
+        token: &str,
+        message_id: &str,
+        rating: Rating,
+    ) -> Result<(), Failure> {
+        let init = init("POST", &headers(Some(token), true)?);
+        let rating = match rating {
+            Rating::Up => "up",
+            Rating::Down => "down",
+        };
+        init.set_body(&json::object(&[("rating", rating.into())]).into());
+        let url = self.url(&["/v1/messages/", &encode(message_id), "/feedback"]);
+        ok(fetch(&url, &init).await?).await.map(|_| ())
     }
 
     /// `GET /v1/conversation`.

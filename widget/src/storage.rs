@@ -1,13 +1,27 @@
 //! Persistence of the session and the config cache in `localStorage`, per tenant.
 //!
-//! Keys: `shopkeep:v1:<tenant>:session` and `shopkeep:v1:<tenant>:config` (the latter is also
-//! read by embed.js to colour the launcher before any wasm loads). Storage may be blocked
+//! Keys: `shopkeep:v1:<tenant>:session` (the anonymous shopper), `shopkeep:v1:<tenant>:u:<user
+//! id>:session` (a shopper the gateway verified: one key per person, so switching identity
+//! never reads another person's conversation) and `shopkeep:v1:<tenant>:config` (also read by
+//! embed.js to colour the launcher before any wasm loads). Storage may be blocked
 //! (Safari private mode, sandboxed iframes, cookie settings) or full; then values live in memory
 //! for this page view and the widget still works.
 
 use crate::json::{self, Json};
 use shopkeep_protocol::{PublicConfig, SessionResponse};
 use std::cell::RefCell;
+
+fn session_key(user: Option<&str>) -> String {
+    match user {
+        Some(u) => {
+            let mut k = String::from("u:");
+            k.push_str(u);
+            k.push_str(":session");
+            k
+        }
+        None => "session".into(),
+    }
+}
 
 /// Per-tenant storage with an in-memory fallback.
 #[derive(Debug)]
@@ -67,12 +81,32 @@ impl Store {
         Json::parse(&self.get_raw(name)?)
     }
 
-    pub(crate) fn session(&self) -> Option<SessionResponse> {
-        json::session(&self.get("session")?)
+    /// The stored session of a shopper (`None`: the anonymous one).
+    pub(crate) fn session(&self, user: Option<&str>) -> Option<SessionResponse> {
+        json::session(&self.get(&session_key(user))?)
     }
 
-    pub(crate) fn save_session(&self, session: Option<&SessionResponse>) {
-        self.set_raw("session", session.map(json::session_text));
+    /// Stores a session under the key of the user the gateway verified for it.
+    pub(crate) fn save_session(&self, session: &SessionResponse) {
+        let key = session_key(session.user_id.as_deref());
+        self.set_raw(&key, Some(json::session_text(session)));
+    }
+
+    pub(crate) fn forget_session(&self, user: Option<&str>) {
+        self.set_raw(&session_key(user), None);
+    }
+
+    /// Every stored session of this tenant, anonymous and per user (logout).
+    pub(crate) fn forget_all_sessions(&self) {
+        let is_session = |k: &str| k.starts_with(&self.prefix) && k.ends_with(":session");
+        self.memory.borrow_mut().retain(|(k, _)| !is_session(k));
+        if let Some(s) = &self.local {
+            let n = s.length().unwrap_or(0);
+            let keys: Vec<String> = (0..n).filter_map(|i| s.key(i).ok().flatten()).collect();
+            for k in keys.iter().filter(|k| is_session(k)) {
+                let _ = s.remove_item(k);
+            }
+        }
     }
 
     /// The cached config and its ETag.

@@ -32,11 +32,10 @@ button:focus-visible,textarea:focus-visible{outline:2px solid var(--sk-accent);o
 .m[data-note]::after{content:attr(data-note);display:block;font-size:12px;opacity:.7;margin-top:4px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 [data-sk=typing]{align-self:flex-start;display:flex;gap:4px;padding:12px;margin:0 16px 8px;border-radius:12px;background:var(--sk-surface)}
-[data-sk=typing][hidden],.s[hidden],.e[hidden],[hidden]{display:none}
+[data-sk=panel] [hidden]{display:none}
 [data-sk=typing] i{width:6px;height:6px;border-radius:50%;background:currentColor;opacity:.5;animation:b 1s infinite}
 [data-sk=typing] i:nth-child(2){animation-delay:.15s}[data-sk=typing] i:nth-child(3){animation-delay:.3s}
 @keyframes b{50%{opacity:1;transform:translateY(-3px)}}
-@media (prefers-reduced-motion:reduce){[data-sk=typing] i{animation:none}}
 .s{display:flex;flex-wrap:wrap;gap:6px;padding:0 16px 8px}
 [data-sk=suggestion]{padding:6px 10px;border:1px solid var(--sk-primary);color:var(--sk-primary);border-radius:999px;font-size:14px;text-align:start}
 .e{display:flex;align-items:center;gap:8px;margin:0 16px 8px;padding:8px 10px;border-radius:8px;background:color-mix(in srgb,#d1242f 12%,var(--sk-bg));font-size:14px}
@@ -45,5 +44,22 @@ button:focus-visible,textarea:focus-visible{outline:2px solid var(--sk-accent);o
 .c{display:flex;gap:8px;align-items:flex-end;padding:10px 12px calc(10px + env(safe-area-inset-bottom));border-top:1px solid var(--sk-surface)}
 [data-sk=input]{flex:1;resize:none;max-height:120px;min-height:40px;padding:9px 12px;border:1px solid color-mix(in srgb,var(--sk-fg) 25%,transparent);border-radius:10px;background:var(--sk-bg);font-size:16px}
 [data-sk=send],[data-sk=stop]{height:40px;padding:0 14px;background:var(--sk-primary);color:#fff;font-weight:600}
-@media (max-width:480px){[data-sk=panel]{inset:0;width:100%;height:100%;max-height:100dvh;border-radius:0}}
+[data-sk=avatar]{order:-1;width:28px;height:28px;border-radius:50%;object-fit:cover}
+.h{padding-top:max(12px,env(safe-area-inset-top))}
+.k{order:1;margin:0 16px 8px;padding:10px 12px;border-radius:8px;background:var(--sk-surface);font-size:14px;display:flex;flex-wrap:wrap;gap:8px}
+.k p{margin:0;flex-basis:100%}
+.k button{padding:6px 12px;font-weight:600}
+[data-sk=consent-accept]{background:var(--sk-primary);color:#fff}
+[data-sk=consent-decline]{border:1px solid currentColor}
+.c{order:2}
+[disabled]{opacity:.5;cursor:not-allowed}
+.f{display:flex;gap:2px;margin-top:4px}
+.f button{display:grid;place-items:center;width:28px;height:28px;opacity:.6}
+.f button[aria-pressed=true],.f button:hover{opacity:1;color:var(--sk-accent)}
+.f svg{width:16px;height:16px;fill:none;stroke:currentColor;stroke-width:2;stroke-linejoin:round}
+.f [aria-pressed=true] svg{fill:currentColor}
+[data-sk=thumb-down] svg{transform:rotate(180deg)}
+[data-sk=launcher][data-unread]::after{content:attr(data-unread);position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#d1242f;color:#fff;font:700 12px/20px system-ui,sans-serif;box-sizing:border-box}
+@media (max-width:640px){[data-sk=panel],[data-sk=panel][data-side=left]{top:var(--sk-vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--sk-vh,100dvh);max-height:none;border-radius:0;padding-left:env(safe-area-inset-left);padding-right:env(safe-area-inset-right)}}
+@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}
 "#;

@@ -5,8 +5,9 @@
 
 use crate::error::Result;
 use crate::markdown_dom::render_markdown;
+use shopkeep_protocol::Rating;
 use shopkeep_widget_core::theme;
-use shopkeep_widget_core::{ChatMessage, Patch, Role, State, Status};
+use shopkeep_widget_core::{ChatMessage, Consent, Patch, Role, State, Status};
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlTextAreaElement, Node};
@@ -19,7 +20,7 @@ pub(crate) struct View {
     pub(crate) panel: HtmlElement,
     title: Element,
     pub(crate) close: Element,
-    log: Element,
+    pub(crate) log: Element,
     greeting: Element,
     items: RefCell<Vec<Element>>,
     typing: Element,
@@ -32,6 +33,11 @@ pub(crate) struct View {
     pub(crate) send: Element,
     pub(crate) stop: Element,
     live: Element,
+    avatar: Element,
+    consent: Element,
+    consent_text: Element,
+    pub(crate) consent_accept: Element,
+    pub(crate) consent_decline: Element,
 }
 
 /// Parent index meaning "the shadow root".
@@ -136,7 +142,42 @@ const PANEL: &[(u8, &str, Attrs)] = &[
             ("data-sk", "live"),
         ],
     ),
+    // CSS `order` puts the avatar before the title and the consent notice above the composer.
+    /* 22 */
+    (
+        1,
+        "img",
+        &[("data-sk", "avatar"), ("alt", ""), ("hidden", "")],
+    ),
+    /* 23 */
+    (
+        0,
+        "div",
+        &[
+            ("data-sk", "consent"),
+            ("class", "k"),
+            ("role", "group"),
+            ("aria-labelledby", "sk-k"),
+            ("hidden", ""),
+        ],
+    ),
+    /* 24 */ (23, "p", &[("id", "sk-k")]),
+    /* 25 */
+    (
+        23,
+        "button",
+        &[("data-sk", "consent-accept"), ("type", "button")],
+    ),
+    /* 26 */
+    (
+        23,
+        "button",
+        &[("data-sk", "consent-decline"), ("type", "button")],
+    ),
 ];
+
+/// The thumb icon (thumbs down is the same path turned by CSS).
+const THUMB: &str = "M7 11v10H3V11h4zm2 10h8.2a2 2 0 0 0 2-1.6l1.3-6.6A2 2 0 0 0 18.5 10H14V5.5A2.5 2.5 0 0 0 11.5 3L9 11v10z";
 
 fn el(doc: &Document, parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Result<Element> {
     let e = doc.create_element(tag)?;
@@ -149,6 +190,11 @@ fn el(doc: &Document, parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Resul
 
 fn set_hidden(e: &Element, hidden: bool) -> Result<()> {
     Ok(e.toggle_attribute_with_force("hidden", hidden)
+        .map(|_| ())?)
+}
+
+fn set_disabled(e: &Element, disabled: bool) -> Result<()> {
+    Ok(e.toggle_attribute_with_force("disabled", disabled)
         .map(|_| ())?)
 }
 
@@ -200,6 +246,11 @@ impl View {
             send: n(19),
             stop: n(20),
             live: n(21),
+            avatar: n(22),
+            consent: n(23),
+            consent_text: n(24),
+            consent_accept: n(25),
+            consent_decline: n(26),
         })
     }
 
@@ -230,7 +281,29 @@ impl View {
                 Ok(())
             }
             Patch::Chrome => self.render_chrome(state),
+            Patch::Launcher => self.render_launcher(state),
         }
+    }
+
+    fn render_launcher(&self, state: &State) -> Result<()> {
+        let Some(l) = &self.launcher else {
+            return Ok(());
+        };
+        l.set_attribute("aria-label", &state.strings.launcher_label(state.unread))?;
+        l.set_attribute("data-side", theme::side(&state.config.theme))?;
+        // The tenant's colour (validated in core), once the config is known; embed.js only
+        // had the cached one.
+        if let Some((_, primary)) = theme::css_vars(&state.config.theme).into_iter().next() {
+            l.style().set_property("background-color", &primary)?;
+        }
+        if state.unread > 0 {
+            let mut n = String::new();
+            shopkeep_widget_core::push_number(&mut n, state.unread.min(99).into());
+            l.set_attribute("data-unread", &n)?;
+        } else {
+            l.remove_attribute("data-unread")?;
+        }
+        Ok(())
     }
 
     fn render_config(&self, state: &State) -> Result<()> {
@@ -245,7 +318,22 @@ impl View {
         p.set_attribute("data-side", theme::side(&c.theme))?;
         p.set_attribute("data-scheme", theme::scheme(&c.theme))?;
         p.set_attribute("dir", if state.rtl() { "rtl" } else { "ltr" })?;
-        p.set_attribute("lang", &c.texts.locale)?;
+        p.set_attribute("lang", state.locale())?;
+        // Only an https avatar (the gateway validated it; the cached copy is page-writable).
+        match c
+            .theme
+            .avatar_url
+            .as_deref()
+            .filter(|u| u.starts_with("https://"))
+        {
+            Some(url) => {
+                self.avatar.set_attribute("src", url)?;
+                set_hidden(&self.avatar, false)?;
+            }
+            None => set_hidden(&self.avatar, true)?,
+        }
+        set_text(&self.consent_accept, s.consent_accept);
+        set_text(&self.consent_decline, s.consent_decline);
         set_text(&self.title, &c.theme.title);
         set_text(&self.greeting, &c.texts.greeting);
         set_hidden(&self.greeting, c.texts.greeting.trim().is_empty())?;
@@ -259,9 +347,6 @@ impl View {
         set_text(&self.stop, s.stop);
         set_text(&self.retry, s.retry);
         set_text(&self.typing_text, s.typing);
-        if let Some(l) = &self.launcher {
-            l.set_attribute("aria-label", s.open_chat)?;
-        }
         set_text(&self.suggestions, "");
         for (i, q) in c.suggested_questions.iter().enumerate() {
             let chip = el(
@@ -278,16 +363,50 @@ impl View {
         Ok(())
     }
 
+    /// The focused element inside the widget's shadow root.
+    pub(crate) fn active_element(&self) -> Option<Element> {
+        self.panel
+            .get_root_node()
+            .dyn_into::<web_sys::ShadowRoot>()
+            .ok()
+            .and_then(|r| r.active_element())
+    }
+
     fn render_chrome(&self, state: &State) -> Result<()> {
         let busy = state.busy();
+        // Send and Stop swap places; focus on the one being hidden moves to the composer
+        // instead of falling out of the dialog.
+        let hiding = if busy { &self.send } else { &self.stop };
+        if self.active_element().is_some_and(|a| a == *hiding) {
+            let _ = self.input.focus();
+        }
         set_hidden(&self.send, busy)?;
         set_hidden(&self.stop, !busy)?;
         set_hidden(&self.typing, !state.typing())?;
         set_hidden(&self.suggestions, !state.show_suggestions())?;
-        match &state.notice {
+        let gated = state.needs_consent();
+        set_hidden(&self.consent, !gated)?;
+        set_disabled(&self.input, gated)?;
+        set_disabled(&self.send, gated)?;
+        if gated {
+            let s = state.strings;
+            let mut text = state.config.texts.consent_text.trim().to_owned();
+            if text.is_empty() {
+                text.push_str(s.consent_default);
+            }
+            if state.consent == Consent::Declined {
+                text.push(' ');
+                text.push_str(s.consent_declined);
+            }
+            set_text(&self.consent_text, &text);
+            set_hidden(&self.consent_decline, state.consent == Consent::Declined)?;
+            set_disabled(&self.consent_accept, state.consent == Consent::Accepted)?;
+        }
+        match state.visible_notice() {
             Some(n) => {
                 set_text(&self.error, &n.text);
                 set_hidden(&self.retry, !n.retry)?;
+                set_disabled(&self.retry, n.wait_secs > 0)?;
                 set_hidden(&self.notice, false)?;
             }
             None => {
@@ -345,7 +464,69 @@ impl View {
             Status::Interrupted => item.set_attribute("data-note", s.interrupted)?,
             _ => item.remove_attribute("data-note")?,
         }
+        if msg.rateable() {
+            let bar = el(&self.doc, item, "div", &[("class", "f")])?;
+            for (rating, hook, label) in [
+                (Rating::Up, "thumb-up", s.helpful),
+                (Rating::Down, "thumb-down", s.not_helpful),
+            ] {
+                let b = el(
+                    &self.doc,
+                    &bar,
+                    "button",
+                    &[("data-sk", hook), ("type", "button")],
+                )?;
+                b.set_attribute("aria-label", label)?;
+                let pressed = msg.rating == Some(rating);
+                b.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
+                let ns = Some("http://www.w3.org/2000/svg");
+                let svg = self.doc.create_element_ns(ns, "svg")?;
+                svg.set_attribute("viewBox", "0 0 24 24")?;
+                svg.set_attribute("aria-hidden", "true")?;
+                let path = self.doc.create_element_ns(ns, "path")?;
+                path.set_attribute("d", THUMB)?;
+                svg.append_child(&path)?;
+                b.append_child(&svg)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Index of the message holding `node`, for delegated clicks on the list.
+    pub(crate) fn message_index(&self, node: &Element) -> Option<usize> {
+        let item = node.closest("[data-sk=message]").ok().flatten()?;
+        self.items.borrow().iter().position(|e| *e == item)
+    }
+
+    /// Follows the visual viewport (the on-screen keyboard shrinks it): the full-screen mobile
+    /// panel's top and height come from these two custom properties.
+    pub(crate) fn fit_viewport(&self, top: f64, height: f64) {
+        let style = self.panel.style();
+        for (name, v) in [("--sk-vt", top), ("--sk-vh", height)] {
+            let mut px = String::new();
+            shopkeep_widget_core::push_number(&mut px, v.max(0.0) as u64);
+            px.push_str("px");
+            let _ = style.set_property(name, &px);
+        }
+    }
+
+    /// Focusable controls of the open panel, in order (hidden and disabled ones left out).
+    pub(crate) fn focusables(&self) -> Vec<HtmlElement> {
+        let mut out = Vec::new();
+        let Ok(list) = self
+            .panel
+            .query_selector_all("button,textarea,a[href],[tabindex='0']")
+        else {
+            return out;
+        };
+        for i in 0..list.length() {
+            if let Some(e) = list.get(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+                if e.offset_parent().is_some() && !e.has_attribute("disabled") {
+                    out.push(e);
+                }
+            }
+        }
+        out
     }
 
     fn scroll_to_end(&self) {
@@ -363,6 +544,7 @@ impl View {
         self.panel.remove();
         if let Some(l) = &self.launcher {
             let _ = l.set_attribute("aria-expanded", "false");
+            let _ = l.remove_attribute("data-unread");
         }
     }
 }

@@ -177,3 +177,59 @@ async fn a_send_that_cannot_reach_the_gateway_keeps_the_message_and_offers_retry
     w.destroy();
     host.remove();
 }
+
+#[wasm_bindgen_test]
+fn host_api_emits_events_applies_updates_and_logout_clears_stored_sessions() {
+    let (host, root, launcher) = shadow();
+    let seen = js_sys::Array::new();
+    let sink = seen.clone();
+    let emit = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue, JsValue)>::new(
+        move |name: JsValue, _detail: JsValue| {
+            sink.push(&name);
+        },
+    );
+    let o = options(&launcher);
+    js_sys::Reflect::set(&o, &"emit".into(), emit.as_ref()).unwrap();
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage
+        .set_item("shopkeep:v1:demo:u:someone:session", "{}")
+        .unwrap();
+    let mut w = mount(root.clone(), o).map_err(JsValue::from).unwrap();
+    for hook in ["consent", "consent-accept", "consent-decline", "avatar"] {
+        assert!(
+            q(&root, &format!("[data-sk={hook}]")).is_some(),
+            "missing {hook}"
+        );
+    }
+    assert_eq!(
+        launcher.get_attribute("aria-label").as_deref(),
+        Some("Open chat"),
+        "the widget labels the launcher"
+    );
+
+    // A page-level locale override picks the table; German is fetched, so English stays
+    // until it arrives (no asset URL here: it never does) — the panel still works.
+    let attrs = js_sys::Object::new();
+    js_sys::Reflect::set(&attrs, &"color_scheme".into(), &"dark".into()).unwrap();
+    js_sys::Reflect::set(&attrs, &"launcher_position".into(), &"left".into()).unwrap();
+    w.update(attrs.into());
+    let panel = q(&root, "[data-sk=panel]").unwrap();
+    assert_eq!(panel.get_attribute("data-scheme").as_deref(), Some("dark"));
+    assert_eq!(launcher.get_attribute("data-side").as_deref(), Some("left"));
+
+    w.open();
+    w.close();
+    let names: Vec<String> = seen.iter().filter_map(|n| n.as_string()).collect();
+    assert_eq!(names, ["opened", "closed"]);
+
+    w.reset();
+    assert!(
+        storage
+            .get_item("shopkeep:v1:demo:u:someone:session")
+            .unwrap()
+            .is_none(),
+        "logout forgets every stored session of the tenant"
+    );
+    w.destroy();
+    host.remove();
+}

@@ -2,6 +2,10 @@
 //!
 //! Tenant texts (greeting, placeholder, consent) come from the config; these tables cover only
 //! what the widget itself says. Tables are `'static` so choosing a language costs nothing.
+//!
+//! Only English is compiled into the widget's wasm: the other tables are written to
+//! `widget/i18n/<lang>.json` (a test keeps them in step) and fetched when a page needs them —
+//! about 2.4 KB gzip the budget does not spend on languages a shopper never sees.
 
 use crate::Failure;
 use shopkeep_protocol::ErrorCode;
@@ -39,6 +43,22 @@ pub struct Strings {
     pub interrupted: &'static str,
     /// Button accepting the consent notice.
     pub consent_accept: &'static str,
+    /// Button declining the consent notice.
+    pub consent_decline: &'static str,
+    /// The consent notice when the tenant wrote none.
+    pub consent_default: &'static str,
+    /// Shown after declining.
+    pub consent_declined: &'static str,
+    /// The browser is offline.
+    pub offline: &'static str,
+    /// The rate-limit wait is over.
+    pub ready: &'static str,
+    /// Thumbs-up label.
+    pub helpful: &'static str,
+    /// Thumbs-down label.
+    pub not_helpful: &'static str,
+    /// Launcher label with unread answers; `{s}` is their number.
+    pub open_chat_unread: &'static str,
     /// No answer reached us.
     pub error_network: &'static str,
     /// Rate limited, no wait known.
@@ -74,6 +94,14 @@ pub const EN: Strings = Strings {
     stopped: "Stopped",
     interrupted: "The answer was interrupted.",
     consent_accept: "I agree",
+    consent_decline: "No thanks",
+    consent_default: "Answers come from an AI assistant and the conversation is stored to help you. Do you agree?",
+    consent_declined: "Without your agreement the assistant can't answer. You can agree at any time.",
+    offline: "You're offline. Your message is kept and sent when you're back.",
+    ready: "You can try again now.",
+    helpful: "Helpful",
+    not_helpful: "Not helpful",
+    open_chat_unread: "Open chat ({s} new)",
     error_network: "Couldn't reach the assistant. Your message was kept.",
     error_rate_limited: "Too many messages. Please wait a moment.",
     error_rate_limited_wait: "Too many messages. Please try again in {s} s.",
@@ -101,6 +129,14 @@ pub const ES: Strings = Strings {
     stopped: "Detenido",
     interrupted: "La respuesta se interrumpió.",
     consent_accept: "Acepto",
+    consent_decline: "No, gracias",
+    consent_default: "Las respuestas provienen de un asistente de IA y la conversación se guarda para ayudarte. ¿Estás de acuerdo?",
+    consent_declined: "Sin tu consentimiento el asistente no puede responder. Puedes aceptar en cualquier momento.",
+    offline: "Sin conexión. Tu mensaje se guarda y se enviará al volver.",
+    ready: "Ya puedes volver a intentarlo.",
+    helpful: "Útil",
+    not_helpful: "No útil",
+    open_chat_unread: "Abrir chat ({s} nuevos)",
     error_network: "No se pudo contactar con el asistente. Tu mensaje se ha guardado.",
     error_rate_limited: "Demasiados mensajes. Espera un momento.",
     error_rate_limited_wait: "Demasiados mensajes. Inténtalo de nuevo en {s} s.",
@@ -128,6 +164,14 @@ pub const PT: Strings = Strings {
     stopped: "Interrompido",
     interrupted: "A resposta foi interrompida.",
     consent_accept: "Concordo",
+    consent_decline: "Não, obrigado",
+    consent_default: "As respostas vêm de um assistente de IA e a conversa é guardada para ajudar você. Concorda?",
+    consent_declined: "Sem o seu consentimento o assistente não pode responder. Pode concordar a qualquer momento.",
+    offline: "Sem conexão. Sua mensagem foi mantida e será enviada quando voltar.",
+    ready: "Já pode tentar de novo.",
+    helpful: "Útil",
+    not_helpful: "Não útil",
+    open_chat_unread: "Abrir chat ({s} novas)",
     error_network: "Não foi possível contactar o assistente. Sua mensagem foi mantida.",
     error_rate_limited: "Muitas mensagens. Aguarde um momento.",
     error_rate_limited_wait: "Muitas mensagens. Tente novamente em {s} s.",
@@ -155,6 +199,14 @@ pub const FR: Strings = Strings {
     stopped: "Arrêté",
     interrupted: "La réponse a été interrompue.",
     consent_accept: "J’accepte",
+    consent_decline: "Non merci",
+    consent_default: "Les réponses viennent d’un assistant IA et la conversation est conservée pour vous aider. Êtes-vous d’accord ?",
+    consent_declined: "Sans votre accord, l’assistant ne peut pas répondre. Vous pouvez accepter à tout moment.",
+    offline: "Vous êtes hors ligne. Votre message est conservé et sera envoyé à votre retour.",
+    ready: "Vous pouvez réessayer.",
+    helpful: "Utile",
+    not_helpful: "Pas utile",
+    open_chat_unread: "Ouvrir le chat ({s} nouveaux)",
     error_network: "Impossible de joindre l’assistant. Votre message a été conservé.",
     error_rate_limited: "Trop de messages. Patientez un instant.",
     error_rate_limited_wait: "Trop de messages. Réessayez dans {s} s.",
@@ -182,6 +234,14 @@ pub const DE: Strings = Strings {
     stopped: "Gestoppt",
     interrupted: "Die Antwort wurde unterbrochen.",
     consent_accept: "Einverstanden",
+    consent_decline: "Nein, danke",
+    consent_default: "Die Antworten kommen von einem KI-Assistenten, und das Gespräch wird gespeichert. Sind Sie einverstanden?",
+    consent_declined: "Ohne Ihre Zustimmung kann der Assistent nicht antworten. Sie können jederzeit zustimmen.",
+    offline: "Sie sind offline. Ihre Nachricht bleibt erhalten und wird gesendet, sobald Sie wieder online sind.",
+    ready: "Sie können es jetzt erneut versuchen.",
+    helpful: "Hilfreich",
+    not_helpful: "Nicht hilfreich",
+    open_chat_unread: "Chat öffnen ({s} neu)",
     error_network: "Der Assistent ist nicht erreichbar. Ihre Nachricht wurde behalten.",
     error_rate_limited: "Zu viele Nachrichten. Bitte warten Sie kurz.",
     error_rate_limited_wait: "Zu viele Nachrichten. Bitte in {s} s erneut versuchen.",
@@ -191,6 +251,81 @@ pub const DE: Strings = Strings {
     error_invalid: "Diese Nachricht kann nicht gesendet werden. Ist sie zu lang?",
     error_generic: "Etwas ist schiefgelaufen.",
 };
+
+/// Languages with a table, English (built in) first.
+pub const LANGS: &[&str] = &["en", "es", "pt", "fr", "de"];
+
+/// The table language for a locale: its primary subtag when there is a table, else `en`.
+pub fn table_lang(locale: &str) -> &'static str {
+    let lang = primary_subtag(locale);
+    LANGS
+        .iter()
+        .copied()
+        .find(|l| l.eq_ignore_ascii_case(lang))
+        .unwrap_or("en")
+}
+
+/// Calls `$m!` with every string field, in the order of the JSON files.
+macro_rules! with_fields {
+    ($m:ident) => {
+        $m!(
+            open_chat,
+            close,
+            send,
+            stop,
+            retry,
+            input_label,
+            messages_label,
+            suggestions_label,
+            typing,
+            you,
+            assistant,
+            stopped,
+            interrupted,
+            consent_accept,
+            consent_decline,
+            consent_default,
+            consent_declined,
+            offline,
+            ready,
+            helpful,
+            not_helpful,
+            open_chat_unread,
+            error_network,
+            error_rate_limited,
+            error_rate_limited_wait,
+            error_unavailable,
+            error_not_allowed,
+            error_consent,
+            error_invalid,
+            error_generic
+        )
+    };
+}
+
+impl Strings {
+    /// The strings in file order (without `lang`).
+    pub fn to_list(&self) -> Vec<&'static str> {
+        macro_rules! list {
+            ($($f:ident),*) => { vec![$(self.$f),*] };
+        }
+        with_fields!(list)
+    }
+
+    /// A table from strings in file order; `None` when the count is wrong.
+    pub fn from_list(lang: &'static str, list: &[&'static str]) -> Option<Strings> {
+        // A slice pattern: one length check, no per-field bounds checks (wasm weight).
+        macro_rules! build {
+            ($($f:ident),*) => {
+                match *list {
+                    [$($f),*] => Some(Strings { lang, $($f),* }),
+                    _ => None,
+                }
+            };
+        }
+        with_fields!(build)
+    }
+}
 
 /// All tables, English first.
 pub const ALL: &[&Strings] = &[&EN, &ES, &PT, &FR, &DE];
@@ -213,7 +348,7 @@ pub fn is_rtl(locale: &str) -> bool {
 }
 
 /// Replaces the `{s}` placeholder with a number of seconds.
-fn fill_seconds(template: &str, secs: u32) -> String {
+pub(crate) fn fill_seconds(template: &str, secs: u32) -> String {
     let mut out = String::with_capacity(template.len() + 8);
     match crate::text::find(template, "{s}") {
         Some(at) => {
@@ -231,6 +366,24 @@ fn primary_subtag(locale: &str) -> &str {
 }
 
 impl Strings {
+    /// The launcher's label: plain, or with the number of unread answers.
+    pub fn launcher_label(&self, unread: u32) -> String {
+        if unread == 0 {
+            self.open_chat.into()
+        } else {
+            fill_seconds(self.open_chat_unread, unread)
+        }
+    }
+
+    /// The rate-limit notice while `secs` remain, and once the wait is over.
+    pub fn wait_text(&self, secs: u32) -> String {
+        if secs == 0 {
+            self.ready.into()
+        } else {
+            fill_seconds(self.error_rate_limited_wait, secs)
+        }
+    }
+
     /// What to tell the shopper about a failure.
     pub fn failure_text(&self, failure: &Failure) -> String {
         if failure.code == Failure::NETWORK {
@@ -262,6 +415,44 @@ impl Strings {
 mod tests {
     use super::*;
 
+    fn json_list(s: &Strings) -> String {
+        let mut out = String::from("[\n");
+        for (i, t) in s.to_list().iter().enumerate() {
+            out.push_str(if i == 0 { "  \"" } else { ",\n  \"" });
+            out.push_str(&t.replace('\\', "\\\\").replace('"', "\\\""));
+            out.push('"');
+        }
+        out.push_str("\n]\n");
+        out
+    }
+
+    /// The fetched tables are these consts: `SHOPKEEP_WRITE_I18N=1 cargo test -p
+    /// shopkeep-widget-core` rewrites widget/i18n/*.json after a table changes.
+    #[test]
+    fn i18n_files_match_the_tables() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../i18n");
+        for s in &ALL[1..] {
+            let path = dir.join(format!("{}.json", s.lang));
+            let want = json_list(s);
+            if std::env::var_os("SHOPKEEP_WRITE_I18N").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &want).unwrap();
+            }
+            let have = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(
+                have,
+                want,
+                "{} is stale: rerun with SHOPKEEP_WRITE_I18N=1",
+                path.display()
+            );
+            let leaked: Vec<&'static str> = s.to_list();
+            assert_eq!(Strings::from_list(s.lang, &leaked).as_ref(), Some(*s));
+        }
+        assert_eq!(Strings::from_list("en", &["x"]), None);
+        assert_eq!(table_lang("pt-BR"), "pt");
+        assert_eq!(table_lang("ja"), "en");
+    }
+
     #[test]
     fn locales_pick_their_table_and_fall_back_to_english() {
         assert_eq!(strings_for("pt-BR").lang, "pt");
@@ -289,6 +480,13 @@ mod tests {
                 s.stopped,
                 s.interrupted,
                 s.consent_accept,
+                s.consent_decline,
+                s.consent_default,
+                s.consent_declined,
+                s.offline,
+                s.ready,
+                s.helpful,
+                s.not_helpful,
                 s.error_network,
                 s.error_rate_limited,
                 s.error_unavailable,
@@ -300,6 +498,7 @@ mod tests {
                 assert!(!text.trim().is_empty(), "empty string in {}", s.lang);
             }
             assert!(s.error_rate_limited_wait.contains("{s}"), "{}", s.lang);
+            assert!(s.open_chat_unread.contains("{s}"), "{}", s.lang);
         }
     }
 

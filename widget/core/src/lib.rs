@@ -19,6 +19,9 @@ pub mod theme;
 mod update;
 
 pub use failure::Failure;
-pub use state::{ChatMessage, Effect, FocusTarget, Msg, Notice, Patch, Phase, Role, State, Status};
+pub use state::{
+    ChatMessage, Consent, Effect, FocusTarget, HostEvent, Msg, Notice, Overrides, Patch, Phase,
+    Role, State, Status,
+};
 pub use text::push_number;
 pub use update::update;

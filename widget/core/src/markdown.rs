@@ -224,7 +224,9 @@ fn find_closing(body: &str, delim: &str) -> Option<usize> {
         }
         from = at + delim.len();
         if delim.len() == 1 {
-            from += after.len() - after.trim_start_matches(delim).len();
+            // A byte count, not `trim_start_matches(&str)`: its two-way searcher is ~1 KB of wasm.
+            let b = delim.as_bytes()[0];
+            from += after.bytes().take_while(|&c| c == b).count();
         }
     }
     None
@@ -290,6 +292,30 @@ pub fn plain_text(inlines: &[Inline]) -> String {
         }
     }
     s
+}
+
+/// An answer as plain text, one line per block: what the live region reads (no markup
+/// characters for a screen reader to spell out).
+pub fn answer_text(text: &str) -> String {
+    let mut out = String::new();
+    for block in parse(text) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        match block {
+            Block::Paragraph(i) | Block::Heading(i) => out.push_str(&plain_text(&i)),
+            Block::Code(code) => out.push_str(&code),
+            Block::List { items, .. } => {
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        out.push('\n');
+                    }
+                    out.push_str(&plain_text(item));
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,10 @@
 use crate::i18n::{self, Strings};
 use crate::ids::IdGen;
 use crate::Failure;
-use shopkeep_protocol::{ConversationResponse, PublicConfig, SessionResponse, StreamEvent};
+use shopkeep_protocol::{
+    ColorScheme, ConversationResponse, LauncherPosition, PublicConfig, Rating, SessionResponse,
+    StreamEvent,
+};
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +70,15 @@ pub struct ChatMessage {
     pub text: String,
     /// Where it stands.
     pub status: Status,
+    /// The shopper's thumbs up/down (assistant messages only).
+    pub rating: Option<Rating>,
+}
+
+impl ChatMessage {
+    /// Whether thumbs are offered: a finished assistant answer the gateway knows.
+    pub fn rateable(&self) -> bool {
+        self.role == Role::Assistant && self.status == Status::Complete && self.server_id.is_some()
+    }
 }
 
 /// Where sending stands.
@@ -113,6 +125,59 @@ pub struct Notice {
     pub text: String,
     /// Offer a retry button.
     pub retry: bool,
+    /// Seconds until retrying makes sense (rate limited); the retry button is disabled until 0.
+    pub wait_secs: u32,
+}
+
+/// The shopper's answer to the tenant's consent notice, in this page view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Consent {
+    /// Not answered (or not asked).
+    #[default]
+    Undecided,
+    /// Accepted; being sent to the gateway until the session records it.
+    Accepted,
+    /// Declined: the notice stays, the composer stays disabled.
+    Declined,
+}
+
+/// Something the host page can listen to with `Shopkeep('on', name, callback)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostEvent {
+    /// The panel opened.
+    Opened,
+    /// The panel closed.
+    Closed,
+    /// The shopper sent a message (its text).
+    MessageSent(String),
+    /// An answer finished (its text).
+    MessageReceived(String),
+    /// The number of answers that arrived while the panel was closed changed.
+    UnreadChanged(u32),
+}
+
+impl HostEvent {
+    /// The event's name for `Shopkeep('on', name, …)`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            HostEvent::Opened => "opened",
+            HostEvent::Closed => "closed",
+            HostEvent::MessageSent(_) => "message_sent",
+            HostEvent::MessageReceived(_) => "message_received",
+            HostEvent::UnreadChanged(_) => "unread_changed",
+        }
+    }
+}
+
+/// Page-level settings from `Shopkeep('update', {…})`; they win over the tenant's config.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Overrides {
+    /// Language of the widget's own strings.
+    pub locale: Option<String>,
+    /// Light, dark or auto.
+    pub color_scheme: Option<ColorScheme>,
+    /// Which corner.
+    pub launcher_position: Option<LauncherPosition>,
 }
 
 /// Which element gets focus.
@@ -122,6 +187,8 @@ pub enum FocusTarget {
     Input,
     /// The launcher (when the panel closes).
     Launcher,
+    /// The consent notice's accept button (the composer is disabled until consent).
+    Consent,
 }
 
 /// Part of the panel to redraw from the state.
@@ -137,8 +204,10 @@ pub enum Patch {
     Message(usize),
     /// The composer's text, from [`State::draft`].
     Composer,
-    /// Send/stop, typing indicator, suggestions, notice and retry.
+    /// Send/stop, typing indicator, suggestions, consent notice, notice and retry.
     Chrome,
+    /// The launcher's label and unread badge.
+    Launcher,
 }
 
 /// What the shell must do.
@@ -155,11 +224,45 @@ pub enum Effect {
     CreateSession {
         /// A previous token, to continue its conversation.
         resume_token: Option<String>,
+        /// The shop's identity token for a logged-in shopper.
+        identity_token: Option<String>,
     },
-    /// Persist [`State::session`].
+    /// Persist [`State::session`], under the key of its verified user (or the anonymous key).
     SaveSession,
-    /// Remove the persisted session.
-    ForgetSession,
+    /// Remove the persisted session of this user (`None`: the anonymous one).
+    ForgetSession {
+        /// The verified user id whose stored session goes.
+        user: Option<String>,
+    },
+    /// Remove every stored session of the tenant (logout on a shared device).
+    ForgetAllSessions,
+    /// `POST /v1/consent`; answers with [`Msg::ConsentRecorded`].
+    PostConsent {
+        /// The session token.
+        token: String,
+        /// The shopper's decision.
+        accepted: bool,
+    },
+    /// `POST /v1/messages/{id}/feedback`; a failure answers [`Msg::FeedbackFailed`].
+    SendFeedback {
+        /// The session token.
+        token: String,
+        /// Index in [`State::messages`] (for the failure message).
+        index: usize,
+        /// The assistant message's server id.
+        message_id: String,
+        /// Up or down.
+        rating: Rating,
+    },
+    /// Fetch the widget's strings for a language not built in; answers [`Msg::StringsLoaded`].
+    LoadStrings {
+        /// A language of [`i18n::LANGS`] other than English.
+        lang: &'static str,
+    },
+    /// Dispatch [`Msg::Tick`] in one second (the rate-limit countdown).
+    Tick,
+    /// Tell the host page.
+    Emit(HostEvent),
     /// `GET /v1/conversation`.
     LoadHistory {
         /// The session token.
@@ -198,8 +301,12 @@ pub enum Msg {
         seed: u64,
         /// The config and ETag cached by an earlier page view.
         cached_config: Option<(PublicConfig, Option<String>)>,
-        /// The session stored by an earlier page view.
+        /// The session stored by an earlier page view (the anonymous one).
         stored_session: Option<SessionResponse>,
+        /// The browser's language (`navigator.language`).
+        browser_locale: String,
+        /// `navigator.onLine`.
+        online: bool,
     },
     /// A fresh config arrived.
     ConfigLoaded {
@@ -255,6 +362,41 @@ pub enum Msg {
     Stop,
     /// The shopper pressed Retry.
     Retry,
+    /// The shopper answered the consent notice.
+    ConsentDecided(bool),
+    /// The gateway recorded the consent decision: a new token carries it.
+    ConsentRecorded(SessionResponse),
+    /// Recording the decision failed.
+    ConsentFailed(Failure),
+    /// The shopper rated an assistant message.
+    Rate {
+        /// Index in [`State::messages`].
+        index: usize,
+        /// Up or down.
+        rating: Rating,
+    },
+    /// Sending a rating failed (it is taken back).
+    FeedbackFailed(usize),
+    /// One second passed (rate-limit countdown).
+    Tick,
+    /// The browser went online or offline.
+    Connectivity(bool),
+    /// The host page identified the shopper (`Shopkeep('identify', token)`).
+    Identify {
+        /// The shop's identity token.
+        token: String,
+        /// Its (unverified) subject: only a storage key — a stored session is used only when
+        /// the gateway verified the same user id for it.
+        user: Option<String>,
+        /// The session stored for that user by an earlier page view.
+        stored_session: Option<SessionResponse>,
+    },
+    /// Log out / reset: forget the stored session and the conversation, back to anonymous.
+    Reset,
+    /// Page-level settings from `Shopkeep('update', {…})`.
+    Update(Overrides),
+    /// A fetched strings table.
+    StringsLoaded(&'static Strings),
 }
 
 /// The widget's whole state.
@@ -288,6 +430,24 @@ pub struct State {
     pub streaming: Option<usize>,
     /// The problem shown to the shopper.
     pub notice: Option<Notice>,
+    /// The shopper's consent decision in this page view.
+    pub consent: Consent,
+    /// The browser says it is offline.
+    pub offline: bool,
+    /// Answers finished while the panel was closed.
+    pub unread: u32,
+    /// The identity token from the host page (logged-in shopper).
+    pub identity: Option<String>,
+    /// Its subject, the storage key of the shopper's session.
+    pub user: Option<String>,
+    /// The browser's language.
+    pub browser_locale: String,
+    /// Settings from the host page.
+    pub overrides: Overrides,
+    /// A [`Effect::Tick`] is scheduled.
+    pub(crate) ticking: bool,
+    /// A consent decision waits for a session before it can be sent.
+    pub(crate) consent_to_send: bool,
     pub(crate) ids: IdGen,
 }
 
@@ -304,7 +464,7 @@ impl State {
             privacy: Default::default(),
         };
         State {
-            strings: i18n::strings_for(&config.texts.locale),
+            strings: &i18n::EN,
             config,
             config_etag: None,
             open: false,
@@ -318,6 +478,15 @@ impl State {
             request: 0,
             streaming: None,
             notice: None,
+            consent: Consent::Undecided,
+            offline: false,
+            unread: 0,
+            identity: None,
+            user: None,
+            browser_locale: String::new(),
+            overrides: Overrides::default(),
+            ticking: false,
+            consent_to_send: false,
             ids: IdGen::new(0),
         }
     }
@@ -344,10 +513,42 @@ impl State {
         self.messages.is_empty()
             && self.phase == Phase::Idle
             && !self.config.suggested_questions.is_empty()
+            && !self.needs_consent()
+    }
+
+    /// The tenant requires consent and this session has not recorded it: the notice shows and
+    /// the composer is disabled.
+    pub fn needs_consent(&self) -> bool {
+        self.config.privacy.consent_required && !self.session.as_ref().is_some_and(|s| s.consent)
+    }
+
+    /// The locale of the widget's strings: the page's override, else the tenant's, else the
+    /// browser's (a tenant locale of `auto` or empty defers to the browser).
+    pub fn locale(&self) -> &str {
+        let tenant = self.config.texts.locale.trim();
+        match &self.overrides.locale {
+            Some(l) => l,
+            None if tenant.is_empty() || tenant.eq_ignore_ascii_case("auto") => {
+                &self.browser_locale
+            }
+            None => tenant,
+        }
     }
 
     /// Whether the locale's script runs right to left.
     pub fn rtl(&self) -> bool {
-        i18n::is_rtl(&self.config.texts.locale)
+        i18n::is_rtl(self.locale())
+    }
+
+    /// The notice to show: offline wins over the last failure.
+    pub fn visible_notice(&self) -> Option<Notice> {
+        if self.offline {
+            return Some(Notice {
+                text: self.strings.offline.into(),
+                retry: false,
+                wait_secs: 0,
+            });
+        }
+        self.notice.clone()
     }
 }

@@ -2,13 +2,15 @@
 
 use crate::i18n;
 use crate::ids::IdGen;
+use crate::markdown::answer_text;
 use crate::state::{
-    ChatMessage, Effect, FocusTarget, History, Msg, Notice, Patch, PendingSend, Phase, Role, State,
-    Status,
+    ChatMessage, Consent, Effect, FocusTarget, History, HostEvent, Msg, Notice, Patch, PendingSend,
+    Phase, Role, State, Status,
 };
 use crate::Failure;
 use shopkeep_protocol::{
-    ConversationResponse, FinishReason, MessageRole, MessageStatus, StreamEvent,
+    ConversationResponse, ErrorCode, FinishReason, MessageRole, MessageStatus, SessionResponse,
+    StreamEvent,
 };
 
 /// Applies a message to the state and returns what the shell must do, in order.
@@ -19,20 +21,30 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             seed,
             cached_config,
             stored_session,
+            browser_locale,
+            online,
         } => {
             state.ids = IdGen::new(seed);
+            state.browser_locale = browser_locale;
+            state.offline = !online;
             if let Some((config, etag)) = cached_config {
-                set_config(state, config, etag);
+                state.config = config;
+                state.config_etag = etag;
             }
-            state.session = stored_session;
+            fx.extend(apply_config(state));
+            // Only an anonymous session is read before `identify`: never another person's.
+            state.session = stored_session.filter(|s| s.user_id.is_none());
             fx.push(Effect::FetchConfig {
                 etag: state.config_etag.clone(),
             });
             fx.push(Effect::Render(Patch::Config));
             fx.push(Effect::Render(Patch::Chrome));
+            fx.push(Effect::Render(Patch::Launcher));
         }
         Msg::ConfigLoaded { config, etag } => {
-            set_config(state, config, etag);
+            state.config = config;
+            state.config_etag = etag;
+            fx.extend(apply_config(state));
             fx.push(Effect::SaveConfig);
             fx.push(Effect::Render(Patch::Config));
             fx.push(Effect::Render(Patch::Chrome));
@@ -59,8 +71,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::SessionCreated(session) => {
             state.session_pending = false;
+            let stale = match (&state.identity, &state.user) {
+                (None, _) => session.user_id.is_some(),
+                (Some(_), Some(user)) => session.user_id.as_ref() != Some(user),
+                (Some(_), None) => false,
+            };
+            if stale {
+                // Asked for by the shopper before an identity change: not this shopper's.
+                return fx;
+            }
+            if state.identity.is_some() {
+                state.user.clone_from(&session.user_id);
+            }
             state.session = Some(session);
             fx.push(Effect::SaveSession);
+            if state.consent_to_send {
+                send_consent(state, &mut fx);
+            }
             if state.history == History::Loading {
                 load_history(state, &mut fx);
             }
@@ -78,6 +105,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::HistoryLoaded(conv) => {
+            if state.session.as_ref().map(|s| &s.conversation_id) != Some(&conv.conversation_id) {
+                return fx;
+            }
             state.history = History::Loaded;
             merge_history(state, conv);
             fx.push(Effect::Render(Patch::Messages));
@@ -100,24 +130,242 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Stop => stop(state, &mut fx),
-        Msg::Retry => {
-            if state.phase == Phase::Idle {
-                if let Some(p) = &state.pending {
-                    let i = p.user_index;
-                    state.notice = None;
-                    set_status(state, i, Status::Complete, &mut fx);
-                    begin_send(state, &mut fx);
+        Msg::Retry => retry(state, &mut fx),
+        Msg::ConsentDecided(accepted) => {
+            if state.needs_consent() && state.consent != Consent::Accepted {
+                state.consent = if accepted {
+                    Consent::Accepted
+                } else {
+                    Consent::Declined
+                };
+                state.consent_to_send = true;
+                state.notice = None;
+                if state.session.is_some() {
+                    send_consent(state, &mut fx);
+                } else if !state.session_pending {
+                    create_session(state, None, &mut fx);
+                }
+                fx.push(Effect::Render(Patch::Chrome));
+            }
+        }
+        Msg::ConsentRecorded(session) => {
+            if session.user_id == state.user {
+                let accepted = session.consent;
+                state.session = Some(session);
+                fx.push(Effect::SaveSession);
+                fx.push(Effect::Render(Patch::Chrome));
+                if accepted && state.open {
+                    fx.push(Effect::Focus(FocusTarget::Input));
                 }
             }
+        }
+        Msg::ConsentFailed(failure) => {
+            state.consent = Consent::Undecided;
+            state.notice = Some(Notice {
+                text: state.strings.failure_text(&failure),
+                retry: false,
+                wait_secs: 0,
+            });
+            fx.push(Effect::Render(Patch::Chrome));
+        }
+        Msg::Rate { index, rating } => {
+            let token = state.session.as_ref().map(|s| s.token.clone());
+            if let (Some(m), Some(token)) = (state.messages.get_mut(index), token) {
+                if m.rateable() && m.rating != Some(rating) {
+                    m.rating = Some(rating);
+                    if let Some(message_id) = m.server_id.clone() {
+                        fx.push(Effect::SendFeedback {
+                            token,
+                            index,
+                            message_id,
+                            rating,
+                        });
+                    }
+                    fx.push(Effect::Render(Patch::Message(index)));
+                }
+            }
+        }
+        Msg::FeedbackFailed(index) => {
+            if let Some(m) = state.messages.get_mut(index) {
+                m.rating = None;
+                fx.push(Effect::Render(Patch::Message(index)));
+            }
+        }
+        Msg::Tick => {
+            state.ticking = false;
+            let strings = state.strings;
+            if let Some(n) = state.notice.as_mut().filter(|n| n.wait_secs > 0) {
+                n.wait_secs -= 1;
+                n.text = strings.wait_text(n.wait_secs);
+                if n.wait_secs > 0 {
+                    state.ticking = true;
+                    fx.push(Effect::Tick);
+                }
+                fx.push(Effect::Render(Patch::Chrome));
+            }
+        }
+        Msg::Connectivity(online) => {
+            state.offline = !online;
+            fx.push(Effect::Render(Patch::Chrome));
+            if online && state.notice.as_ref().is_some_and(|n| n.retry) {
+                // Back online: what was kept is sent without asking.
+                retry(state, &mut fx);
+            }
+        }
+        Msg::Identify {
+            token,
+            user,
+            stored_session,
+        } => {
+            if state.identity.as_ref() == Some(&token) {
+            } else if user.is_some() && user == state.user {
+                // The same shopper with a fresh token: nothing to hide, keep the chat.
+                state.identity = Some(token);
+            } else {
+                let stored = stored_session.filter(|s| user.is_some() && s.user_id == user);
+                switch_shopper(state, Some(token), user, stored, &mut fx);
+            }
+        }
+        Msg::Reset => {
+            fx.push(Effect::ForgetAllSessions);
+            switch_shopper(state, None, None, None, &mut fx);
+        }
+        Msg::StringsLoaded(strings) => {
+            if strings.lang == i18n::table_lang(state.locale()) {
+                state.strings = strings;
+                fx.push(Effect::Render(Patch::Config));
+                fx.push(Effect::Render(Patch::Chrome));
+                fx.push(Effect::Render(Patch::Launcher));
+                fx.push(Effect::Render(Patch::Messages));
+            }
+        }
+        Msg::Update(o) => {
+            let fields = (o.locale, o.color_scheme, o.launcher_position);
+            if fields.0.is_some() {
+                state.overrides.locale = fields.0;
+            }
+            if fields.1.is_some() {
+                state.overrides.color_scheme = fields.1;
+            }
+            if fields.2.is_some() {
+                state.overrides.launcher_position = fields.2;
+            }
+            fx.extend(apply_config(state));
+            fx.push(Effect::Render(Patch::Config));
+            fx.push(Effect::Render(Patch::Chrome));
+            fx.push(Effect::Render(Patch::Launcher));
         }
     }
     fx
 }
 
-fn set_config(state: &mut State, config: shopkeep_protocol::PublicConfig, etag: Option<String>) {
-    state.strings = i18n::strings_for(&config.texts.locale);
-    state.config = config;
-    state.config_etag = etag;
+/// Shows another shopper's widget: nothing of the previous conversation stays on screen or in
+/// memory, and the new shopper's own conversation loads when the panel is open.
+fn switch_shopper(
+    state: &mut State,
+    identity: Option<String>,
+    user: Option<String>,
+    session: Option<SessionResponse>,
+    fx: &mut Vec<Effect>,
+) {
+    if state.phase != Phase::Idle {
+        fx.push(Effect::AbortStream {
+            request: state.request,
+        });
+    }
+    state.request = state.request.wrapping_add(1);
+    state.phase = Phase::Idle;
+    state.pending = None;
+    state.streaming = None;
+    state.messages.clear();
+    state.notice = None;
+    state.draft.clear();
+    state.consent = Consent::Undecided;
+    state.consent_to_send = false;
+    state.session_pending = false;
+    state.identity = identity;
+    state.user = user;
+    state.session = session;
+    state.history = History::Unknown;
+    set_unread(state, 0, fx);
+    fx.push(Effect::Render(Patch::Messages));
+    fx.push(Effect::Render(Patch::Composer));
+    fx.push(Effect::Render(Patch::Chrome));
+    if state.open {
+        start_history(state, fx);
+    }
+}
+
+fn set_unread(state: &mut State, n: u32, fx: &mut Vec<Effect>) {
+    if state.unread != n {
+        state.unread = n;
+        fx.push(Effect::Render(Patch::Launcher));
+        fx.push(Effect::Emit(HostEvent::UnreadChanged(n)));
+    }
+}
+
+fn retry(state: &mut State, fx: &mut Vec<Effect>) {
+    let waiting = state.notice.as_ref().is_some_and(|n| n.wait_secs > 0);
+    if state.phase == Phase::Idle && !waiting && !state.offline {
+        if let Some(p) = &state.pending {
+            let i = p.user_index;
+            state.notice = None;
+            set_status(state, i, Status::Complete, fx);
+            begin_send(state, fx);
+        }
+    }
+}
+
+fn create_session(state: &mut State, resume_token: Option<String>, fx: &mut Vec<Effect>) {
+    state.session_pending = true;
+    fx.push(Effect::CreateSession {
+        resume_token,
+        identity_token: state.identity.clone(),
+    });
+}
+
+fn send_consent(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some(s) = &state.session {
+        state.consent_to_send = false;
+        fx.push(Effect::PostConsent {
+            token: s.token.clone(),
+            accepted: state.consent == Consent::Accepted,
+        });
+    }
+}
+
+/// Restores the conversation: from the stored session, or — for an identified shopper — from
+/// a new session the identity token links to the shopper's latest conversation.
+fn start_history(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.session.is_some() {
+        state.history = History::Loading;
+        load_history(state, fx);
+    } else if state.identity.is_some() && !state.session_pending {
+        state.history = History::Loading;
+        create_session(state, None, fx);
+    } else {
+        state.history = History::Loaded;
+    }
+}
+
+/// Puts the page's overrides over a new config and picks the strings for its locale.
+fn apply_config(state: &mut State) -> Option<Effect> {
+    let (o, theme) = (&state.overrides, &mut state.config.theme);
+    if let Some(c) = o.color_scheme {
+        theme.color_scheme = c;
+    }
+    if let Some(p) = o.launcher_position {
+        theme.launcher_position = p;
+    }
+    // English is built in; other tables are fetched (English shows meanwhile).
+    match i18n::table_lang(state.locale()) {
+        lang if lang == state.strings.lang => None,
+        "en" => {
+            state.strings = &i18n::EN;
+            None
+        }
+        lang => Some(Effect::LoadStrings { lang }),
+    }
 }
 
 fn open(state: &mut State, fx: &mut Vec<Effect>) {
@@ -126,14 +374,15 @@ fn open(state: &mut State, fx: &mut Vec<Effect>) {
     }
     state.open = true;
     fx.push(Effect::Render(Patch::Open));
-    fx.push(Effect::Focus(FocusTarget::Input));
+    fx.push(Effect::Focus(if state.needs_consent() {
+        FocusTarget::Consent
+    } else {
+        FocusTarget::Input
+    }));
+    fx.push(Effect::Emit(HostEvent::Opened));
+    set_unread(state, 0, fx);
     if state.history == History::Unknown {
-        if state.session.is_some() {
-            state.history = History::Loading;
-            load_history(state, fx);
-        } else {
-            state.history = History::Loaded;
-        }
+        start_history(state, fx);
     }
 }
 
@@ -144,6 +393,7 @@ fn close(state: &mut State, fx: &mut Vec<Effect>) {
     state.open = false;
     fx.push(Effect::Render(Patch::Open));
     fx.push(Effect::Focus(FocusTarget::Launcher));
+    fx.push(Effect::Emit(HostEvent::Closed));
 }
 
 fn load_history(state: &State, fx: &mut Vec<Effect>) {
@@ -157,13 +407,14 @@ fn load_history(state: &State, fx: &mut Vec<Effect>) {
 fn history_failed(state: &mut State, failure: &Failure, fx: &mut Vec<Effect>) {
     if failure.is_session_expired() && !state.session_pending {
         // The conversation lives on: a new session resumes it, then history loads again.
-        state.session_pending = true;
         let resume_token = state.session.take().map(|s| s.token);
-        fx.push(Effect::CreateSession { resume_token });
+        create_session(state, resume_token, fx);
     } else if failure.is_unauthorized() {
         state.session = None;
         state.history = History::Loaded;
-        fx.push(Effect::ForgetSession);
+        fx.push(Effect::ForgetSession {
+            user: state.user.clone(),
+        });
     } else {
         // Try again on the next open; the shopper can chat meanwhile.
         state.history = History::Unknown;
@@ -181,6 +432,7 @@ fn merge_history(state: &mut State, conv: ConversationResponse) {
                 MessageRole::Assistant => Role::Assistant,
             },
             text: m.text,
+            rating: None,
             status: match m.status {
                 MessageStatus::Complete => Status::Complete,
                 MessageStatus::Stopped => Status::Stopped,
@@ -215,16 +467,18 @@ fn merge_history(state: &mut State, conv: ConversationResponse) {
 
 fn submit(state: &mut State, fx: &mut Vec<Effect>) {
     let text = state.draft.trim();
-    if text.is_empty() || state.phase != Phase::Idle {
+    if text.is_empty() || state.phase != Phase::Idle || state.needs_consent() {
         return;
     }
     let text = text.to_owned();
     let client_message_id = state.ids.client_message_id();
+    fx.push(Effect::Emit(HostEvent::MessageSent(text.clone())));
     state.messages.push(ChatMessage {
         server_id: None,
         role: Role::User,
         text: text.clone(),
         status: Status::Complete,
+        rating: None,
     });
     let user_index = state.messages.len() - 1;
     state.pending = Some(PendingSend {
@@ -244,11 +498,15 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
 fn begin_send(state: &mut State, fx: &mut Vec<Effect>) {
     state.phase = Phase::Sending;
     state.request = state.request.wrapping_add(1);
+    if state.offline {
+        // Nothing would answer: keep the message for when the browser is back online.
+        fail_send(state, &Failure::network(), fx);
+        return;
+    }
     if state.session.is_some() {
         send(state, fx);
     } else if !state.session_pending {
-        state.session_pending = true;
-        fx.push(Effect::CreateSession { resume_token: None });
+        create_session(state, None, fx);
     }
     fx.push(Effect::Render(Patch::Chrome));
 }
@@ -304,7 +562,12 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
             state.streaming = None;
             fx.push(Effect::Render(Patch::Message(i)));
             fx.push(Effect::Render(Patch::Chrome));
-            fx.push(Effect::Announce(state.messages[i].text.clone()));
+            let text = answer_text(&state.messages[i].text);
+            fx.push(Effect::Announce(text.clone()));
+            fx.push(Effect::Emit(HostEvent::MessageReceived(text)));
+            if !state.open {
+                set_unread(state, state.unread + 1, fx);
+            }
         }
         StreamEvent::Error {
             code, retryable, ..
@@ -332,6 +595,7 @@ fn assistant_message(state: &mut State, fx: &mut Vec<Effect>) -> usize {
         role: Role::Assistant,
         text: String::new(),
         status: Status::Streaming,
+        rating: None,
     });
     let i = state.messages.len() - 1;
     state.streaming = Some(i);
@@ -355,10 +619,11 @@ fn stream_failed(state: &mut State, failure: Failure, fx: &mut Vec<Effect>) {
                 None
             };
             if resume_token.is_none() {
-                fx.push(Effect::ForgetSession);
+                fx.push(Effect::ForgetSession {
+                    user: state.user.clone(),
+                });
             }
-            state.session_pending = true;
-            fx.push(Effect::CreateSession { resume_token });
+            create_session(state, resume_token, fx);
         }
         _ => fail_send(state, &failure, fx),
     }
@@ -384,9 +649,18 @@ fn fail_send(state: &mut State, failure: &Failure, fx: &mut Vec<Effect>) {
         }
     }
     if failure.retryable {
+        let wait_secs = match failure.error_code() {
+            Some(ErrorCode::RateLimited) => failure.retry_after_secs.unwrap_or(0).min(3600),
+            _ => 0,
+        };
+        if wait_secs > 0 && !state.ticking {
+            state.ticking = true;
+            fx.push(Effect::Tick);
+        }
         state.notice = Some(Notice {
             text,
             retry: state.pending.is_some(),
+            wait_secs,
         });
     } else {
         // Not worth repeating as is: the text goes back to the composer to edit.
@@ -396,7 +670,11 @@ fn fail_send(state: &mut State, failure: &Failure, fx: &mut Vec<Effect>) {
                 fx.push(Effect::Render(Patch::Composer));
             }
         }
-        state.notice = Some(Notice { text, retry: false });
+        state.notice = Some(Notice {
+            text,
+            retry: false,
+            wait_secs: 0,
+        });
     }
     fx.push(Effect::Render(Patch::Chrome));
 }

@@ -5,9 +5,10 @@ use shopkeep_protocol::{
     ConversationResponse, FinishReason, MessageRole, MessageStatus, PublicConfig, SessionResponse,
     StoredMessage, StreamEvent, Usage,
 };
+use shopkeep_widget_core::i18n;
 use shopkeep_widget_core::state::History;
 use shopkeep_widget_core::{
-    update, Effect, Failure, FocusTarget, Msg, Patch, Phase, State, Status,
+    update, Effect, Failure, FocusTarget, HostEvent, Msg, Patch, Phase, State, Status,
 };
 
 fn session(token: &str) -> SessionResponse {
@@ -16,6 +17,8 @@ fn session(token: &str) -> SessionResponse {
         session_id: "s_1".into(),
         conversation_id: "c_1".into(),
         expires_at_ms: 1,
+        user_id: None,
+        consent: false,
     }
 }
 
@@ -27,6 +30,8 @@ fn mounted(stored_session: Option<SessionResponse>) -> State {
             seed: 7,
             cached_config: None,
             stored_session,
+            browser_locale: "en-US".into(),
+            online: true,
         },
     );
     s
@@ -80,14 +85,21 @@ fn mount_fetches_config_with_the_cached_etag_and_a_fresh_config_is_saved() {
             seed: 1,
             cached_config: Some((cached, Some("\"v1\"".into()))),
             stored_session: None,
+            browser_locale: "en-US".into(),
+            online: true,
         },
     );
     assert_eq!(
-        fx[0],
-        Effect::FetchConfig {
-            etag: Some("\"v1\"".into())
-        }
+        fx[..2],
+        [
+            Effect::LoadStrings { lang: "de" },
+            Effect::FetchConfig {
+                etag: Some("\"v1\"".into())
+            }
+        ]
     );
+    assert_eq!(s.strings.lang, "en", "English shows until German arrives");
+    update(&mut s, Msg::StringsLoaded(&i18n::DE));
     assert_eq!(s.strings.lang, "de");
     assert!(update(&mut s, Msg::ConfigNotModified).is_empty());
     let mut fresh = s.config.clone();
@@ -100,6 +112,13 @@ fn mount_fetches_config_with_the_cached_etag_and_a_fresh_config_is_saved() {
         },
     );
     assert!(fx.contains(&Effect::SaveConfig) && fx.contains(&Effect::Render(Patch::Config)));
+    assert!(fx.contains(&Effect::LoadStrings { lang: "fr" }));
+    update(&mut s, Msg::StringsLoaded(&i18n::DE));
+    assert_eq!(
+        s.strings.lang, "de",
+        "a late table of the old language is ignored"
+    );
+    update(&mut s, Msg::StringsLoaded(&i18n::FR));
     assert_eq!(
         (s.strings.lang, s.config_etag.as_deref()),
         ("fr", Some("\"v2\""))
@@ -114,7 +133,8 @@ fn opening_focuses_the_composer_and_closing_returns_focus_to_the_launcher() {
         fx,
         vec![
             Effect::Render(Patch::Open),
-            Effect::Focus(FocusTarget::Input)
+            Effect::Focus(FocusTarget::Input),
+            Effect::Emit(HostEvent::Opened),
         ]
     );
     assert!(
@@ -126,7 +146,8 @@ fn opening_focuses_the_composer_and_closing_returns_focus_to_the_launcher() {
         fx,
         vec![
             Effect::Render(Patch::Open),
-            Effect::Focus(FocusTarget::Launcher)
+            Effect::Focus(FocusTarget::Launcher),
+            Effect::Emit(HostEvent::Closed),
         ]
     );
     assert!(!s.open);
@@ -137,7 +158,10 @@ fn first_send_creates_the_session_lazily_then_streams_the_answer() {
     let mut s = mounted(None);
     update(&mut s, Msg::Open);
     let fx = type_and_send(&mut s, "  How long does shipping take?  ");
-    assert!(fx.contains(&Effect::CreateSession { resume_token: None }));
+    assert!(fx.contains(&Effect::CreateSession {
+        resume_token: None,
+        identity_token: None,
+    }));
     assert!(fx.contains(&Effect::Render(Patch::Composer)));
     assert_eq!(s.draft, "");
     assert!(s.typing() && s.busy());
@@ -276,7 +300,8 @@ fn an_expired_session_is_renewed_once_with_its_resume_token_and_the_send_repeate
     assert_eq!(
         fx,
         vec![Effect::CreateSession {
-            resume_token: Some("old".into())
+            resume_token: Some("old".into()),
+            identity_token: None,
         }]
     );
     let (req2, token, id2, _) = sent(&update(&mut s, Msg::SessionCreated(session("new")))).unwrap();
@@ -306,7 +331,8 @@ fn restoring_history_with_an_expired_token_resumes_the_conversation() {
     assert_eq!(
         fx,
         vec![Effect::CreateSession {
-            resume_token: Some("old".into())
+            resume_token: Some("old".into()),
+            identity_token: None,
         }]
     );
     let fx = update(&mut s, Msg::SessionCreated(session("new")));
@@ -349,9 +375,14 @@ fn a_forged_stored_token_is_forgotten() {
         &mut s,
         Msg::HistoryFailed(api_failure("unauthorized", false)),
     );
-    assert_eq!(fx, vec![Effect::ForgetSession]);
+    assert_eq!(fx, vec![Effect::ForgetSession { user: None }]);
     assert!(s.session.is_none());
-    assert!(type_and_send(&mut s, "hi").contains(&Effect::CreateSession { resume_token: None }));
+    assert!(
+        type_and_send(&mut s, "hi").contains(&Effect::CreateSession {
+            resume_token: None,
+            identity_token: None,
+        })
+    );
 }
 
 #[test]
@@ -362,7 +393,7 @@ fn history_arriving_after_a_send_keeps_the_new_message_last() {
     update(
         &mut s,
         Msg::HistoryLoaded(ConversationResponse {
-            conversation_id: "c".into(),
+            conversation_id: "c_1".into(),
             messages: vec![StoredMessage {
                 id: "1".into(),
                 role: MessageRole::User,
