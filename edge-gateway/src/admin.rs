@@ -37,7 +37,7 @@ fn signature_error(err: AdminAuthError) -> Error {
 /// Verifies an admin request: header, live admin kid, ±300 s window, HMAC over timestamp,
 /// method, path and query and the body's SHA-256 (constant time), then first use of the
 /// signature (remembered in the tenant's Durable Object). Returns the tenant and the actor.
-async fn authorize(
+pub(crate) async fn authorize(
     req: &Request,
     env: &Env,
     store: &Store,

@@ -15,6 +15,7 @@ use shopkeep_gateway_core::cors::origin_allowed;
 use shopkeep_gateway_core::error::quota_headers;
 use shopkeep_gateway_core::openai_sse::{OpenAiStreamDecoder, UpstreamEvent};
 use shopkeep_gateway_core::pricing::PriceTable;
+use shopkeep_gateway_core::privacy;
 use shopkeep_gateway_core::prompt::{build_prompt, estimate_tokens, ChatMessage};
 use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Verdict};
 use shopkeep_gateway_core::relay::{encode_event, Relay};
@@ -23,6 +24,7 @@ use shopkeep_gateway_core::responder;
 use shopkeep_gateway_core::retrieval::KnowledgeIndex;
 use shopkeep_gateway_core::session_token::random_id;
 use shopkeep_gateway_core::session_token::KeyPurpose;
+use shopkeep_gateway_core::tenant::PrivacyRules;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, StreamEvent};
 use std::time::Duration;
@@ -41,6 +43,7 @@ struct Job {
     user_message_id: String,
     assistant_message_id: String,
     question: String,
+    rules: PrivacyRules,
     index: KnowledgeIndex,
     messages: Vec<ChatMessage>,
     targets: Vec<Target>,
@@ -122,33 +125,44 @@ pub(crate) async fn chat(
             });
         }
     };
-    // Phase 3: store the shopper's message before anything can fail upstream.
-    let user_message_id = random_id("m_", &random_bytes()?);
+    // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
+    // fail upstream.
+    let rules = &tenant.config.privacy;
+    let forms = privacy::forms(&question, rules);
     let t_limit = now_ms();
-    let turn = store
-        .begin_turn(
-            &claims.tenant_id,
-            &claims.conversation_id,
-            &claims.session_id,
-            claims.user_id.as_deref(),
-            &claims.origin,
-            &request.client_message_id,
-            &user_message_id,
-            &question,
-            started_ms,
-        )
-        .await;
-    let turn = match turn {
-        Ok(turn) => turn,
-        Err(e) => {
-            limiter::release(env, &claims.tenant_id, &admit.lease_id, 0).await;
-            return Err(e);
+    let (user_message_id, history) = match &forms.stored {
+        Some(stored) => {
+            let turn = store
+                .begin_turn(
+                    &claims.tenant_id,
+                    &claims.conversation_id,
+                    &claims.session_id,
+                    claims.user_id.as_deref(),
+                    &claims.origin,
+                    &request.client_message_id,
+                    &random_id("m_", &random_bytes()?),
+                    stored,
+                    started_ms,
+                )
+                .await;
+            match turn {
+                Ok(turn) => (
+                    turn.user_message_id,
+                    privacy::history_for_ai(turn.history, rules),
+                ),
+                Err(e) => {
+                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0).await;
+                    return Err(e);
+                }
+            }
         }
+        // Store-nothing mode: no transcript, so no history either.
+        None => (random_id("m_", &random_bytes()?), Vec::new()),
     };
     // Phase 4: build the prompt from stored history and retrieved knowledge.
     let t_store = now_ms();
     let index = KnowledgeIndex::new(tenant.config.knowledge.clone());
-    let messages = build_prompt(&tenant.config, &index, &turn.history, &question);
+    let messages = build_prompt(&tenant.config, &index, &history, &forms.for_ai);
     let job = Job {
         env: env.clone(),
         lease_id: admit.lease_id,
@@ -162,9 +176,10 @@ pub(crate) async fn chat(
         max_tokens: tenant.config.assistant.max_output_tokens,
         tenant_id: claims.tenant_id,
         conversation_id: claims.conversation_id,
-        user_message_id: turn.user_message_id,
+        user_message_id,
         assistant_message_id: random_id("m_", &random_bytes()?),
-        question,
+        question: forms.for_ai,
+        rules: rules.clone(),
         index,
         messages,
         started_ms,
@@ -254,18 +269,24 @@ async fn relay(job: Job, shopper: Shopper) {
         .sum();
     let outcome = relay.finish(stopped, failed, prompt_estimate);
     let now = now_ms();
-    let message = AssistantRecord {
+    let stored_text = privacy::forms(&outcome.text, &job.rules).stored;
+    let message = stored_text.as_deref().map(|text| AssistantRecord {
         id: &job.assistant_message_id,
         tenant_id: &job.tenant_id,
         conversation_id: &job.conversation_id,
         reply_to: &job.user_message_id,
-        text: &outcome.text,
+        text,
         status: outcome.status,
         created_at_ms: now,
-    };
+    });
     let usage = UsageRecord {
         tenant_id: &job.tenant_id,
-        conversation_id: &job.conversation_id,
+        // Store-nothing mode keeps anonymous counters only.
+        conversation_id: if job.rules.store_transcripts {
+            &job.conversation_id
+        } else {
+            "-"
+        },
         message_id: &job.assistant_message_id,
         upstream: upstream_name,
         model: model.as_deref(),
@@ -281,7 +302,7 @@ async fn relay(job: Job, shopper: Shopper) {
         estimated: outcome.usage.estimated,
         created_at_ms: now,
     };
-    let stored = job.store.finish_turn(&message, &usage).await;
+    let stored = job.store.finish_turn(message.as_ref(), &usage).await;
     let tokens =
         u64::from(outcome.usage.prompt_tokens) + u64::from(outcome.usage.completion_tokens);
     limiter::release(&job.env, &job.tenant_id, &job.lease_id, tokens).await;
@@ -328,14 +349,19 @@ async fn relay_upstream(
 ) {
     let mut decoder = OpenAiStreamDecoder::new();
     let mut next = opened.body.next();
-    let mut last_chunk_ms = now_ms();
+    let mut last_event_ms = now_ms();
     loop {
         let tick = Delay::from(Duration::from_millis(SHOPPER_CHECK_MS));
         let events = match select(&mut next, tick).await {
             Either::Left((Some(Ok(chunk)), _)) => {
                 next = opened.body.next();
-                last_chunk_ms = now_ms();
-                decoder.push(&chunk)
+                let events = decoder.push(&chunk);
+                // Only content resets the idle clock: an upstream that sends keep-alive
+                // comments forever must not hold a stream (and its slot) open forever.
+                if !events.is_empty() {
+                    last_event_ms = now_ms();
+                }
+                events
             }
             Either::Left((None, _)) => {
                 let mut gone = false;
@@ -358,7 +384,7 @@ async fn relay_upstream(
                     opened.abort.abort();
                     return;
                 }
-                if now_ms() - last_chunk_ms > idle_timeout_ms {
+                if now_ms() - last_event_ms > idle_timeout_ms {
                     worker::console_warn!("upstream {} went idle", opened.name);
                     opened.abort.abort();
                     *failed = Some(ErrorCode::UpstreamTimeout);

@@ -9,7 +9,9 @@ mod admin;
 mod chat;
 mod env;
 mod http;
+mod insights;
 mod limiter;
+mod privacy;
 mod sessions;
 mod store;
 mod upstream;
@@ -18,6 +20,12 @@ pub use limiter::TenantLimiter;
 use shopkeep_gateway_core::routes::{self, Method, Route};
 use shopkeep_gateway_core::Error;
 use worker::{event, Context, Env, Request, Response};
+
+/// The cron trigger (wrangler.toml `[triggers]`): the retention purge.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    privacy::purge_expired(&env).await;
+}
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
@@ -62,5 +70,18 @@ async fn handle(
         Route::AdminGetConfig { tenant_id } => admin::get_config(req, env, &tenant_id).await,
         Route::AdminPutConfig { tenant_id } => admin::put_config(req, env, &tenant_id).await,
         Route::AdminRotateKey { tenant_id } => admin::rotate_key(req, env, &tenant_id).await,
+        Route::AdminConversations { tenant_id } => {
+            insights::conversations(req, env, &tenant_id).await
+        }
+        Route::AdminTranscript {
+            tenant_id,
+            conversation_id,
+        } => insights::transcript(req, env, &tenant_id, &conversation_id).await,
+        Route::AdminAnalytics { tenant_id } => insights::analytics(req, env, &tenant_id).await,
+        Route::AdminAudit { tenant_id } => insights::audit(req, env, &tenant_id).await,
+        Route::AdminExport { tenant_id } => privacy::admin_export(req, env, &tenant_id).await,
+        Route::AdminErase { tenant_id } => privacy::admin_erase(req, env, &tenant_id).await,
+        Route::ShopperExport => privacy::shopper_export(req, env, origin).await,
+        Route::ShopperErase => privacy::shopper_erase(req, env, origin).await,
     }
 }

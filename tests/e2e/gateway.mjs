@@ -9,7 +9,12 @@ const DEMO = JSON.parse(readFileSync(new URL('../../demo-site/tenants/demo.json'
 const random = (n = 8) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('');
 
 /** Creates a fresh tenant (a copy of the demo one) with overrides; returns its id. */
-export async function createTenant(prefix, { limits = {}, privacy = {}, assistant = {} } = {}) {
+export async function createTenant(prefix, overrides = {}) {
+  return (await createTenantWithKeys(prefix, overrides)).id;
+}
+
+/** Like createTenant; returns { id, config, admin: {kid, secret_hex}, identity: {kid, secret_hex} }. */
+export async function createTenantWithKeys(prefix, { limits = {}, privacy = {}, assistant = {}, texts = {} } = {}) {
   const id = `${prefix}-${random(6)}`;
   const config = structuredClone(DEMO);
   config.tenant_id = id;
@@ -18,13 +23,16 @@ export async function createTenant(prefix, { limits = {}, privacy = {}, assistan
   config.limits = { ...config.limits, ip_requests_per_minute: 100000, tenant_requests_per_minute: 100000, ...limits };
   config.privacy = { ...config.privacy, ...privacy };
   config.assistant = { ...config.assistant, ...assistant };
+  config.public.texts = { ...config.public.texts, ...texts };
   const response = await fetch(`${GATEWAY}/v1/platform/tenants/${id}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${PLATFORM_SECRET}`, 'content-type': 'application/json' },
     body: JSON.stringify(config),
   });
   if (response.status !== 201) throw new Error(`creating ${id}: ${response.status} ${await response.text()}`);
-  return id;
+  const body = await response.json();
+  const key = (purpose) => body.keys.find((k) => k.purpose === purpose);
+  return { id, config, admin: key('admin'), identity: key('identity') };
 }
 
 /** A new session of `tenant` from the gateway's own origin. */
@@ -93,4 +101,23 @@ export async function eventually(check, ms = 10_000, what = 'condition') {
 export async function upstreamRequestsFor(needle) {
   const all = await (await fetch(`${UPSTREAM}/__requests`)).json();
   return all.map((entry) => entry.body).filter((body) => JSON.stringify(body?.messages?.at(-1) ?? '').includes(needle));
+}
+
+/**
+ * Runs SQL against the gateway's local D1 (the harness's state directory) with wrangler, the
+ * way an operator would; returns the rows of the last statement.
+ */
+export async function d1(sql) {
+  const { execFileSync } = await import('node:child_process');
+  const stateDir = process.env.SHOPKEEP_STATE_DIR;
+  if (!stateDir) throw new Error('SHOPKEEP_STATE_DIR is not set: run through `cargo xtask test`');
+  const wrangler = new URL('../../node_modules/.bin/wrangler', import.meta.url).pathname;
+  const root = new URL('../../', import.meta.url).pathname;
+  const out = execFileSync(
+    wrangler,
+    ['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', sql],
+    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  ).toString();
+  const parsed = JSON.parse(out.slice(out.indexOf('[')));
+  return parsed.at(-1)?.results ?? [];
 }

@@ -7,7 +7,7 @@
 // and the gateway, not the client, supplies history to the model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chat, conversation, createTenant, eventually, messageId, session, upstreamRequestsFor } from './gateway.mjs';
+import { chat, conversation, createTenant, d1, eventually, messageId, session, upstreamRequestsFor } from './gateway.mjs';
 
 const tenant = await createTenant('relay');
 const tag = () => Math.random().toString(36).slice(2, 10);
@@ -136,4 +136,56 @@ test('the system prompt carries the persona and the snippets retrieved for the q
   assert.match(system, /Acme Outfitters/);
   assert.match(system, /20,000 mm hydrostatic head/);
   assert.match(system, /never invent/);
+});
+
+test('an upstream that only sends keep-alives after some content is cut by the idle timeout', async () => {
+  const { token } = await session(tenant);
+  const started = Date.now();
+  const r = await chat(token, `[[scenario:endless-drip]] drip ${tag()}`);
+  const last = r.events.at(-1);
+  assert.equal(last.type, 'error');
+  assert.equal(last.code, 'upstream_timeout');
+  assert.ok(Date.now() - started < 60_000, 'ended long before the drip would');
+  const assistant = (await conversation(token)).messages.at(-1);
+  assert.equal(assistant.status, 'interrupted');
+  assert.equal(assistant.text, textOf(r.events));
+});
+
+test('a very long answer arrives whole and is stored whole', async () => {
+  const { token } = await session(tenant);
+  const r = await chat(token, `[[scenario:long-answer]] long ${tag()}`);
+  assert.equal(r.events.at(-1).type, 'done');
+  const text = textOf(r.events);
+  assert.ok(text.split(' ').length >= 2000, `${text.split(' ').length} words`);
+  const assistant = (await conversation(token)).messages.at(-1);
+  assert.equal(assistant.text, text);
+});
+
+test('a failing telemetry write never fails the chat', async () => {
+  const { token } = await session(tenant);
+  await d1('ALTER TABLE usage_events RENAME TO usage_events_offline');
+  try {
+    const r = await chat(token, `telemetry down ${tag()}`);
+    assert.equal(r.events.at(-1).type, 'done');
+    const stored = (await conversation(token)).messages.map((m) => [m.role, m.status]);
+    assert.deepEqual(stored, [['user', 'complete'], ['assistant', 'complete']]);
+  } finally {
+    await d1('ALTER TABLE usage_events_offline RENAME TO usage_events');
+  }
+});
+
+test('telemetry records latency, time to first token, tokens, model and outcome', async () => {
+  const { token, conversation_id } = await session(tenant);
+  await chat(token, `measure me ${tag()}`);
+  const rows = await eventually(async () => {
+    const found = await d1(`SELECT * FROM usage_events WHERE conversation_id = '${conversation_id}'`);
+    return found.length ? found : null;
+  }, 10_000, 'the telemetry row');
+  const row = rows[0];
+  assert.equal(row.upstream, 'primary');
+  assert.equal(row.model, 'fake-normal');
+  assert.equal(row.outcome, 'complete');
+  assert.ok(row.ttft_ms >= 0 && row.latency_ms >= row.ttft_ms);
+  assert.ok(row.prompt_tokens > 0 && row.completion_tokens > 0);
+  assert.equal(row.tokens_estimated, 0);
 });

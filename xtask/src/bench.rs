@@ -408,6 +408,12 @@ pub(crate) fn bench(paths: &Paths, options: BenchOptions) -> Result<()> {
         machine = machine(),
     );
     let file = paths.at("docs/BENCHMARKS.md");
+    // The fuzzing section belongs to `cargo xtask fuzz`: keep it.
+    let previous = fs::read_to_string(&file).unwrap_or_default();
+    let report = match crate::fuzz::existing_section(&previous) {
+        Some(section) => crate::fuzz::with_section(&report, &section),
+        None => report,
+    };
     fs::write(&file, report).context(|| format!("writing {}", file.display()))?;
     println!("bench: wrote {}", file.display());
     Ok(())

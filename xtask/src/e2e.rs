@@ -59,6 +59,8 @@ fn run_suite(paths: &Paths, stack: &Stack) -> Result<Counts> {
         .env("SHOPKEEP_GATEWAY", &stack.gateway)
         .env("SHOPKEEP_UPSTREAM", &stack.upstream)
         .env("SHOPKEEP_PLATFORM_SECRET", &stack.platform_secret)
+        .env("SHOPKEEP_MASTER_SECRET", &stack.master_secret)
+        .env("SHOPKEEP_STATE_DIR", &stack.state)
         .env("SHOPKEEP_CROSS_ORIGIN_PORT", cross_port.to_string())
         .env("SHOPKEEP_ARTIFACTS", &artifacts)
         .args([

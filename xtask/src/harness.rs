@@ -74,7 +74,9 @@ pub(crate) fn start_wrangler(paths: &Paths, options: &WranglerOptions) -> Result
         "--show-interactive-dev-session=false",
     ])
     .args(["--port", &options.port.to_string()])
-    .args(["--inspector-port", &inspector.to_string()]);
+    .args(["--inspector-port", &inspector.to_string()])
+    // Lets tests fire the cron trigger (GET /__scheduled); harmless otherwise.
+    .arg("--test-scheduled");
     if let Some(dir) = &options.persist_to {
         cmd.arg("--persist-to").arg(dir);
     }
@@ -210,6 +212,10 @@ pub(crate) struct Stack {
     pub(crate) upstream: String,
     /// The platform secret passed to the gateway.
     pub(crate) platform_secret: String,
+    /// The master secret passed to the gateway (tests forge expired tokens with it).
+    pub(crate) master_secret: String,
+    /// The local D1/DO state directory (tests inspect storage with `wrangler d1 execute`).
+    pub(crate) state: PathBuf,
     /// Temp directory with logs and D1 state.
     pub(crate) dir: PathBuf,
     // Field order = drop order: the gateway stops before its upstream.
@@ -227,12 +233,15 @@ impl Stack {
         let state = dir.join("state");
         apply_migrations(paths, Some(&state))?;
         let platform_secret = random_hex(32)?;
+        let master_secret = random_hex(32)?;
         let port = free_port()?;
         let options = WranglerOptions {
             port,
-            persist_to: Some(state),
+            persist_to: Some(state.clone()),
             vars: vec![
-                ("MASTER_SECRET".into(), random_hex(32)?),
+                ("MASTER_SECRET".into(), master_secret.clone()),
+                // Short enough for the idle-timeout test, long enough for a loaded machine.
+                ("AI_IDLE_TIMEOUT_MS".into(), "3000".into()),
                 ("PLATFORM_SECRET".into(), platform_secret.clone()),
                 ("AI_BASE_URL".into(), format!("{upstream}/v1")),
                 ("AI_MODEL".into(), "fake-normal".into()),
@@ -244,6 +253,8 @@ impl Stack {
             gateway: format!("http://127.0.0.1:{port}"),
             upstream,
             platform_secret,
+            master_secret,
+            state,
             dir,
             wrangler,
             fake,

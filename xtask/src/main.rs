@@ -10,8 +10,13 @@
 //!   in Chromium, build, end-to-end tests; ends with `summary: N passed, M failed`.
 //! - `bench [--requests N] [--weight-only] [--no-build]` — widget weight and gateway
 //!   time-to-first-token overhead into `docs/BENCHMARKS.md`.
+//! - `fuzz [--seconds N] [--target NAME]` — the cargo-fuzz targets in `fuzz/`, bounded in
+//!   time; results into `docs/BENCHMARKS.md`.
+//! - `tenant create|show|rotate-key|snippet <id>` — operator commands over the platform and
+//!   admin APIs.
 //!
-//! Tooling only: it never ships, and depends on nothing of the product.
+//! Tooling only: it never ships. Of the product it uses only the pure gateway core (to sign
+//! admin requests exactly as the gateway verifies them).
 
 mod bench;
 mod build;
@@ -19,11 +24,13 @@ mod counts;
 mod dev;
 mod e2e;
 mod error;
+mod fuzz;
 mod harness;
 mod http;
 mod paths;
 mod process;
 mod setup;
+mod tenant;
 mod testing;
 
 use std::process::ExitCode;
@@ -41,7 +48,11 @@ commands:
   test [--only STEP[,STEP…]]     run every check; steps: setup, fmt, clippy, clippy-wasm,
                                  purity, unit, wasm, build, e2e
   bench [--requests N] [--weight-only] [--no-build]
-                                 measure weight and gateway TTFT overhead → docs/BENCHMARKS.md";
+                                 measure weight and gateway TTFT overhead → docs/BENCHMARKS.md
+  fuzz [--seconds 60] [--target NAME]
+                                 run the fuzz targets (nightly) → docs/BENCHMARKS.md
+  tenant create|show|rotate-key|snippet <id> [options]
+                                 operator commands (`cargo xtask tenant` for details)";
 
 /// Takes `--flag value` out of `args`.
 fn take_value(args: &mut Vec<String>, flag: &str) -> Result<Option<String>> {
@@ -117,6 +128,20 @@ fn run(mut args: Vec<String>) -> Result<bool> {
                 },
             )
             .map(|()| true)?
+        }
+        "fuzz" => {
+            let seconds = parse_number("--seconds", take_value(&mut args, "--seconds")?, 60u64)?;
+            let target = take_value(&mut args, "--target")?;
+            ensure_no_extra(&args)?;
+            fuzz::fuzz(&paths, seconds, target.as_deref())?
+        }
+        "tenant" => {
+            if args.is_empty() || args.iter().any(|arg| arg == "--help" || arg == "-h") {
+                println!("{}", tenant::USAGE);
+                return Ok(!args.is_empty());
+            }
+            let parsed = tenant::parse(args, std::env::var("SHOPKEEP_GATEWAY").ok())?;
+            tenant::tenant(&paths, &parsed).map(|()| true)?
         }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

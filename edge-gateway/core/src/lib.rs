@@ -9,6 +9,7 @@
 //! secrets are parameters, so everything here runs and is tested on the host.
 
 pub mod admin_auth;
+pub mod analytics;
 pub mod cors;
 pub mod ct;
 pub mod error;
@@ -16,11 +17,14 @@ pub mod identity;
 pub mod keyring;
 pub mod openai_sse;
 pub mod pricing;
+pub mod privacy;
 pub mod prompt;
 pub mod ratelimit;
+pub mod redaction;
 pub mod relay;
 pub mod requests;
 pub mod responder;
+pub mod retention;
 pub mod retrieval;
 pub mod routes;
 pub mod session_token;

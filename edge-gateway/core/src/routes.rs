@@ -90,6 +90,42 @@ pub enum Route {
         /// Tenant id from the path.
         tenant_id: String,
     },
+    /// `GET /v1/admin/tenants/{id}/conversations`
+    AdminConversations {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `GET /v1/admin/tenants/{id}/conversations/{conversation_id}`
+    AdminTranscript {
+        /// Tenant id from the path.
+        tenant_id: String,
+        /// Conversation id from the path.
+        conversation_id: String,
+    },
+    /// `GET /v1/admin/tenants/{id}/analytics`
+    AdminAnalytics {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `GET /v1/admin/tenants/{id}/audit`
+    AdminAudit {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/admin/tenants/{id}/privacy/export`
+    AdminExport {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/admin/tenants/{id}/privacy/erase`
+    AdminErase {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/privacy/export`
+    ShopperExport,
+    /// `POST /v1/privacy/erase`
+    ShopperErase,
 }
 
 /// Paths and the methods each accepts, for 405 answers.
@@ -110,6 +146,20 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
         ["v1", "admin", "tenants", id, "keys", "rotate"] if valid_tenant_id(id) => {
             Some("POST, OPTIONS")
         }
+        ["v1", "admin", "tenants", id, "conversations" | "analytics" | "audit"]
+            if valid_tenant_id(id) =>
+        {
+            Some("GET, OPTIONS")
+        }
+        ["v1", "admin", "tenants", id, "conversations", c]
+            if valid_tenant_id(id) && valid_conversation_id(c) =>
+        {
+            Some("GET, OPTIONS")
+        }
+        ["v1", "admin", "tenants", id, "privacy", "export" | "erase"] if valid_tenant_id(id) => {
+            Some("POST, OPTIONS")
+        }
+        ["v1", "privacy", "export" | "erase"] => Some("POST, OPTIONS"),
         _ => None,
     }
 }
@@ -148,6 +198,31 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
         (Method::Post, ["v1", "admin", "tenants", id, "keys", "rotate"]) => Route::AdminRotateKey {
             tenant_id: (*id).to_owned(),
         },
+        (Method::Get, ["v1", "admin", "tenants", id, "conversations"]) => {
+            Route::AdminConversations {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Get, ["v1", "admin", "tenants", id, "conversations", c]) => {
+            Route::AdminTranscript {
+                tenant_id: (*id).to_owned(),
+                conversation_id: (*c).to_owned(),
+            }
+        }
+        (Method::Get, ["v1", "admin", "tenants", id, "analytics"]) => Route::AdminAnalytics {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Get, ["v1", "admin", "tenants", id, "audit"]) => Route::AdminAudit {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Post, ["v1", "admin", "tenants", id, "privacy", "export"]) => Route::AdminExport {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Post, ["v1", "admin", "tenants", id, "privacy", "erase"]) => Route::AdminErase {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Post, ["v1", "privacy", "export"]) => Route::ShopperExport,
+        (Method::Post, ["v1", "privacy", "erase"]) => Route::ShopperErase,
         _ => return Err(Error::code(ErrorCode::MethodNotAllowed)),
     };
     Ok(route)
@@ -156,6 +231,16 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
 /// Message ids as the gateway makes them: `m_` and 1–64 base64url characters.
 pub fn valid_message_id(id: &str) -> bool {
     id.strip_prefix("m_").is_some_and(|rest| {
+        (1..=64).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+/// Conversation ids as the gateway makes them: `c_` and 1–64 base64url characters.
+pub fn valid_conversation_id(id: &str) -> bool {
+    id.strip_prefix("c_").is_some_and(|rest| {
         (1..=64).contains(&rest.len())
             && rest
                 .bytes()

@@ -1,4 +1,5 @@
-//! D1 repository: the only module that speaks SQL. Each function is one round trip (a batch
+//! D1 repository: the only module that speaks SQL (this file: the widget and chat paths;
+//! `admin.rs`: conversations, analytics, audit and privacy operations). Each function is one round trip (a batch
 //! where several statements must apply together).
 
 use serde::Deserialize;
@@ -9,6 +10,9 @@ use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{FeedbackRequest, MessageRole, MessageStatus, Rating, StoredMessage};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
+
+mod admin;
+pub(crate) use admin::Scope;
 
 fn storage(what: &'static str) -> impl Fn(worker::Error) -> Error {
     move |e| Error::Storage(format!("{what}: {e}"))
@@ -83,7 +87,7 @@ pub(crate) struct UsageRecord<'a> {
 }
 
 #[derive(Deserialize)]
-struct MessageRow {
+pub(crate) struct MessageRow {
     id: String,
     role: String,
     text: String,
@@ -109,7 +113,7 @@ impl MessageRow {
         }
     }
 
-    fn into_stored(self) -> StoredMessage {
+    pub(crate) fn into_stored(self) -> StoredMessage {
         let status = match self.status.as_str() {
             "stopped" => MessageStatus::Stopped,
             "interrupted" => MessageStatus::Interrupted,
@@ -390,9 +394,17 @@ impl Store {
     /// Stores the assistant's message and the telemetry row, together.
     pub(crate) async fn finish_turn(
         &self,
-        message: &AssistantRecord<'_>,
+        message: Option<&AssistantRecord<'_>>,
         usage: &UsageRecord<'_>,
     ) -> Result<(), Error> {
+        if let Some(message) = message {
+            self.store_answer(message).await?;
+        }
+        self.record_usage(usage).await;
+        Ok(())
+    }
+
+    async fn store_answer(&self, message: &AssistantRecord<'_>) -> Result<(), Error> {
         let m = self
             .db
             .prepare(
@@ -413,7 +425,11 @@ impl Store {
             .batch(vec![m])
             .await
             .map_err(storage("store answer"))?;
-        // Telemetry never fails a chat: its error is logged, not returned.
+        Ok(())
+    }
+
+    /// Telemetry never fails a chat: its error is logged, not returned.
+    async fn record_usage(&self, usage: &UsageRecord<'_>) {
         let u = self
             .db
             .prepare(
@@ -445,7 +461,6 @@ impl Store {
             }
             Err(e) => worker::console_error!("telemetry bind failed: {e}"),
         }
-        Ok(())
     }
 
     /// Records a consent decision in the audit log.

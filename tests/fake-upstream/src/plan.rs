@@ -37,6 +37,15 @@ pub(crate) struct StreamSpec<'a> {
     pub(crate) prompt_tokens: u64,
 }
 
+/// Words in a `long-answer`.
+const LONG_ANSWER_WORDS: usize = 2000;
+/// An SSE comment: bytes on the wire, no event.
+const PING_EVENT: &[u8] = b": ping\n\n";
+/// `endless-drip`: a ping every this many ms …
+const DRIP_EVERY_MS: u64 = 200;
+/// … this many times (two minutes).
+const DRIP_PINGS: usize = 600;
+
 fn send(delay_ms: u64, payload: &serde_json::Value) -> Step {
     Step::Send {
         delay_ms,
@@ -46,8 +55,15 @@ fn send(delay_ms: u64, payload: &serde_json::Value) -> Step {
 
 /// The steps for one streamed answer.
 pub(crate) fn stream_steps(spec: &StreamSpec<'_>) -> Vec<Step> {
-    let words = split_words(spec.answer);
-    let delay = spec.chunk_delay_ms;
+    let long;
+    let (answer, delay) = if spec.scenario == Scenario::LongAnswer {
+        let one = split_words(spec.answer).len().max(1);
+        long = vec![spec.answer; LONG_ANSWER_WORDS.div_ceil(one)].join(" ");
+        (long.as_str(), 1)
+    } else {
+        (spec.answer, spec.chunk_delay_ms)
+    };
+    let words = split_words(answer);
     let mut steps = vec![send(0, &spec.header.role_chunk())];
 
     let first_delay = match spec.scenario {
@@ -60,6 +76,16 @@ pub(crate) fn stream_steps(spec: &StreamSpec<'_>) -> Vec<Step> {
     };
     for (index, word) in words.iter().enumerate() {
         if cut_after == Some(index) {
+            steps.push(Step::Cut);
+            return steps;
+        }
+        if spec.scenario == Scenario::EndlessDrip && index == words.len() / 2 {
+            for _ in 0..DRIP_PINGS {
+                steps.push(Step::Send {
+                    delay_ms: DRIP_EVERY_MS,
+                    event: PING_EVENT.to_vec(),
+                });
+            }
             steps.push(Step::Cut);
             return steps;
         }
@@ -142,6 +168,26 @@ mod tests {
                     .map(str::to_owned)
             })
             .collect()
+    }
+
+    #[test]
+    fn endless_drip_sends_only_pings_after_half_the_content() {
+        let steps = steps(Scenario::EndlessDrip, true);
+        let pings = steps
+            .iter()
+            .filter(|s| matches!(s, Step::Send { event, .. } if event == PING_EVENT))
+            .count();
+        assert_eq!(pings, DRIP_PINGS);
+        assert_eq!(steps.last(), Some(&Step::Cut));
+    }
+
+    #[test]
+    fn long_answers_have_thousands_of_chunks() {
+        let content = steps(Scenario::LongAnswer, false)
+            .iter()
+            .filter(|s| matches!(s, Step::Send { event, .. } if String::from_utf8_lossy(event).contains("\"content\"")))
+            .count();
+        assert!(content >= LONG_ANSWER_WORDS, "{content}");
     }
 
     #[test]

@@ -29,6 +29,11 @@ pub(crate) enum Scenario {
     MalformedChunk,
     /// No usage chunk, even when `stream_options.include_usage` asks for one.
     NoUsage,
+    /// After half of the content, only SSE comments (`: ping`) every 200 ms for two minutes:
+    /// bytes keep flowing but no content does, so only a content-idle timeout ends it.
+    EndlessDrip,
+    /// A very long answer (the echo repeated to about 2,000 words, 1 ms apart).
+    LongAnswer,
 }
 
 /// Default delay of `slow-first-token` when the marker gives none.
@@ -43,7 +48,7 @@ impl fmt::Display for UnknownScenario {
         write!(
             f,
             "unknown scenario `{}` (known: normal, slow-first-token[=MS], status-500-then-ok, \
-             status-429, cut-mid-stream, malformed-chunk, no-usage)",
+             status-429, cut-mid-stream, malformed-chunk, no-usage, endless-drip, long-answer)",
             self.0
         )
     }
@@ -70,6 +75,8 @@ impl Scenario {
             "cut-mid-stream" => Self::CutMidStream,
             "malformed-chunk" => Self::MalformedChunk,
             "no-usage" => Self::NoUsage,
+            "endless-drip" => Self::EndlessDrip,
+            "long-answer" => Self::LongAnswer,
             _ => return Err(unknown()),
         };
         if arg.is_some() && !matches!(scenario, Self::SlowFirstToken { .. }) {
@@ -175,6 +182,8 @@ mod tests {
             "cut-mid-stream",
             "malformed-chunk",
             "no-usage",
+            "endless-drip",
+            "long-answer",
         ] {
             assert!(Scenario::from_name(name).is_ok(), "{name} should parse");
         }
