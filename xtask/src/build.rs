@@ -324,6 +324,14 @@ pub(crate) const HEADERS: &str = "\
   Cache-Control: no-cache
   Access-Control-Allow-Origin: *
 
+# The admin console: strict CSP (the preview runs the widget, hence 'wasm-unsafe-eval'), never
+# framed by other sites, always revalidated.
+/admin/*
+  Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'
+  X-Content-Type-Options: nosniff
+  Referrer-Policy: no-referrer
+  Cache-Control: no-cache
+
 # embed.js names the current widget version, so it is cached briefly.
 /embed.js
   Cache-Control: public, max-age=300
@@ -374,6 +382,7 @@ mod tests {
         assert!(HEADERS
             .contains("/widget/:version/*\n  Cache-Control: public, max-age=31536000, immutable"));
         assert!(HEADERS.contains("/widget/current.json\n  Cache-Control: no-cache"));
+        assert!(HEADERS.contains("/admin/*\n  Content-Security-Policy: default-src 'self'"));
         assert!(HEADERS.contains("/embed.js\n  Cache-Control: public, max-age=300"));
     }
 }

@@ -177,12 +177,26 @@ pub(crate) fn request(
 }
 
 /// Timing of one streamed request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct StreamTiming {
     /// Status code.
     pub(crate) status: u16,
     /// From just before connecting until the body first contained the marker.
     pub(crate) first_marker: Option<Duration>,
+    /// The `Server-Timing` header, if any.
+    pub(crate) server_timing: Option<String>,
+}
+
+/// A header's value from a raw response head (case-insensitive name).
+fn header_value(raw_head: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(raw_head);
+    let head = text.split("\r\n\r\n").next().unwrap_or("");
+    head.lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
 }
 
 /// Sends a request and measures the time until `is_first(body so far)` becomes true; then
@@ -198,6 +212,7 @@ pub(crate) fn time_to_first(
     let mut stream = connect_and_send(method, url, headers, body, Duration::from_secs(30))?;
     let mut raw = Vec::new();
     let mut head: Option<(u16, bool)> = None;
+    let mut server_timing = None;
     let mut dechunker = Dechunker::default();
     let mut decoded = Vec::new();
     let mut first_marker = None;
@@ -212,6 +227,7 @@ pub(crate) fn time_to_first(
                 raw.extend_from_slice(&buf[..read]);
                 if let Some(parsed) = parse_head(&raw) {
                     head = Some((parsed.status, parsed.chunked));
+                    server_timing = header_value(&raw[..parsed.body_start], "server-timing");
                     let rest = raw[parsed.body_start..].to_vec();
                     decoded.extend(if parsed.chunked {
                         dechunker.push(&rest)
@@ -242,6 +258,7 @@ pub(crate) fn time_to_first(
     Ok(StreamTiming {
         status,
         first_marker,
+        server_timing,
     })
 }
 
@@ -250,6 +267,16 @@ mod tests {
     use super::*;
 
     const BODY: &[u8] = b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n";
+
+    #[test]
+    fn header_values_are_found_case_insensitively() {
+        let head = b"HTTP/1.1 200 OK\r\nServer-Timing: auth;dur=1, limit;dur=2\r\n\r\nbody";
+        assert_eq!(
+            header_value(head, "server-timing").as_deref(),
+            Some("auth;dur=1, limit;dur=2")
+        );
+        assert_eq!(header_value(head, "etag"), None);
+    }
 
     #[test]
     fn dechunks_whole_input() {

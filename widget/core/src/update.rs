@@ -48,6 +48,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             fx.push(Effect::SaveConfig);
             fx.push(Effect::Render(Patch::Config));
             fx.push(Effect::Render(Patch::Chrome));
+            // The launcher was drawn by embed.js with cached or default colours.
+            fx.push(Effect::Render(Patch::Launcher));
         }
         Msg::ConfigNotModified | Msg::ConfigFailed(_) => {}
         Msg::Open => open(state, &mut fx),

@@ -112,6 +112,8 @@ fn mount_fetches_config_with_the_cached_etag_and_a_fresh_config_is_saved() {
         },
     );
     assert!(fx.contains(&Effect::SaveConfig) && fx.contains(&Effect::Render(Patch::Config)));
+    // Regression: the launcher kept embed.js's default blue after a first (uncached) load.
+    assert!(fx.contains(&Effect::Render(Patch::Launcher)), "the launcher takes the tenant's colours");
     assert!(fx.contains(&Effect::LoadStrings { lang: "fr" }));
     update(&mut s, Msg::StringsLoaded(&i18n::DE));
     assert_eq!(
