@@ -132,6 +132,8 @@ async function apply(tenant, config) {
   const restore = live ? () => {} : await seedCache(tenant, config);
   try {
     widget = m.mount(root, { tenant, gateway: ORIGIN, launcher, config });
+    // Preview mode: the unsaved config, never cached; the saved one fetched by mount is ignored.
+    if (live) widget.set_config(config);
   } finally {
     restore();
   }

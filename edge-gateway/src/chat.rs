@@ -226,42 +226,55 @@ async fn relay(job: Job, shopper: Shopper) {
     let mut stopped = false;
     let mut failed = None;
     let mut first_token_ms = None;
-    let (upstream_name, model) =
-        match upstream::open(&job.targets, &job.messages, job.max_tokens, &job.timeouts).await {
-            Some(opened) => {
-                let name = (opened.name, Some(opened.model.clone()));
-                relay_upstream(
-                    opened,
-                    &mut relay,
-                    &shopper,
-                    &mut stopped,
-                    &mut failed,
-                    &mut first_token_ms,
-                    job.started_ms,
-                    job.timeouts.idle_ms,
-                )
-                .await;
-                name
-            }
-            None => {
-                if !job.targets.is_empty() {
-                    worker::console_warn!("every upstream failed; the built-in responder answers");
-                }
-                let answer = responder::answer(&job.index, &job.question);
-                for chunk in responder::stream_chunks(&answer.text) {
-                    if let Some(delta) = relay.on_upstream(UpstreamEvent::Delta(chunk)) {
-                        first_token_ms.get_or_insert_with(|| now_ms() - job.started_ms);
-                        if !shopper.send(&delta) {
-                            stopped = true;
-                            break;
-                        }
+    let mut used = None;
+    if let Some(opened) =
+        upstream::open(&job.targets, &job.messages, job.max_tokens, &job.timeouts).await
+    {
+        let name = (opened.name, Some(opened.model.clone()));
+        relay_upstream(
+            opened,
+            &mut relay,
+            &shopper,
+            &mut stopped,
+            &mut failed,
+            &mut first_token_ms,
+            job.started_ms,
+            &job.timeouts,
+        )
+        .await;
+        if failed.is_some() && !relay.started() && !stopped {
+            // Nothing reached the shopper yet (no first token in time, or the body failed
+            // before any content): still "before the first byte", so fall back.
+            worker::console_warn!(
+                "upstream {} failed before any content; the built-in responder answers",
+                name.0
+            );
+            failed = None;
+            relay = Relay::new();
+        } else {
+            used = Some(name);
+        }
+    } else if !job.targets.is_empty() {
+        worker::console_warn!("every upstream failed; the built-in responder answers");
+    }
+    let (upstream_name, model) = match used {
+        Some(used) => used,
+        None => {
+            let answer = responder::answer(&job.index, &job.question);
+            for chunk in responder::stream_chunks(&answer.text) {
+                if let Some(delta) = relay.on_upstream(UpstreamEvent::Delta(chunk)) {
+                    first_token_ms.get_or_insert_with(|| now_ms() - job.started_ms);
+                    if !shopper.send(&delta) {
+                        stopped = true;
+                        break;
                     }
-                    Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
                 }
-                relay.on_upstream(UpstreamEvent::Done);
-                ("builtin", None)
+                Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
             }
-        };
+            relay.on_upstream(UpstreamEvent::Done);
+            ("builtin", None)
+        }
+    };
     let prompt_estimate: u32 = job
         .messages
         .iter()
@@ -345,12 +358,32 @@ async fn relay_upstream(
     failed: &mut Option<ErrorCode>,
     first_token_ms: &mut Option<u64>,
     started_ms: u64,
-    idle_timeout_ms: u64,
+    timeouts: &upstream::Timeouts,
 ) {
     let mut decoder = OpenAiStreamDecoder::new();
     let mut next = opened.body.next();
     let mut last_event_ms = now_ms();
     loop {
+        // Checked on every turn, not only when the tick wins: an upstream that drips
+        // keep-alive bytes faster than the tick would otherwise never be checked.
+        if shopper.gone() {
+            *stopped = true;
+            opened.abort.abort();
+            return;
+        }
+        // Before the first token the time-to-first-token limit applies, then the
+        // idle-between-chunks one.
+        let limit = if relay.started() {
+            timeouts.idle_ms
+        } else {
+            timeouts.first_byte_ms
+        };
+        if now_ms() - last_event_ms > limit {
+            worker::console_warn!("upstream {} went idle", opened.name);
+            opened.abort.abort();
+            *failed = Some(ErrorCode::UpstreamTimeout);
+            return;
+        }
         let tick = Delay::from(Duration::from_millis(SHOPPER_CHECK_MS));
         let events = match select(&mut next, tick).await {
             Either::Left((Some(Ok(chunk)), _)) => {
@@ -378,20 +411,7 @@ async fn relay_upstream(
                 *failed = Some(ErrorCode::UpstreamError);
                 return;
             }
-            Either::Right(_) => {
-                if shopper.gone() {
-                    *stopped = true;
-                    opened.abort.abort();
-                    return;
-                }
-                if now_ms() - last_event_ms > idle_timeout_ms {
-                    worker::console_warn!("upstream {} went idle", opened.name);
-                    opened.abort.abort();
-                    *failed = Some(ErrorCode::UpstreamTimeout);
-                    return;
-                }
-                continue;
-            }
+            Either::Right(_) => continue,
         };
         for event in events {
             if let Some(delta) = relay.on_upstream(event) {

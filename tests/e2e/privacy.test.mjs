@@ -10,7 +10,8 @@ import { GATEWAY } from './helpers.mjs';
 import { chat, conversation, createTenantWithKeys, d1, eventually, session, upstreamRequestsFor } from './gateway.mjs';
 import { adminSignature, identityToken } from './signing.mjs';
 
-const tag = () => Math.random().toString(36).slice(2, 10);
+// Starts with a letter: a marker glued to a phone number must not look like its last digits.
+const tag = () => `t${Math.random().toString(36).slice(2, 10)}`;
 const PII = 'Schreiben Sie an jonas.weber@beispiel.de, Handy +49 151 23456789, Karte 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00.';
 const LEAKS = ['jonas.weber@beispiel.de', '23456789', '4111 1111 1111 1111', 'DE89 3704'];
 const rows = (table, tenant) => d1(`SELECT * FROM ${table} WHERE tenant_id = '${tenant}'`);

@@ -1,10 +1,12 @@
 // Proves the chat relay in workerd against the fake AI runtime (SPEC §5): a normal answer
 // streams and is stored; a 500 is retried before the first byte; a 429 with Retry-After is
-// honoured and then the built-in responder answers; a stream cut mid-way ends with a
-// retryable error event and the text so far is stored as interrupted; a malformed chunk is
-// skipped; usage is reported when the upstream gives it and estimated when not; a shopper who
-// goes away leaves a stopped message; a retried send never duplicates the shopper's message;
-// and the gateway, not the client, supplies history to the model.
+// honoured, the fallback upstream is tried, then the built-in responder answers; a missing
+// first token and an upstream that only sends keep-alives hit their timeouts; a stream cut
+// mid-way ends with a retryable error event and the text so far is stored as interrupted; a
+// malformed chunk is skipped; a very long answer arrives whole; usage is reported when the
+// upstream gives it and estimated when not; a shopper who goes away leaves a stopped message;
+// a retried send never duplicates the shopper's message; the gateway, not the client,
+// supplies history to the model; and telemetry is recorded but never fails a chat.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chat, conversation, createTenant, d1, eventually, messageId, session, upstreamRequestsFor } from './gateway.mjs';
@@ -38,7 +40,7 @@ test('a 500 before the first byte is retried and the answer arrives', async () =
   assert.ok((await upstreamRequestsFor(q)).length >= 2, 'the upstream was asked again');
 });
 
-test('a 429 with Retry-After is honoured, then the built-in responder answers', async () => {
+test('a 429 with Retry-After is honoured on both upstreams, then the built-in responder answers', async () => {
   const { token } = await session(tenant);
   const q = `[[scenario:status-429]] How long does shipping take? ${tag()}`;
   const started = Date.now();
@@ -46,8 +48,37 @@ test('a 429 with Retry-After is honoured, then the built-in responder answers', 
   assert.equal(r.events.at(-1).type, 'done');
   assert.match(textOf(r.events), /business days/, 'answered from the shop knowledge');
   assert.equal(r.events.at(-1).usage.estimated, true);
-  assert.equal((await upstreamRequestsFor(q)).length, 3, 'three attempts on the primary');
-  assert.ok(Date.now() - started >= 2000, 'waited Retry-After between attempts');
+  const asked = await upstreamRequestsFor(q);
+  assert.deepEqual(asked.map((b) => b.model), ['fake-normal', 'fake-normal', 'fake-normal', 'fake-normal', 'fake-normal', 'fake-normal'],
+    'three attempts on the primary, then three on the fallback');
+  assert.ok(Date.now() - started >= 4000, 'waited Retry-After between attempts');
+});
+
+test('when the primary keeps failing, the fallback upstream answers', async () => {
+  // The tenant's model applies to the primary only; the fake answers 429 for it.
+  const failing = await createTenant('relay-fb', { assistant: { model: 'fake-status-429' } });
+  const { token, conversation_id } = await session(failing);
+  const q = `fallback please ${tag()}`;
+  const r = await chat(token, q);
+  assert.equal(r.events.at(-1).type, 'done');
+  assert.match(textOf(r.events), /^Echo: fallback please/);
+  assert.deepEqual((await upstreamRequestsFor(q)).map((b) => b.model),
+    ['fake-status-429', 'fake-status-429', 'fake-status-429', 'fake-normal']);
+  const [row] = await eventually(async () => {
+    const rows = await d1(`SELECT upstream, model FROM usage_events WHERE conversation_id = '${conversation_id}'`);
+    return rows.length ? rows : null;
+  }, 10_000, 'the telemetry row');
+  assert.deepEqual(row, { upstream: 'fallback', model: 'fake-normal' });
+});
+
+test('no first token within the time-to-first-token limit: the built-in responder answers instead', async () => {
+  const { token } = await session(tenant);
+  const started = Date.now();
+  const r = await chat(token, `[[scenario:slow-first-token=9000]] How long does shipping take? ${tag()}`);
+  const elapsed = Date.now() - started;
+  assert.equal(r.events.at(-1).type, 'done');
+  assert.match(textOf(r.events), /business days/);
+  assert.ok(elapsed >= 4500 && elapsed < 9000, `gave up after the 5 s limit, not the 9 s delay (${elapsed} ms)`);
 });
 
 test('a stream cut mid-way ends with a retryable error and is stored as interrupted', async () => {

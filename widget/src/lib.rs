@@ -140,6 +140,19 @@ impl Widget {
         )));
     }
 
+    /// Preview mode for the admin console: shows `config` (a public config object, as
+    /// `GET /v1/tenants/{id}/config` answers) without caching it; saved configs fetched later
+    /// are ignored. Returns false when `config` is not a valid public config.
+    pub fn set_config(&self, config: JsValue) -> bool {
+        match json::config(&json::Json::from_value(config)) {
+            Some(config) => {
+                self.send(shopkeep_widget_core::Msg::Preview(config));
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Logs out: forgets the stored session(s) and the conversation on screen.
     pub fn reset(&self) {
         self.send(shopkeep_widget_core::Msg::Reset);

@@ -10,6 +10,28 @@ use crate::harness::{
 use crate::paths::Paths;
 use crate::setup::{dev_var, setup};
 
+/// The demo tenant's current admin key (local dev only: this is a throwaway local secret).
+fn demo_admin_key(gateway: &str, platform_secret: &str) -> Option<(String, String)> {
+    let auth = format!("Bearer {platform_secret}");
+    let response = crate::http::request(
+        "GET",
+        &format!("{gateway}/v1/platform/tenants/demo/keys"),
+        &[("Authorization", &auth)],
+        b"",
+    )
+    .ok()?;
+    let body: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+    let key = body["keys"]
+        .as_array()?
+        .iter()
+        .rev()
+        .find(|k| k["purpose"] == "admin")?;
+    Some((
+        key["kid"].as_str()?.to_owned(),
+        key["secret_hex"].as_str()?.to_owned(),
+    ))
+}
+
 /// Runs the demo until interrupted.
 pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
     setup(paths)?;
@@ -43,7 +65,12 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
         &tenant_body(&demo_tenant(paths)?, "demo", &origins),
     )?;
 
-    println!("\n  Shopkeep demo storefront: {gateway}/\n  (Ctrl-C stops the gateway)\n");
+    let admin = demo_admin_key(&gateway, &platform_secret)
+        .map(|(kid, secret)| format!("  admin console:  {gateway}/admin/  (tenant demo, key id {kid}, secret {secret})\n"))
+        .unwrap_or_default();
+    println!(
+        "\n  Shopkeep demo storefront: {gateway}/\n{admin}  (local demo credentials only; Ctrl-C stops the gateway)\n"
+    );
     let status = wrangler.wait()?;
     if status.success() {
         Ok(())

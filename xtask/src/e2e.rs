@@ -67,7 +67,7 @@ fn run_suite(paths: &Paths, stack: &Stack) -> Result<Counts> {
             "--test",
             "--test-reporter=tap",
             "--test-concurrency=1",
-            "--test-timeout=120000",
+            "--test-timeout=600000",
             "tests/e2e/*.test.mjs",
         ]);
     let (success, output) = run_teed(&mut node)?;

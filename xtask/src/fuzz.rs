@@ -4,7 +4,6 @@
 
 use crate::error::{fail, IoContext, Result};
 use crate::paths::Paths;
-use crate::process::run_teed;
 use crate::setup::cargo_tool;
 use std::fs;
 use std::process::Command;
@@ -23,7 +22,7 @@ struct Run {
     crashed: bool,
 }
 
-/// Reads libFuzzer's final `#N DONE … exec/s: X` line (or the last progress line).
+/// Reads libFuzzer's final statistics (`-print_final_stats=1`).
 fn parse_stats(target: &str, output: &str, crashed: bool) -> Run {
     let mut run = Run {
         target: target.to_owned(),
@@ -102,7 +101,27 @@ pub(crate) fn fuzz(paths: &Paths, seconds: u64, only: Option<&str>) -> Result<bo
             .args(["+nightly", "fuzz", "run", &target, "--"])
             .arg(format!("-max_total_time={seconds}"))
             .arg("-print_final_stats=1");
-        let (success, output) = run_teed(&mut cmd)?;
+        // libFuzzer reports on stderr; keep both streams and show the tail.
+        println!("$ cargo +nightly fuzz run {target} -- -max_total_time={seconds}");
+        let out = cmd
+            .output()
+            .context(|| format!("running cargo fuzz for {target}"))?;
+        let success = out.status.success();
+        let output = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in output
+            .lines()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
+            println!("  {line}");
+        }
         if !success && output.contains("failed to build fuzz script") {
             return fail(format!(
                 "fuzz target {target} did not build (see above); nothing recorded"
@@ -183,8 +202,10 @@ mod tests {
 
     #[test]
     fn final_stats_are_read_from_libfuzzer_output() {
-        let out = "INFO: Seed: 1\n#2\tINITED cov: 10 ft: 10 corp: 1/1b exec/s: 0 rss: 30Mb\n\
-                   #391934\tDONE   cov: 402 ft: 1203 corp: 210/9Kb lim: 4096 exec/s: 6425 rss: 80Mb\n";
+        let out =
+            "#391934\tDONE   cov: 402 ft: 1203 corp: 210/9Kb lim: 4096 exec/s: 6425 rss: 80Mb\n\
+                   ###### Recommended dictionary. ######\nDone 391934 runs in 61 second(s)\n\
+                   stat::number_of_executed_units: 391934\nstat::average_exec_per_sec:     6425\n";
         let run = parse_stats("session_token", out, false);
         assert_eq!(
             run,

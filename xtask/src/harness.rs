@@ -240,8 +240,13 @@ impl Stack {
             persist_to: Some(state.clone()),
             vars: vec![
                 ("MASTER_SECRET".into(), master_secret.clone()),
-                // Short enough for the idle-timeout test, long enough for a loaded machine.
+                // Short enough for the timeout tests, long enough for a loaded machine.
                 ("AI_IDLE_TIMEOUT_MS".into(), "3000".into()),
+                ("AI_FIRST_BYTE_TIMEOUT_MS".into(), "5000".into()),
+                // The same fake as a second upstream: tenants whose model makes the primary
+                // fail exercise the fallback.
+                ("AI_FALLBACK_BASE_URL".into(), format!("{upstream}/v1")),
+                ("AI_FALLBACK_MODEL".into(), "fake-normal".into()),
                 ("PLATFORM_SECRET".into(), platform_secret.clone()),
                 ("AI_BASE_URL".into(), format!("{upstream}/v1")),
                 ("AI_MODEL".into(), "fake-normal".into()),

@@ -317,6 +317,9 @@ pub enum Msg {
     },
     /// The cached config is current (304).
     ConfigNotModified,
+    /// Preview mode (the admin console): show this config; it is never cached, and fetched
+    /// configs are ignored from now on.
+    Preview(PublicConfig),
     /// The config could not be fetched (the cached or default one stays).
     ConfigFailed(Failure),
     /// Open the panel.
@@ -444,6 +447,8 @@ pub struct State {
     pub browser_locale: String,
     /// Settings from the host page.
     pub overrides: Overrides,
+    /// Showing a config given by the page (admin preview) rather than the tenant's saved one.
+    pub preview: bool,
     /// A [`Effect::Tick`] is scheduled.
     pub(crate) ticking: bool,
     /// A consent decision waits for a session before it can be sent.
@@ -485,6 +490,7 @@ impl State {
             user: None,
             browser_locale: String::new(),
             overrides: Overrides::default(),
+            preview: false,
             ticking: false,
             consent_to_send: false,
             ids: IdGen::new(0),

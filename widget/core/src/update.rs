@@ -41,6 +41,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             fx.push(Effect::Render(Patch::Chrome));
             fx.push(Effect::Render(Patch::Launcher));
         }
+        // A saved config arriving while a preview is shown must not replace the preview.
+        Msg::ConfigLoaded { .. } if state.preview => {}
+        Msg::Preview(config) => {
+            state.preview = true;
+            state.config = config;
+            fx.extend(apply_config(state));
+            fx.push(Effect::Render(Patch::Config));
+            fx.push(Effect::Render(Patch::Chrome));
+            fx.push(Effect::Render(Patch::Launcher));
+        }
         Msg::ConfigLoaded { config, etag } => {
             state.config = config;
             state.config_etag = etag;

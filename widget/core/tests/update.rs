@@ -113,7 +113,10 @@ fn mount_fetches_config_with_the_cached_etag_and_a_fresh_config_is_saved() {
     );
     assert!(fx.contains(&Effect::SaveConfig) && fx.contains(&Effect::Render(Patch::Config)));
     // Regression: the launcher kept embed.js's default blue after a first (uncached) load.
-    assert!(fx.contains(&Effect::Render(Patch::Launcher)), "the launcher takes the tenant's colours");
+    assert!(
+        fx.contains(&Effect::Render(Patch::Launcher)),
+        "the launcher takes the tenant's colours"
+    );
     assert!(fx.contains(&Effect::LoadStrings { lang: "fr" }));
     update(&mut s, Msg::StringsLoaded(&i18n::DE));
     assert_eq!(
@@ -488,4 +491,34 @@ fn a_suggestion_click_sends_it_and_suggestions_hide_once_the_chat_starts() {
     assert_eq!(text, "Returns?");
     assert!(!s.show_suggestions());
     assert!(update(&mut s, Msg::SuggestionClicked(9)).is_empty());
+}
+
+/// Proves the admin console's live preview: a previewed config is shown at once, never cached,
+/// and a saved config fetched later does not replace it.
+#[test]
+fn a_previewed_config_is_shown_not_cached_and_not_overridden() {
+    let mut s = State::new("demo");
+    let mut preview = s.config.clone();
+    preview.theme.primary_color = "#ff0000".into();
+    let fx = update(&mut s, Msg::Preview(preview.clone()));
+    assert!(
+        fx.contains(&Effect::Render(Patch::Config))
+            && fx.contains(&Effect::Render(Patch::Launcher))
+    );
+    assert!(
+        !fx.contains(&Effect::SaveConfig),
+        "a preview is never cached"
+    );
+    assert_eq!(s.config.theme.primary_color, "#ff0000");
+    let mut saved = s.config.clone();
+    saved.theme.primary_color = "#00ff00".into();
+    assert!(update(
+        &mut s,
+        Msg::ConfigLoaded {
+            config: saved,
+            etag: Some("\"1\"".into())
+        }
+    )
+    .is_empty());
+    assert_eq!(s.config.theme.primary_color, "#ff0000");
 }
