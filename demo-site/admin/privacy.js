@@ -34,7 +34,8 @@ export class Privacy {
   }
 
   show() {
-    if (!this.loaded) this.reloadAudit();
+    // Fresh on every visit: shoppers' consent and erase requests arrive all the time.
+    this.reloadAudit();
   }
 
   reset() {

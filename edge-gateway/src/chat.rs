@@ -7,6 +7,7 @@ use crate::http::{self, header, read_json_body};
 use crate::limiter;
 use crate::sessions::{authenticate, Authenticated};
 use crate::store::{AssistantRecord, Store, UsageRecord};
+use crate::tenant_cache::{self, CachedTenant};
 use crate::upstream::{self, Opened, Target};
 use futures::channel::mpsc::{unbounded, UnboundedSender};
 use futures::future::{select, Either};
@@ -21,12 +22,12 @@ use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Verdict};
 use shopkeep_gateway_core::relay::{encode_event, Relay};
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::responder;
-use shopkeep_gateway_core::retrieval::KnowledgeIndex;
 use shopkeep_gateway_core::session_token::random_id;
 use shopkeep_gateway_core::session_token::KeyPurpose;
 use shopkeep_gateway_core::tenant::PrivacyRules;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, StreamEvent};
+use std::rc::Rc;
 use std::time::Duration;
 use worker::{Context, Delay, Env, Headers, Request, Response};
 
@@ -44,7 +45,7 @@ struct Job {
     assistant_message_id: String,
     question: String,
     rules: PrivacyRules,
-    index: KnowledgeIndex,
+    tenant: Rc<CachedTenant>,
     messages: Vec<ChatMessage>,
     targets: Vec<Target>,
     timeouts: upstream::Timeouts,
@@ -83,10 +84,10 @@ pub(crate) async fn chat(
     let question = check_chat_request(&request)?;
     let store = Store::new(env)?;
     let t_auth = now_ms();
-    let tenant = store
-        .tenant(&claims.tenant_id)
+    let cached = tenant_cache::tenant(&store, &claims.tenant_id)
         .await?
         .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
+    let tenant = &cached.record;
     if !origin_allowed(&claims.origin, &tenant.config.allowed_origins) {
         return Err(Error::code(ErrorCode::OriginNotAllowed));
     }
@@ -161,8 +162,7 @@ pub(crate) async fn chat(
     };
     // Phase 4: build the prompt from stored history and retrieved knowledge.
     let t_store = now_ms();
-    let index = KnowledgeIndex::new(tenant.config.knowledge.clone());
-    let messages = build_prompt(&tenant.config, &index, &history, &forms.for_ai);
+    let messages = build_prompt(&tenant.config, &cached.index, &history, &forms.for_ai);
     let job = Job {
         env: env.clone(),
         lease_id: admit.lease_id,
@@ -180,7 +180,7 @@ pub(crate) async fn chat(
         assistant_message_id: random_id("m_", &random_bytes()?),
         question: forms.for_ai,
         rules: rules.clone(),
-        index,
+        tenant: cached.clone(),
         messages,
         started_ms,
     };
@@ -260,7 +260,7 @@ async fn relay(job: Job, shopper: Shopper) {
     let (upstream_name, model) = match used {
         Some(used) => used,
         None => {
-            let answer = responder::answer(&job.index, &job.question);
+            let answer = responder::answer(&job.tenant.index, &job.question);
             for chunk in responder::stream_chunks(&answer.text) {
                 if let Some(delta) = relay.on_upstream(UpstreamEvent::Delta(chunk)) {
                     first_token_ms.get_or_insert_with(|| now_ms() - job.started_ms);

@@ -14,6 +14,7 @@ mod limiter;
 mod privacy;
 mod sessions;
 mod store;
+mod tenant_cache;
 mod upstream;
 
 pub use limiter::TenantLimiter;

@@ -302,6 +302,33 @@ test('privacy: export and erase by user id (with a confirmation) and the audit l
   assert.match(await page.locator('#erase-result').textContent(), /0 conversation/);
 });
 
+test('a privacy rule set in the console is enforced on the storefront: consent before the first message', async () => {
+  const { page } = admin;
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.locator('#view-settings').waitFor({ state: 'visible' });
+  await page.locator('#f-consent-text').fill('We keep this chat for 30 days to answer you. OK?');
+  await page.locator('#f-consent').check();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForFunction(() => /Saved: version 3/.test(document.querySelector('#settings-status').textContent));
+  assert.equal((await savedConfig()).config.privacy.consent_required, true);
+
+  const shop = await openPage(browser, `${GATEWAY}/admin/test-storefront.html?tenant=${tenant.id}`);
+  try {
+    await openPanel(shop.page);
+    const consent = shop.page.locator('#shopkeep-host [data-sk=consent]');
+    await consent.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await consent.textContent(), /30 days/);
+    assert.ok(await widget(shop.page).input.isDisabled(), 'nothing can be sent before a decision');
+    await shop.page.locator('#shopkeep-host [data-sk=consent-accept]').click();
+    const { status } = await sendAndWait(shop.page, 'Do you ship to Norway?');
+    assert.equal(status, 'complete');
+  } finally {
+    await shop.context.close();
+  }
+  await page.getByRole('link', { name: 'Privacy' }).click();
+  await page.locator('#audit-rows tr[data-action="consent.accepted"]').first().waitFor({ state: 'visible', timeout: 15_000 });
+});
+
 test('a computer clock an hour off gets a clock hint, not a wrong-key message', async () => {
   const context = await consoleContext();
   const page = await context.newPage();

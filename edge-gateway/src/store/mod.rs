@@ -249,6 +249,7 @@ impl Store {
             .batch(vec![upsert, history, audit])
             .await
             .map_err(storage("put tenant"))?;
+        crate::tenant_cache::forget(id);
         Ok(version)
     }
 
@@ -289,6 +290,7 @@ impl Store {
             .and_then(|r| r.meta().ok().flatten())
             .and_then(|m| m.changes)
             .unwrap_or(0);
+        crate::tenant_cache::forget(tenant_id);
         if changed != 1 {
             return Err(Error::Storage("keys changed concurrently; retry".into()));
         }
