@@ -37,7 +37,7 @@ fn signature_error(err: AdminAuthError) -> Error {
 /// Verifies an admin request: header, live admin kid, ±300 s window, HMAC over timestamp,
 /// method, path and query and the body's SHA-256 (constant time), then first use of the
 /// signature (remembered in the tenant's Durable Object). Returns the tenant and the actor.
-pub(crate) async fn authorize(
+async fn authorize(
     req: &Request,
     env: &Env,
     store: &Store,
@@ -72,6 +72,35 @@ pub(crate) async fn authorize(
     Ok((tenant, format!("admin:{}", signature.kid)))
 }
 
+/// A verified admin request: its body (empty for GET), the store, the tenant and the actor.
+pub(crate) struct AdminCall {
+    pub(crate) body: Vec<u8>,
+    pub(crate) store: Store,
+    pub(crate) tenant: TenantRecord,
+    pub(crate) actor: String,
+}
+
+/// Reads the body (non-GET only) and verifies the signature over it: the preamble of every
+/// admin route.
+pub(crate) async fn admin_call(
+    req: &mut Request,
+    env: &Env,
+    tenant_id: &str,
+) -> Result<AdminCall, Error> {
+    let body = match req.method() {
+        worker::Method::Get | worker::Method::Head => Vec::new(),
+        _ => read_json_body(req, MAX_ADMIN_BODY_BYTES).await?,
+    };
+    let store = Store::new(env)?;
+    let (tenant, actor) = authorize(req, env, &store, tenant_id, &body).await?;
+    Ok(AdminCall {
+        body,
+        store,
+        tenant,
+        actor,
+    })
+}
+
 /// The answer of config routes: the config and its version.
 #[derive(Serialize)]
 struct ConfigAnswer<'a> {
@@ -81,12 +110,11 @@ struct ConfigAnswer<'a> {
 
 /// `GET /v1/admin/tenants/{id}/config`
 pub(crate) async fn get_config(
-    req: Request,
+    mut req: Request,
     env: &Env,
     tenant_id: &str,
 ) -> Result<Response, Error> {
-    let store = Store::new(env)?;
-    let (tenant, _) = authorize(&req, env, &store, tenant_id, b"").await?;
+    let tenant = admin_call(&mut req, env, tenant_id).await?.tenant;
     json_response(
         200,
         &ConfigAnswer {
@@ -104,9 +132,9 @@ pub(crate) async fn put_config(
     env: &Env,
     tenant_id: &str,
 ) -> Result<Response, Error> {
-    let body = read_json_body(&mut req, MAX_ADMIN_BODY_BYTES).await?;
-    let store = Store::new(env)?;
-    let (_, actor) = authorize(&req, env, &store, tenant_id, &body).await?;
+    let AdminCall {
+        body, store, actor, ..
+    } = admin_call(&mut req, env, tenant_id).await?;
     let config: TenantConfig = decode_json(&body, MAX_ADMIN_BODY_BYTES)?;
     if let Err(response) = validated(&config, tenant_id) {
         return response;
@@ -194,9 +222,12 @@ pub(crate) async fn rotate_key(
     env: &Env,
     tenant_id: &str,
 ) -> Result<Response, Error> {
-    let body = read_json_body(&mut req, MAX_ADMIN_BODY_BYTES).await?;
-    let store = Store::new(env)?;
-    let (tenant, actor) = authorize(&req, env, &store, tenant_id, &body).await?;
+    let AdminCall {
+        body,
+        store,
+        tenant,
+        actor,
+    } = admin_call(&mut req, env, tenant_id).await?;
     let rotate: Rotate = decode_json(&body, MAX_ADMIN_BODY_BYTES)?;
     let purpose = match rotate.purpose.as_str() {
         "admin" => KeyPurpose::Admin,

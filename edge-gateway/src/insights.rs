@@ -1,9 +1,8 @@
 //! Admin views of a tenant's data: conversation list and transcripts, analytics, audit log.
 
-use crate::admin::authorize;
+use crate::admin::{admin_call, AdminCall};
 use crate::env::now_ms;
 use crate::http::json_response;
-use crate::store::Store;
 use serde::Deserialize;
 use shopkeep_gateway_core::analytics::summarize;
 use shopkeep_gateway_core::routes::valid_conversation_id;
@@ -29,12 +28,11 @@ fn query<T: for<'de> Deserialize<'de> + Default>(req: &Request) -> Result<T, Err
 
 /// `GET /v1/admin/tenants/{id}/conversations?q=&limit=&before=`
 pub(crate) async fn conversations(
-    req: Request,
+    mut req: Request,
     env: &Env,
     tenant_id: &str,
 ) -> Result<Response, Error> {
-    let store = Store::new(env)?;
-    authorize(&req, env, &store, tenant_id, b"").await?;
+    let AdminCall { store, .. } = admin_call(&mut req, env, tenant_id).await?;
     let params: ListQuery = query(&req)?;
     let limit = params.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
@@ -64,13 +62,12 @@ pub(crate) async fn conversations(
 
 /// `GET /v1/admin/tenants/{id}/conversations/{conversation_id}`
 pub(crate) async fn transcript(
-    req: Request,
+    mut req: Request,
     env: &Env,
     tenant_id: &str,
     conversation_id: &str,
 ) -> Result<Response, Error> {
-    let store = Store::new(env)?;
-    authorize(&req, env, &store, tenant_id, b"").await?;
+    let AdminCall { store, .. } = admin_call(&mut req, env, tenant_id).await?;
     if !valid_conversation_id(conversation_id) {
         return Err(Error::code(ErrorCode::NotFound));
     }
@@ -92,9 +89,12 @@ struct RangeQuery {
 }
 
 /// `GET /v1/admin/tenants/{id}/analytics?from_ms=&to_ms=`
-pub(crate) async fn analytics(req: Request, env: &Env, tenant_id: &str) -> Result<Response, Error> {
-    let store = Store::new(env)?;
-    authorize(&req, env, &store, tenant_id, b"").await?;
+pub(crate) async fn analytics(
+    mut req: Request,
+    env: &Env,
+    tenant_id: &str,
+) -> Result<Response, Error> {
+    let AdminCall { store, .. } = admin_call(&mut req, env, tenant_id).await?;
     let range: RangeQuery = query(&req)?;
     let to_ms = range.to_ms.unwrap_or_else(now_ms);
     let from_ms = range.from_ms.unwrap_or(to_ms.saturating_sub(7 * DAY_MS));
@@ -119,9 +119,8 @@ struct AuditQuery {
 }
 
 /// `GET /v1/admin/tenants/{id}/audit?limit=&before=`
-pub(crate) async fn audit(req: Request, env: &Env, tenant_id: &str) -> Result<Response, Error> {
-    let store = Store::new(env)?;
-    authorize(&req, env, &store, tenant_id, b"").await?;
+pub(crate) async fn audit(mut req: Request, env: &Env, tenant_id: &str) -> Result<Response, Error> {
+    let AdminCall { store, .. } = admin_call(&mut req, env, tenant_id).await?;
     let params: AuditQuery = query(&req)?;
     let limit = params.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {

@@ -1,7 +1,7 @@
 //! Privacy operations (SPEC §6): a shopper's export and erase of their own conversation, the
 //! admin's export and erase by verified user id, and the retention purge on the cron trigger.
 
-use crate::admin::authorize;
+use crate::admin::{admin_call, AdminCall};
 use crate::env::now_ms;
 use crate::http::{json_response, read_json_body};
 use crate::sessions::authenticate;
@@ -84,9 +84,9 @@ pub(crate) async fn admin_export(
     env: &Env,
     tenant_id: &str,
 ) -> Result<Response, Error> {
-    let body = read_json_body(&mut req, MAX_ADMIN_BODY_BYTES).await?;
-    let store = Store::new(env)?;
-    let (_, actor) = authorize(&req, env, &store, tenant_id, &body).await?;
+    let AdminCall {
+        body, store, actor, ..
+    } = admin_call(&mut req, env, tenant_id).await?;
     let user = user_id(&body)?;
     let scope = Scope::User(&user);
     let exported = store.export(tenant_id, scope).await?;
@@ -110,9 +110,9 @@ pub(crate) async fn admin_erase(
     env: &Env,
     tenant_id: &str,
 ) -> Result<Response, Error> {
-    let body = read_json_body(&mut req, MAX_ADMIN_BODY_BYTES).await?;
-    let store = Store::new(env)?;
-    let (_, actor) = authorize(&req, env, &store, tenant_id, &body).await?;
+    let AdminCall {
+        body, store, actor, ..
+    } = admin_call(&mut req, env, tenant_id).await?;
     let user = user_id(&body)?;
     let erased = store
         .erase(tenant_id, Scope::User(&user), &actor, now_ms())

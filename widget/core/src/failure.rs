@@ -3,7 +3,7 @@
 //! The shell turns every failed fetch — a JSON error body, a network error, a broken stream —
 //! into one [`Failure`]; the core decides what the shopper sees and whether retrying makes sense.
 
-use shopkeep_protocol::{ErrorBody, ErrorCode};
+use shopkeep_protocol::ErrorBody;
 
 /// One failed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,48 +51,78 @@ impl Failure {
                 retry_after_secs,
             },
             None => Failure {
-                code: fallback_code(status).as_str().into(),
+                code: fallback_code(status).into(),
                 retryable: status == 429 || status >= 500,
                 retry_after_secs,
             },
         }
     }
 
-    /// The failure's code as a known [`ErrorCode`], when it is one.
-    pub fn error_code(&self) -> Option<ErrorCode> {
-        ErrorCode::parse(&self.code)
-    }
+    // The widget compares code strings instead of parsing them into
+    // `shopkeep_protocol::ErrorCode`: the parse table would ship every code's name in the
+    // wasm, and weight is the widget's budget. A test keeps these names in step with the enum.
 
     /// True when the session token expired and a new session should resume the conversation.
     pub fn is_session_expired(&self) -> bool {
-        self.error_code() == Some(ErrorCode::SessionExpired)
+        self.code == "session_expired"
     }
 
     /// True when the token is unusable (forged, other tenant) and must be forgotten.
     pub fn is_unauthorized(&self) -> bool {
-        self.error_code() == Some(ErrorCode::Unauthorized)
+        self.code == "unauthorized"
+    }
+
+    /// True when a limit refused the request (rate, concurrent answers or daily budget).
+    pub fn is_limited(&self) -> bool {
+        matches!(
+            self.code.as_str(),
+            "rate_limited" | "too_many_streams" | "daily_budget_exhausted"
+        )
     }
 }
 
 /// A code for an error answer without a readable body (a proxy's HTML page, say).
-fn fallback_code(status: u16) -> ErrorCode {
+fn fallback_code(status: u16) -> &'static str {
     match status {
-        401 => ErrorCode::Unauthorized,
-        403 => ErrorCode::OriginNotAllowed,
-        404 => ErrorCode::NotFound,
-        413 => ErrorCode::PayloadTooLarge,
-        429 => ErrorCode::RateLimited,
-        502 => ErrorCode::UpstreamError,
-        503 => ErrorCode::StorageError,
-        504 => ErrorCode::UpstreamTimeout,
-        400..=499 => ErrorCode::BadRequest,
-        _ => ErrorCode::Internal,
+        401 => "unauthorized",
+        403 => "origin_not_allowed",
+        404 => "not_found",
+        413 => "payload_too_large",
+        429 => "rate_limited",
+        502 => "upstream_error",
+        503 => "storage_error",
+        504 => "upstream_timeout",
+        400..=499 => "bad_request",
+        _ => "internal",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shopkeep_protocol::ErrorCode;
+
+    #[test]
+    fn every_code_the_widget_names_is_a_real_error_code() {
+        for status in [401, 403, 404, 413, 429, 502, 503, 504, 400, 500] {
+            assert!(
+                ErrorCode::parse(fallback_code(status)).is_some(),
+                "{status}"
+            );
+        }
+        for code in crate::i18n::NAMED_CODES {
+            assert!(ErrorCode::parse(code).is_some(), "{code}");
+        }
+        for code in [
+            "session_expired",
+            "unauthorized",
+            "rate_limited",
+            "too_many_streams",
+            "daily_budget_exhausted",
+        ] {
+            assert!(ErrorCode::parse(code).is_some(), "{code}");
+        }
+    }
 
     #[test]
     fn body_wins_over_status_and_retry_after_is_parsed() {

@@ -8,7 +8,6 @@
 //! about 2.4 KB gzip the budget does not spend on languages a shopper never sees.
 
 use crate::Failure;
-use shopkeep_protocol::ErrorCode;
 
 /// Every string the widget itself shows or announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +384,8 @@ impl Strings {
     }
 
     /// What to tell the shopper about a failure.
+    ///
+    /// Codes named here are listed in [`NAMED_CODES`] (checked against the protocol in tests).
     pub fn failure_text(&self, failure: &Failure) -> String {
         if failure.code == Failure::NETWORK {
             return self.error_network.into();
@@ -392,24 +393,36 @@ impl Strings {
         if failure.code == Failure::INTERRUPTED {
             return self.interrupted.into();
         }
-        let text = match failure.error_code() {
-            Some(ErrorCode::RateLimited) => match failure.retry_after_secs {
-                Some(s) if s > 0 => return fill_seconds(self.error_rate_limited_wait, s),
-                _ => self.error_rate_limited,
-            },
-            Some(
-                ErrorCode::UpstreamError | ErrorCode::UpstreamTimeout | ErrorCode::StorageError,
-            ) => self.error_unavailable,
-            Some(ErrorCode::OriginNotAllowed | ErrorCode::TenantNotFound) => self.error_not_allowed,
-            Some(ErrorCode::ConsentRequired) => self.error_consent,
-            Some(ErrorCode::InvalidField | ErrorCode::PayloadTooLarge | ErrorCode::BadRequest) => {
-                self.error_invalid
-            }
+        if failure.is_limited() {
+            return match failure.retry_after_secs {
+                Some(s) if s > 0 => fill_seconds(self.error_rate_limited_wait, s),
+                _ => self.error_rate_limited.into(),
+            };
+        }
+        let text = match failure.code.as_str() {
+            "upstream_error" | "upstream_timeout" | "storage_error" => self.error_unavailable,
+            "origin_not_allowed" | "tenant_not_found" => self.error_not_allowed,
+            "consent_required" => self.error_consent,
+            "invalid_field" | "payload_too_large" | "bad_request" => self.error_invalid,
             _ => self.error_generic,
         };
         text.into()
     }
 }
+
+/// Error codes [`Strings::failure_text`] names, for the test that keeps them real.
+#[cfg(test)]
+pub(crate) const NAMED_CODES: &[&str] = &[
+    "upstream_error",
+    "upstream_timeout",
+    "storage_error",
+    "origin_not_allowed",
+    "tenant_not_found",
+    "consent_required",
+    "invalid_field",
+    "payload_too_large",
+    "bad_request",
+];
 
 #[cfg(test)]
 mod tests {

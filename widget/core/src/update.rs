@@ -9,8 +9,7 @@ use crate::state::{
 };
 use crate::Failure;
 use shopkeep_protocol::{
-    ConversationResponse, ErrorCode, FinishReason, MessageRole, MessageStatus, SessionResponse,
-    StreamEvent,
+    ConversationResponse, FinishReason, MessageRole, MessageStatus, SessionResponse, StreamEvent,
 };
 
 /// Applies a message to the state and returns what the shell must do, in order.
@@ -661,9 +660,10 @@ fn fail_send(state: &mut State, failure: &Failure, fx: &mut Vec<Effect>) {
         }
     }
     if failure.retryable {
-        let wait_secs = match failure.error_code() {
-            Some(ErrorCode::RateLimited) => failure.retry_after_secs.unwrap_or(0).min(3600),
-            _ => 0,
+        let wait_secs = if failure.is_limited() {
+            failure.retry_after_secs.unwrap_or(0).min(3600)
+        } else {
+            0
         };
         if wait_secs > 0 && !state.ticking {
             state.ticking = true;
