@@ -449,7 +449,7 @@ pub(crate) fn bench(paths: &Paths, options: BenchOptions) -> Result<()> {
                 let table = ttft_table(&mut ttft);
                 format!(
                     "{table}\nWhere the gateway's time before the stream goes, from its own \
-                     `Server-Timing` header (auth = token check, tenant = config read from D1, \
+                     `Server-Timing` header (auth = token check, tenant = the tenant row (D1, cached per isolate for 2 s), \
                      limit = the tenant's Durable Object admitting the request, store = user \
                      message and history in one D1 batch, prompt = retrieval and prompt \
                      assembly); the rest is the upstream call and relaying the first chunk.\n\n{}",
