@@ -13,13 +13,11 @@
 //! understand (e.g. `crit`, `jku`) is never half-trusted. The payload is only parsed after the
 //! signature verified; unknown claims in it (`iss`, `aud`, …) are ignored.
 
+use crate::mac::{append_signature, new_mac};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// Longest token [`verify`] and [`peek_kid`] look at; longer input is refused before decoding.
 pub const MAX_IDENTITY_TOKEN_LEN: usize = 4096;
@@ -188,11 +186,7 @@ pub fn sign(claims: &IdentityClaims, kid: &str, key: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode_string(&header, &mut token);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
-    let mut mac = new_mac(key);
-    mac.update(token.as_bytes());
-    let signature = mac.finalize().into_bytes();
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    append_signature(&mut token, key);
     token
 }
 
@@ -284,10 +278,4 @@ fn is_json_object(json: &[u8]) -> bool {
 fn is_base64url(part: &str) -> bool {
     part.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-fn new_mac(key: &[u8]) -> HmacSha256 {
-    // HMAC is defined for keys of any length (long keys are hashed, short ones padded), so
-    // this cannot fail; a silent fallback key would be worse than a loud impossibility.
-    HmacSha256::new_from_slice(key).expect("unreachable: HMAC-SHA256 accepts keys of any length")
 }

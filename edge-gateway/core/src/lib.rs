@@ -15,6 +15,7 @@ pub mod ct;
 pub mod error;
 pub mod identity;
 pub mod keyring;
+mod mac;
 pub mod openai_sse;
 pub mod pricing;
 pub mod privacy;

@@ -319,16 +319,11 @@ mod tests {
 /// so stored keys cannot be joined across days or tenants, and the raw IP is never kept.
 pub fn ip_key(master_secret: &[u8], tenant_id: &str, ip: &str, now_ms: u64) -> String {
     use base64::Engine as _;
-    use hmac::{Mac, SimpleHmac};
-    type H = SimpleHmac<sha2::Sha256>;
+    use hmac::Mac;
     let day = now_ms / DAY_MS;
-    let salt_label = format!("shopkeep/v1/ip-salt/{tenant_id}/{day}");
-    let mut salt = <H as Mac>::new_from_slice(master_secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    salt.update(salt_label.as_bytes());
-    let salt = salt.finalize().into_bytes();
-    let mut mac = <H as Mac>::new_from_slice(&salt)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut salt = crate::mac::new_mac(master_secret);
+    salt.update(format!("shopkeep/v1/ip-salt/{tenant_id}/{day}").as_bytes());
+    let mut mac = crate::mac::new_mac(&salt.finalize().into_bytes());
     mac.update(ip.as_bytes());
     let digest = mac.finalize().into_bytes();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])

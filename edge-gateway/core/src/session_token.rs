@@ -9,13 +9,11 @@
 //! HMAC-SHA256(key, `"v1." + payload`). Verification checks the MAC (constant time) before it
 //! looks at anything inside the payload, and checks expiry only after the MAC verified.
 
+use crate::mac::{append_signature, new_mac};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// Longest token [`verify`] and [`peek_kid`] look at; longer input is refused before decoding.
 pub const MAX_TOKEN_LEN: usize = 2048;
@@ -170,11 +168,7 @@ pub fn sign(claims: &SessionClaims, kid: &str, key: &[u8; 32]) -> String {
     token.push_str(VERSION);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(&json, &mut token);
-    let mut mac = new_mac(key);
-    mac.update(token.as_bytes());
-    let signature = mac.finalize().into_bytes();
-    token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    append_signature(&mut token, key);
     token
 }
 
@@ -295,12 +289,6 @@ fn decode_payload(payload: &str) -> Result<(SessionClaims, String), TokenError> 
         .map_err(|_| TokenError::Malformed)?;
     let wire: WirePayload = serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
     Ok(wire.into_claims())
-}
-
-fn new_mac(key: &[u8]) -> HmacSha256 {
-    // HMAC is defined for keys of any length (long keys are hashed, short ones padded), so
-    // this cannot fail; a silent fallback key would be worse than a loud impossibility.
-    HmacSha256::new_from_slice(key).expect("unreachable: HMAC-SHA256 accepts keys of any length")
 }
 
 #[cfg(test)]
