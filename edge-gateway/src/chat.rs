@@ -25,6 +25,7 @@ use shopkeep_gateway_core::responder;
 use shopkeep_gateway_core::session_token::random_id;
 use shopkeep_gateway_core::session_token::KeyPurpose;
 use shopkeep_gateway_core::tenant::PrivacyRules;
+use shopkeep_gateway_core::upstream_policy::{content_wait_limit_ms, may_fall_back};
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, StreamEvent};
 use std::rc::Rc;
@@ -242,7 +243,7 @@ async fn relay(job: Job, shopper: Shopper) {
             &job.timeouts,
         )
         .await;
-        if failed.is_some() && !relay.started() && !stopped {
+        if may_fall_back(failed.is_some(), relay.started(), stopped) {
             // Nothing reached the shopper yet (no first token in time, or the body failed
             // before any content): still "before the first byte", so fall back.
             worker::console_warn!(
@@ -371,13 +372,8 @@ async fn relay_upstream(
             opened.abort.abort();
             return;
         }
-        // Before the first token the time-to-first-token limit applies, then the
-        // idle-between-chunks one.
-        let limit = if relay.started() {
-            timeouts.idle_ms
-        } else {
-            timeouts.first_byte_ms
-        };
+        let limit =
+            content_wait_limit_ms(relay.started(), timeouts.first_byte_ms, timeouts.idle_ms);
         if now_ms() - last_event_ms > limit {
             worker::console_warn!("upstream {} went idle", opened.name);
             opened.abort.abort();

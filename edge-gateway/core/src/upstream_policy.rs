@@ -61,6 +61,24 @@ pub fn retry_delay_ms(failure: AttemptFailure, next_attempt: u32, jitter: f64) -
     Some(jittered.min(MAX_BACKOFF_MS))
 }
 
+/// How long the relay may wait for the next content from an opened upstream: the
+/// time-to-first-token limit until the first token has been relayed, then the
+/// idle-between-chunks limit. Keep-alive comments are not content.
+pub fn content_wait_limit_ms(content_started: bool, first_token_ms: u64, idle_ms: u64) -> u64 {
+    if content_started {
+        idle_ms
+    } else {
+        first_token_ms
+    }
+}
+
+/// Whether a failed upstream answer still falls back to the built-in responder: only while
+/// it is still "before the first byte" — nothing reached the shopper — and the shopper is
+/// still there.
+pub fn may_fall_back(failed: bool, content_started: bool, shopper_gone: bool) -> bool {
+    failed && !content_started && !shopper_gone
+}
+
 /// Parses a `Retry-After` header given in seconds (HTTP dates are treated as absent).
 pub fn parse_retry_after(value: Option<&str>) -> Option<u32> {
     value?.trim().parse().ok()
@@ -93,6 +111,23 @@ mod tests {
         assert!(a < b, "{a} {b}");
         assert!(retry_delay_ms(f, 2, 0.0).unwrap() > a);
         assert_eq!(retry_delay_ms(f, ATTEMPTS_PER_UPSTREAM, 0.5), None);
+    }
+
+    #[test]
+    fn the_first_token_limit_applies_until_content_flows_then_the_idle_one() {
+        assert_eq!(content_wait_limit_ms(false, 20_000, 30_000), 20_000);
+        assert_eq!(content_wait_limit_ms(true, 20_000, 30_000), 30_000);
+    }
+
+    #[test]
+    fn only_a_failure_before_any_content_falls_back() {
+        assert!(may_fall_back(true, false, false));
+        assert!(
+            !may_fall_back(true, true, false),
+            "text already shown: end with an error"
+        );
+        assert!(!may_fall_back(true, false, true), "nobody to answer");
+        assert!(!may_fall_back(false, false, false));
     }
 
     #[test]
