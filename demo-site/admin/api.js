@@ -135,8 +135,8 @@ export class AdminClient {
 
   getConfig() { return this.request('GET', this.base('/config')); }
   putConfig(config) { return this.request('PUT', this.base('/config'), { body: config }); }
-  conversations({ q, before, limit = 25 } = {}) {
-    return this.request('GET', this.base('/conversations'), { query: { q, limit, before } });
+  conversations({ q, cursor, limit = 25 } = {}) {
+    return this.request('GET', this.base('/conversations'), { query: { q, limit, cursor } });
   }
   conversation(id) { return this.request('GET', this.base(`/conversations/${encodeURIComponent(id)}`)); }
   analytics({ fromMs, toMs } = {}) {

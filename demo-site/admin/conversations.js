@@ -1,4 +1,4 @@
-// Conversations: search (q), paging (before = next_before), transcript with feedback.
+// Conversations: search (q), paging (the opaque cursor = next_cursor), transcript with feedback.
 
 import { describeError } from './api.js';
 import { $, clear, el, fmtTime, showError } from './dom.js';
@@ -11,7 +11,7 @@ export class Conversations {
     this.error = $('#conv-error');
     this.transcript = $('#transcript');
     this.query = '';
-    this.nextBefore = null;
+    this.nextCursor = null;
     this.loading = false;
     this.loaded = false;
     this.selected = null;
@@ -41,7 +41,7 @@ export class Conversations {
 
   async reload() {
     clear(this.list);
-    this.nextBefore = null;
+    this.nextCursor = null;
     this.loaded = true;
     await this.page();
   }
@@ -54,10 +54,10 @@ export class Conversations {
     showError(this.error, '');
     const firstNew = this.list.children.length;
     try {
-      const answer = await this.getClient().conversations({ q: this.query, before: this.nextBefore });
+      const answer = await this.getClient().conversations({ q: this.query, cursor: this.nextCursor });
       for (const c of answer.conversations || []) this.list.append(this.item(c));
-      this.nextBefore = answer.next_before ?? null;
-      this.more.hidden = this.nextBefore === null;
+      this.nextCursor = answer.next_cursor ?? null;
+      this.more.hidden = this.nextCursor === null;
       $('#conv-empty').hidden = this.list.children.length > 0;
       $('#conv-empty').textContent = this.query ? `No conversation mentions “${this.query}”.` : 'No conversations yet.';
       // Keyboard users who asked for more land on the first new entry.

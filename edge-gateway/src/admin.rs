@@ -179,12 +179,14 @@ struct Rotate {
     grace_seconds: Option<u64>,
 }
 
-/// A live key as shown to its owner: the kid, the derived secret (hex) and its retirement.
+/// A live key as shown to its owner: the kid, the derived secret (hex) where the purpose's
+/// secret may leave the gateway (never for session keys), and its retirement.
 #[derive(Serialize)]
 struct ShownKey {
     kid: String,
     purpose: &'static str,
-    secret_hex: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_hex: Option<String>,
     retires_at_ms: Option<u64>,
 }
 
@@ -202,10 +204,15 @@ fn show(
     let mut out = Vec::new();
     for purpose in purposes {
         for entry in keys.live(*purpose, now_ms) {
+            let secret_hex = if purpose.shown_to_tenant() {
+                Some(hex(&tenant_key(env, tenant_id, *purpose, &entry.kid)?))
+            } else {
+                None
+            };
             out.push(ShownKey {
                 kid: entry.kid.clone(),
                 purpose: purpose.as_str(),
-                secret_hex: hex(&tenant_key(env, tenant_id, *purpose, &entry.kid)?),
+                secret_hex,
                 retires_at_ms: entry.retires_at_ms,
             });
         }
@@ -215,8 +222,8 @@ fn show(
 
 /// `POST /v1/admin/tenants/{id}/keys/rotate` `{"purpose": "admin"|"identity"|"session",
 /// "grace_seconds": 604800}`: adds a key, retires the older ones after the grace period, and
-/// answers with the live keys of that purpose (secrets included: the answer goes only to a
-/// holder of a live admin key).
+/// answers with the live keys of that purpose (admin and identity secrets included: the
+/// answer goes only to a holder of a live admin key; session secrets never leave).
 pub(crate) async fn rotate_key(
     mut req: Request,
     env: &Env,

@@ -7,27 +7,27 @@ use crate::http::{self, header, read_json_body};
 use crate::limiter;
 use crate::sessions::{authenticate, Authenticated};
 use crate::store::{AssistantRecord, Store, UsageRecord};
-use crate::tenant_cache::{self, CachedTenant};
+use crate::tenant_cache::CachedTenant;
 use crate::upstream::{self, Opened, Target};
 use futures::channel::mpsc::{unbounded, UnboundedSender};
 use futures::future::{select, Either};
 use futures::StreamExt;
-use shopkeep_gateway_core::cors::origin_allowed;
 use shopkeep_gateway_core::error::quota_headers;
 use shopkeep_gateway_core::openai_sse::{OpenAiStreamDecoder, UpstreamEvent};
 use shopkeep_gateway_core::pricing::PriceTable;
 use shopkeep_gateway_core::privacy;
 use shopkeep_gateway_core::prompt::{build_prompt, estimate_tokens, ChatMessage};
-use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Verdict};
+use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota, Verdict};
 use shopkeep_gateway_core::relay::{encode_event, Relay};
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::responder;
+use shopkeep_gateway_core::session_check::TokenRoute;
 use shopkeep_gateway_core::session_token::random_id;
-use shopkeep_gateway_core::session_token::KeyPurpose;
 use shopkeep_gateway_core::tenant::PrivacyRules;
+use shopkeep_gateway_core::turn::{self, StoredAnswer, TurnStart};
 use shopkeep_gateway_core::upstream_policy::{content_wait_limit_ms, may_fall_back};
 use shopkeep_gateway_core::Error;
-use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, StreamEvent};
+use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, FinishReason, StreamEvent, Usage};
 use std::rc::Rc;
 use std::time::Duration;
 use worker::{Context, Delay, Env, Headers, Request, Response};
@@ -78,29 +78,18 @@ pub(crate) async fn chat(
     origin: Option<&str>,
 ) -> Result<Response, Error> {
     let started_ms = now_ms();
-    // Phase 1: authenticate (stateless) and decode.
-    let Authenticated { claims, kid } = authenticate(&req, env, origin)?;
+    // Phase 1: authenticate (the shared step: token, live kid, origin, identity, consent)
+    // and decode.
+    let Authenticated {
+        claims,
+        tenant: cached,
+    } = authenticate(&req, env, origin, TokenRoute::Chat).await?;
     let body = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let request: ChatRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     let question = check_chat_request(&request)?;
     let store = Store::new(env)?;
     let t_auth = now_ms();
-    let cached = tenant_cache::tenant(&store, &claims.tenant_id)
-        .await?
-        .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
     let tenant = &cached.record;
-    if !origin_allowed(&claims.origin, &tenant.config.allowed_origins) {
-        return Err(Error::code(ErrorCode::OriginNotAllowed));
-    }
-    if !tenant.keys.is_live(KeyPurpose::Session, &kid, started_ms) {
-        return Err(Error::downstream(
-            ErrorCode::Unauthorized,
-            "The session key was retired; start a new session.",
-        ));
-    }
-    if tenant.config.privacy.consent_required && !claims.consent {
-        return Err(Error::code(ErrorCode::ConsentRequired));
-    }
     // Phase 2: rate-limit in the tenant's Durable Object. Only Cloudflare's own
     // CF-Connecting-IP is trusted (X-Forwarded-For is client-controlled).
     let master = secret(env, "MASTER_SECRET")?;
@@ -128,13 +117,14 @@ pub(crate) async fn chat(
         }
     };
     // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
-    // fail upstream.
+    // fail upstream; a resend of the same client message id is decided here (turn.rs).
     let rules = &tenant.config.privacy;
     let forms = privacy::forms(&question, rules);
     let t_limit = now_ms();
     let (user_message_id, history) = match &forms.stored {
         Some(stored) => {
-            let turn = store
+            let new_message_id = random_id("m_", &random_bytes()?);
+            let begun = store
                 .begin_turn(
                     &claims.tenant_id,
                     &claims.conversation_id,
@@ -142,23 +132,34 @@ pub(crate) async fn chat(
                     claims.user_id.as_deref(),
                     &claims.origin,
                     &request.client_message_id,
-                    &random_id("m_", &random_bytes()?),
+                    &new_message_id,
                     stored,
                     started_ms,
                 )
-                .await;
-            match turn {
-                Ok(turn) => (
-                    turn.user_message_id,
-                    privacy::history_for_ai(turn.history, rules),
-                ),
+                .await
+                .and_then(|turn| {
+                    let user_message_id = turn.stored.user_message_id.clone();
+                    turn::decide(turn.stored, &new_message_id, stored, started_ms)
+                        .map(|start| (start, user_message_id, turn.history))
+                });
+            match begun {
+                Ok((TurnStart::Replay(answer), user_message_id, _)) => {
+                    // Nothing is generated: free the slot at once, spend no tokens.
+                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0).await;
+                    let events = replay_events(&user_message_id, answer);
+                    let timing = format!("auth;dur={}, replay;dur=0", t_auth - started_ms);
+                    return event_stream_response(replay_body(&events), &timing, &quota, origin);
+                }
+                Ok((TurnStart::New | TurnStart::Retry, user_message_id, history)) => {
+                    (user_message_id, privacy::history_for_ai(history, rules))
+                }
                 Err(e) => {
                     limiter::release(env, &claims.tenant_id, &admit.lease_id, 0).await;
                     return Err(e);
                 }
             }
         }
-        // Store-nothing mode: no transcript, so no history either.
+        // Store-nothing mode: no transcript, so no history either (and nothing to replay).
         None => (random_id("m_", &random_bytes()?), Vec::new()),
     };
     // Phase 4: build the prompt from stored history and retrieved knowledge.
@@ -193,15 +194,6 @@ pub(crate) async fn chat(
         message_id: job.assistant_message_id.clone(),
     });
     ctx.wait_until(relay(job, shopper));
-    let headers = Headers::new();
-    let set = |k: &str, v: &str| {
-        headers
-            .set(k, v)
-            .map_err(|e| Error::Internal(format!("set header: {e}")))
-    };
-    set("Content-Type", "text/event-stream; charset=utf-8")?;
-    set("Cache-Control", "no-cache, no-transform")?;
-    set("X-Accel-Buffering", "no")?;
     // Where the time before the stream went, for operators and the bench (Server-Timing).
     let timing = format!(
         "auth;dur={}, tenant;dur={}, limit;dur={}, store;dur={}, prompt;dur={}",
@@ -211,13 +203,66 @@ pub(crate) async fn chat(
         t_store - t_limit,
         now_ms() - t_store
     );
-    set("Server-Timing", &timing)?;
-    for (name, value) in quota_headers(&quota) {
+    let body = rx.map(Ok::<Vec<u8>, worker::Error>);
+    let response = Response::from_stream(body)
+        .map_err(|e| Error::Internal(format!("stream response: {e}")))?;
+    with_stream_headers(response, &timing, &quota, origin)
+}
+
+/// The events that replay a completed turn: the same ids, the stored text, no usage spent.
+fn replay_events(user_message_id: &str, answer: StoredAnswer) -> Vec<StreamEvent> {
+    let mut events = vec![StreamEvent::Start {
+        user_message_id: user_message_id.to_owned(),
+        message_id: answer.id.clone(),
+    }];
+    events.extend(
+        responder::stream_chunks(&answer.text)
+            .into_iter()
+            .map(|text| StreamEvent::Delta { text }),
+    );
+    events.push(StreamEvent::Done {
+        message_id: answer.id,
+        finish: FinishReason::Complete,
+        usage: Usage::default(),
+    });
+    events
+}
+
+fn replay_body(events: &[StreamEvent]) -> String {
+    events.iter().map(encode_event).collect()
+}
+
+fn event_stream_response(
+    body: String,
+    timing: &str,
+    quota: &Quota,
+    origin: Option<&str>,
+) -> Result<Response, Error> {
+    let response = Response::ok(body).map_err(|e| Error::Internal(format!("response: {e}")))?;
+    with_stream_headers(response, timing, quota, origin)
+}
+
+/// The headers of every event-stream answer: no buffering, Server-Timing, quota, CORS.
+fn with_stream_headers(
+    response: Response,
+    timing: &str,
+    quota: &Quota,
+    origin: Option<&str>,
+) -> Result<Response, Error> {
+    let headers = Headers::new();
+    let set = |k: &str, v: &str| {
+        headers
+            .set(k, v)
+            .map_err(|e| Error::Internal(format!("set header: {e}")))
+    };
+    set("Content-Type", "text/event-stream; charset=utf-8")?;
+    set("Cache-Control", "no-cache, no-transform")?;
+    set("X-Accel-Buffering", "no")?;
+    set("Server-Timing", timing)?;
+    for (name, value) in quota_headers(quota) {
         set(name, &value)?;
     }
     http::cors_headers(&headers, origin)?;
-    let response = Response::from_stream(rx.map(Ok::<Vec<u8>, worker::Error>))
-        .map_err(|e| Error::Internal(format!("stream response: {e}")))?;
     Ok(response.with_headers(headers))
 }
 

@@ -5,6 +5,7 @@ use crate::env::now_ms;
 use crate::http::json_response;
 use serde::Deserialize;
 use shopkeep_gateway_core::analytics::summarize;
+use shopkeep_gateway_core::cursor::Cursor;
 use shopkeep_gateway_core::routes::valid_conversation_id;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::ErrorCode;
@@ -18,7 +19,7 @@ const DAY_MS: u64 = 86_400_000;
 struct ListQuery {
     q: Option<String>,
     limit: Option<u32>,
-    before: Option<u64>,
+    cursor: Option<String>,
 }
 
 fn query<T: for<'de> Deserialize<'de> + Default>(req: &Request) -> Result<T, Error> {
@@ -26,7 +27,7 @@ fn query<T: for<'de> Deserialize<'de> + Default>(req: &Request) -> Result<T, Err
         .map_err(|_| Error::bad_request("The query string is not valid."))
 }
 
-/// `GET /v1/admin/tenants/{id}/conversations?q=&limit=&before=`
+/// `GET /v1/admin/tenants/{id}/conversations?q=&limit=&cursor=`
 pub(crate) async fn conversations(
     mut req: Request,
     env: &Env,
@@ -42,20 +43,24 @@ pub(crate) async fn conversations(
     if q.chars().count() > 200 {
         return Err(Error::invalid_field("q", "must be at most 200 characters"));
     }
+    let after = params.cursor.as_deref().map(Cursor::decode).transpose()?;
     let rows = store
-        .list_conversations(
-            tenant_id,
-            q.trim(),
-            params.before.unwrap_or(u64::MAX / 2),
-            limit,
-        )
+        .list_conversations(tenant_id, q.trim(), after.as_ref(), limit)
         .await?;
-    let next_before = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| r.updated_at_ms as u64))
+    let next_cursor = (rows.len() == limit as usize)
+        .then(|| {
+            rows.last().map(|r| {
+                Cursor {
+                    updated_at_ms: r.updated_at_ms as u64,
+                    id: r.id.clone(),
+                }
+                .encode()
+            })
+        })
         .flatten();
     json_response(
         200,
-        &serde_json::json!({ "conversations": rows, "next_before": next_before }),
+        &serde_json::json!({ "conversations": rows, "next_cursor": next_cursor }),
         None,
     )
 }

@@ -9,6 +9,7 @@ use crate::store::{Scope, Store};
 use serde::Deserialize;
 use shopkeep_gateway_core::requests::{decode_json, MAX_ADMIN_BODY_BYTES, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::retention::cutoff_ms;
+use shopkeep_gateway_core::session_check::TokenRoute;
 use shopkeep_gateway_core::Error;
 use worker::{Env, Request, Response};
 
@@ -18,7 +19,9 @@ pub(crate) async fn shopper_export(
     env: &Env,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
-    let claims = authenticate(&req, env, origin)?.claims;
+    let claims = authenticate(&req, env, origin, TokenRoute::Export)
+        .await?
+        .claims;
     // The body is `{}`; reading it keeps the size and content-type rules of every route.
     let _ = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let store = Store::new(env)?;
@@ -50,7 +53,9 @@ pub(crate) async fn shopper_erase(
     env: &Env,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
-    let claims = authenticate(&req, env, origin)?.claims;
+    let claims = authenticate(&req, env, origin, TokenRoute::Erase)
+        .await?
+        .claims;
     let _ = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let erased = Store::new(env)?
         .erase(

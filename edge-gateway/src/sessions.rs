@@ -4,12 +4,14 @@
 use crate::env::{now_ms, random_bytes, secret};
 use crate::http::{self, header, json_response};
 use crate::store::Store;
+use crate::tenant_cache::{self, CachedTenant};
 use shopkeep_gateway_core::cors::origin_allowed;
 use shopkeep_gateway_core::identity::{self, IdentityError};
 use shopkeep_gateway_core::keyring::KeyRing;
 use shopkeep_gateway_core::requests::check_feedback;
 use shopkeep_gateway_core::requests::{bearer_token, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::routes::valid_tenant_id;
+use shopkeep_gateway_core::session_check::{self, Presented, TokenRoute};
 use shopkeep_gateway_core::session_token::{self, KeyPurpose, SessionClaims, TokenError};
 use shopkeep_gateway_core::tenant::if_none_match_matches;
 use shopkeep_gateway_core::Error;
@@ -17,6 +19,7 @@ use shopkeep_protocol::{
     ConsentRequest, ConversationResponse, CreateSessionRequest, ErrorCode, FeedbackRequest,
     SessionResponse,
 };
+use std::rc::Rc;
 use worker::{Env, Headers, Request, Response};
 
 /// How long a session token verifies.
@@ -40,10 +43,10 @@ pub(crate) fn tenant_key(
     ))
 }
 
-/// A verified session token and the key id it was signed with.
+/// A session token that passed the authentication phase, with the tenant as stored now.
 pub(crate) struct Authenticated {
     pub(crate) claims: SessionClaims,
-    pub(crate) kid: String,
+    pub(crate) tenant: Rc<CachedTenant>,
 }
 
 fn token_error(err: TokenError) -> Error {
@@ -53,15 +56,15 @@ fn token_error(err: TokenError) -> Error {
     }
 }
 
-/// Authenticate phase: verifies the bearer token statelessly (no storage), then binds it to
-/// the request's origin. Non-GET requests must carry an `Origin` equal to the token's.
-///
-/// The token's kid picks the derived key; whether that kid is still live is checked where the
-/// tenant record is loaded anyway (the chat path), so reads stay storage-free.
-pub(crate) fn authenticate(
+/// The authentication phase every session-token route shares: verifies the bearer token
+/// statelessly with the key its kid names, loads the tenant (per-isolate cache), and asks the
+/// core whether the token may still be used on `route` (live kid, origin bound and still
+/// allowed, identity requirement, consent) — see `session_check`.
+pub(crate) async fn authenticate(
     req: &Request,
     env: &Env,
     origin: Option<&str>,
+    route: TokenRoute,
 ) -> Result<Authenticated, Error> {
     let authorization = header(req, "Authorization");
     let token = bearer_token(authorization.as_deref())?;
@@ -71,16 +74,24 @@ pub(crate) fn authenticate(
         return Err(Error::code(ErrorCode::Unauthorized));
     }
     let key = tenant_key(env, &tenant_id, KeyPurpose::Session, &kid)?;
-    let claims = session_token::verify(token, &key, now_ms()).map_err(token_error)?;
-    let is_get = matches!(req.method(), worker::Method::Get | worker::Method::Head);
-    match origin {
-        Some(o) if o == claims.origin => Ok(Authenticated { claims, kid }),
-        None if is_get => Ok(Authenticated { claims, kid }),
-        _ => Err(Error::downstream(
-            ErrorCode::Unauthorized,
-            "The session token was issued to another site.",
-        )),
-    }
+    let now = now_ms();
+    let claims = session_token::verify(token, &key, now).map_err(token_error)?;
+    let tenant = tenant_cache::tenant(&Store::new(env)?, &claims.tenant_id)
+        .await?
+        .ok_or_else(|| Error::code(ErrorCode::Unauthorized))?;
+    let presented = Presented {
+        claims: &claims,
+        kid: &kid,
+        request_origin: origin,
+    };
+    session_check::check(
+        route,
+        presented,
+        &tenant.record.config,
+        &tenant.record.keys,
+        now,
+    )?;
+    Ok(Authenticated { claims, tenant })
 }
 
 /// `GET /v1/tenants/{id}/config`
@@ -256,16 +267,12 @@ pub(crate) async fn consent(
     env: &Env,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
-    let claims = authenticate(&req, env, origin)?.claims;
+    let Authenticated { claims, tenant } =
+        authenticate(&req, env, origin, TokenRoute::Consent).await?;
     let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let decision: ConsentRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     let now = now_ms();
-    let store = Store::new(env)?;
-    let tenant = store
-        .tenant(&claims.tenant_id)
-        .await?
-        .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
-    store
+    Store::new(env)?
         .record_consent(
             &claims.tenant_id,
             &claims.session_id,
@@ -281,7 +288,7 @@ pub(crate) async fn consent(
         ..claims
     };
     let origin = renewed.origin.clone();
-    issue(env, &tenant.keys, &renewed, 200, &origin)
+    issue(env, &tenant.record.keys, &renewed, 200, &origin)
 }
 
 /// `POST /v1/messages/{id}/feedback`
@@ -291,7 +298,9 @@ pub(crate) async fn feedback(
     origin: Option<&str>,
     message_id: &str,
 ) -> Result<Response, Error> {
-    let claims = authenticate(&req, env, origin)?.claims;
+    let claims = authenticate(&req, env, origin, TokenRoute::Feedback)
+        .await?
+        .claims;
     let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let feedback: FeedbackRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     check_feedback(&feedback)?;
@@ -319,9 +328,11 @@ pub(crate) async fn conversation(
     env: &Env,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
-    let claims = authenticate(req, env, origin)?.claims;
+    let claims = authenticate(req, env, origin, TokenRoute::History)
+        .await?
+        .claims;
     let messages = Store::new(env)?
-        .conversation(&claims.conversation_id)
+        .conversation(&claims.tenant_id, &claims.conversation_id)
         .await?;
     let body = ConversationResponse {
         conversation_id: claims.conversation_id,

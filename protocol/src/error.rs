@@ -106,6 +106,10 @@ error_codes! {
     TenantNotFound = ("tenant_not_found", 404, false, "No such tenant."),
     /// The route exists but not for this method.
     MethodNotAllowed = ("method_not_allowed", 405, false, "This method is not allowed here."),
+    /// The same `client_message_id` was sent again with other text: the id names one message.
+    MessageIdReused = ("message_id_reused", 409, false, "This message id was already used for another message."),
+    /// The answer to this message is still being written; wait for it (or retry shortly).
+    TurnInProgress = ("turn_in_progress", 409, true, "The answer to this message is still being written."),
     /// The body is larger than the route accepts.
     PayloadTooLarge = ("payload_too_large", 413, false, "The request body is too large."),
     /// The body is not `application/json`.

@@ -411,11 +411,16 @@ fn list(value: &Value) -> Vec<String> {
 }
 
 fn print_key_with_secret(key: &Value) {
+    // Session keys never leave the gateway: the API names them without a secret.
+    let secret = key["secret_hex"].as_str().map_or_else(
+        || String::from("(stays in the gateway)"),
+        |s| format!("secret_hex {s}"),
+    );
     println!(
-        "  {:<9} kid {:<6} secret_hex {}{}",
+        "  {:<9} kid {:<6} {}{}",
         key["purpose"].as_str().unwrap_or("?"),
         key["kid"].as_str().unwrap_or("?"),
-        key["secret_hex"].as_str().unwrap_or("?"),
+        secret,
         retirement(key)
     );
 }

@@ -12,6 +12,7 @@ pub mod admin_auth;
 pub mod analytics;
 pub mod cors;
 pub mod ct;
+pub mod cursor;
 pub mod error;
 pub mod identity;
 pub mod keyring;
@@ -28,8 +29,10 @@ pub mod responder;
 pub mod retention;
 pub mod retrieval;
 pub mod routes;
+pub mod session_check;
 pub mod session_token;
 pub mod tenant;
+pub mod turn;
 pub mod upstream_policy;
 
 pub use error::{Error, Result};

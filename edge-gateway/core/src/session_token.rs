@@ -42,6 +42,13 @@ impl KeyPurpose {
             KeyPurpose::Admin => "admin",
         }
     }
+
+    /// Whether the key's secret may be shown to its tenant. Admin and identity keys are the
+    /// shop's to hold (it signs with them); a session key only ever signs inside the gateway,
+    /// and a holder of one could mint a token naming any conversation id, so it never leaves.
+    pub fn shown_to_tenant(self) -> bool {
+        !matches!(self, KeyPurpose::Session)
+    }
 }
 
 /// Derives a tenant's key: HMAC-SHA256(master_secret, `"shopkeep/v1/" + purpose + "/" +
@@ -293,6 +300,14 @@ fn decode_payload(payload: &str) -> Result<(SessionClaims, String), TokenError> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn session_key_secret_leaks_never_session_keys_are_shown() {
+        use super::KeyPurpose;
+        assert!(!KeyPurpose::Session.shown_to_tenant());
+        assert!(KeyPurpose::Admin.shown_to_tenant());
+        assert!(KeyPurpose::Identity.shown_to_tenant());
+    }
+
     use super::*;
 
     fn claims() -> SessionClaims {

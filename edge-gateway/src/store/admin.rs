@@ -4,6 +4,7 @@
 use super::{n, s, storage, MessageRow, Store};
 use serde::{Deserialize, Serialize};
 use shopkeep_gateway_core::analytics::AnswerRow;
+use shopkeep_gateway_core::cursor::Cursor;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::StoredMessage;
 use worker::D1PreparedStatement;
@@ -59,7 +60,8 @@ pub(crate) enum Scope<'a> {
     User(&'a str),
     /// One conversation (a shopper's own session).
     Conversation(&'a str),
-    /// Conversations not updated since the given time (retention).
+    /// Conversations not updated since the given time, and every message, rating, usage
+    /// and audit row older than it (retention).
     OlderThan(u64),
 }
 
@@ -102,24 +104,28 @@ impl Store {
         self.db.prepare(sql).bind(args).map_err(storage("bind"))
     }
 
-    /// Newest conversations first, optionally only those with a message containing `q`.
+    /// Newest conversations first, optionally only those with a message containing `q`,
+    /// strictly after `after` in `(updated_at_ms, id)` order (the page cursor).
     pub(crate) async fn list_conversations(
         &self,
         tenant_id: &str,
         q: &str,
-        before_ms: u64,
+        after: Option<&Cursor>,
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, Error> {
+        let (after_ms, after_id) =
+            after.map_or((u64::MAX / 2, ""), |c| (c.updated_at_ms, c.id.as_str()));
         self.statement(
             "SELECT c.id, c.user_id, c.created_at_ms, c.updated_at_ms, \
-             (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count, \
-             (SELECT text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user' \
+             (SELECT COUNT(*) FROM messages m WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id) AS message_count, \
+             (SELECT text FROM messages m WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.role = 'user' \
               ORDER BY m.created_at_ms LIMIT 1) AS preview \
-             FROM conversations c WHERE c.tenant_id = ?1 AND c.updated_at_ms < ?2 \
-             AND (?3 = '' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id \
+             FROM conversations c WHERE c.tenant_id = ?1 \
+             AND (c.updated_at_ms < ?2 OR (c.updated_at_ms = ?2 AND ?5 <> '' AND c.id < ?5)) \
+             AND (?3 = '' OR EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id \
                   AND instr(lower(m.text), lower(?3)) > 0)) \
              ORDER BY c.updated_at_ms DESC, c.id DESC LIMIT ?4",
-            &[s(tenant_id), n(before_ms), s(q), n(limit.into())],
+            &[s(tenant_id), n(after_ms), s(q), n(limit.into()), s(after_id)],
         )?
         .all()
         .await
@@ -151,7 +157,7 @@ impl Store {
         )?;
         let messages = self.statement(
             "SELECT m.id, m.role, m.text, m.status, m.client_message_id, m.created_at_ms, f.rating, f.comment \
-             FROM messages m LEFT JOIN feedback f ON f.message_id = m.id \
+             FROM messages m LEFT JOIN feedback f ON f.message_id = m.id AND f.tenant_id = m.tenant_id \
              WHERE m.tenant_id = ?1 AND m.conversation_id = ?2 ORDER BY m.created_at_ms, m.rowid",
             &[s(tenant_id), s(conversation_id)],
         )?;
@@ -324,8 +330,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Deletes everything in scope — feedback, usage rows, messages, conversations — and
-    /// writes one audit row with the counts, in one transaction.
+    /// Deletes everything in scope — feedback, usage rows, messages, conversations — scrubs
+    /// the erased conversations' and sessions' ids from audit rows, and writes one audit row
+    /// with the counts, in one transaction.
+    ///
+    /// Retention ([`Scope::OlderThan`]) also deletes rows by their own age: a returning
+    /// shopper's conversation stays, but its messages, ratings and usage rows older than the
+    /// cut-off go, and so do audit rows older than it.
     pub(crate) async fn erase(
         &self,
         tenant_id: &str,
@@ -334,24 +345,43 @@ impl Store {
         now_ms: u64,
     ) -> Result<Erased, Error> {
         let ids = scope.conversations();
+        let rows = match scope {
+            Scope::OlderThan(_) => format!("(conversation_id IN ({ids}) OR created_at_ms < ?2)"),
+            Scope::User(_) | Scope::Conversation(_) => format!("conversation_id IN ({ids})"),
+        };
         let args = [s(tenant_id), scope.value()];
         let count = self.statement(
             &format!(
                 "SELECT (SELECT COUNT(*) FROM ({ids})) AS conversations, \
-                 (SELECT COUNT(*) FROM messages WHERE tenant_id = ?1 AND conversation_id IN ({ids})) AS messages, \
-                 (SELECT COUNT(*) FROM feedback WHERE tenant_id = ?1 AND conversation_id IN ({ids})) AS feedback"
+                 (SELECT COUNT(*) FROM messages WHERE tenant_id = ?1 AND {rows}) AS messages, \
+                 (SELECT COUNT(*) FROM feedback WHERE tenant_id = ?1 AND {rows}) AS feedback"
             ),
             &args,
         )?;
         let mut batch = vec![count];
         for table in ["feedback", "usage_events", "messages"] {
             batch.push(self.statement(
-                &format!("DELETE FROM {table} WHERE tenant_id = ?1 AND conversation_id IN ({ids})"),
+                &format!("DELETE FROM {table} WHERE tenant_id = ?1 AND {rows}"),
+                &args,
+            )?);
+        }
+        // Audit rows keep what happened (a consent, an erase) but no longer say to whom.
+        batch.push(self.statement(
+            &format!(
+                "UPDATE audit_log SET detail_json = json_set(json_remove(detail_json, '$.conversation_id', \
+                 '$.session_id'), '$.subject', 'erased') WHERE tenant_id = ?1 \
+                 AND json_extract(detail_json, '$.conversation_id') IN ({ids})"
+            ),
+            &args,
+        )?);
+        if let Scope::OlderThan(_) = scope {
+            batch.push(self.statement(
+                "DELETE FROM audit_log WHERE tenant_id = ?1 AND created_at_ms < ?2",
                 &args,
             )?);
         }
         batch.push(self.statement(
-            &format!("DELETE FROM conversations WHERE id IN ({ids})"),
+            &format!("DELETE FROM conversations WHERE tenant_id = ?1 AND id IN ({ids})"),
             &args,
         )?);
         let results = self.db.batch(batch).await.map_err(storage("erase"))?;
@@ -372,7 +402,8 @@ impl Store {
             })
             .unwrap_or_default();
         // Audited only when something was in scope, so an idle retention run leaves no rows.
-        if erased.conversations > 0 || !matches!(scope, Scope::OlderThan(_)) {
+        let anything = erased.conversations + erased.messages + erased.feedback > 0;
+        if anything || !matches!(scope, Scope::OlderThan(_)) {
             let detail =
                 serde_json::json!({ "scope": scope.label(), "erased": erased }).to_string();
             self.statement(

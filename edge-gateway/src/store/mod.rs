@@ -6,6 +6,7 @@ use serde::Deserialize;
 use shopkeep_gateway_core::keyring::KeyRing;
 use shopkeep_gateway_core::prompt::HistoryTurn;
 use shopkeep_gateway_core::tenant::TenantConfig;
+use shopkeep_gateway_core::turn::{StoredAnswer, StoredTurn};
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{FeedbackRequest, MessageRole, MessageStatus, Rating, StoredMessage};
 use wasm_bindgen::JsValue;
@@ -51,9 +52,11 @@ pub(crate) struct PublicRecord {
     pub(crate) allowed_origins: String,
 }
 
-/// What the chat path needs to know after storing the shopper's message.
+/// What the chat path needs to know after storing the shopper's message: what storage holds
+/// for its client message id (this request's message, or an earlier one with its answer) and
+/// the conversation's history before it.
 pub(crate) struct Turn {
-    pub(crate) user_message_id: String,
+    pub(crate) stored: StoredTurn,
     pub(crate) history: Vec<HistoryTurn>,
 }
 
@@ -92,7 +95,6 @@ pub(crate) struct MessageRow {
     role: String,
     text: String,
     status: String,
-    client_message_id: Option<String>,
     created_at_ms: f64,
 }
 
@@ -101,6 +103,14 @@ fn status_str(status: MessageStatus) -> &'static str {
         MessageStatus::Complete => "complete",
         MessageStatus::Stopped => "stopped",
         MessageStatus::Interrupted => "interrupted",
+    }
+}
+
+fn parse_status(status: &str) -> MessageStatus {
+    match status {
+        "stopped" => MessageStatus::Stopped,
+        "interrupted" => MessageStatus::Interrupted,
+        _ => MessageStatus::Complete,
     }
 }
 
@@ -114,11 +124,7 @@ impl MessageRow {
     }
 
     pub(crate) fn into_stored(self) -> StoredMessage {
-        let status = match self.status.as_str() {
-            "stopped" => MessageStatus::Stopped,
-            "interrupted" => MessageStatus::Interrupted,
-            _ => MessageStatus::Complete,
-        };
+        let status = parse_status(&self.status);
         StoredMessage {
             role: self.role(),
             id: self.id,
@@ -315,8 +321,13 @@ impl Store {
             .map_err(storage("latest conversation"))
     }
 
-    /// Stores the shopper's message (once per client message id) and returns its id with the
-    /// conversation's history before it — one round trip.
+    /// Stores the shopper's message (once per client message id, in a conversation of this
+    /// tenant only) and returns what is stored under that id — with its latest answer — and
+    /// the conversation's history before it: one round trip.
+    ///
+    /// The conversation upsert and the message insert are both conditional on the
+    /// conversation being this tenant's: a conversation id that exists under another tenant
+    /// (only a forged token can name one) is neither touched nor answered from.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn begin_turn(
         &self,
@@ -335,7 +346,8 @@ impl Store {
             .prepare(
                 "INSERT INTO conversations (id, tenant_id, session_id, user_id, origin, created_at_ms, updated_at_ms) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
-                 ON CONFLICT(id) DO UPDATE SET updated_at_ms = excluded.updated_at_ms",
+                 ON CONFLICT(id) DO UPDATE SET updated_at_ms = excluded.updated_at_ms \
+                 WHERE conversations.tenant_id = excluded.tenant_id",
             )
             .bind(&[s(conversation_id), s(tenant_id), s(session_id), opt(user_id), s(origin), n(now_ms)])
             .map_err(storage("bind"))?;
@@ -343,27 +355,77 @@ impl Store {
             .db
             .prepare(
                 "INSERT INTO messages (id, tenant_id, conversation_id, role, text, status, client_message_id, created_at_ms) \
-                 VALUES (?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?6) \
-                 ON CONFLICT(conversation_id, client_message_id) DO NOTHING",
+                 SELECT ?1, ?2, ?3, 'user', ?4, 'complete', ?5, ?6 \
+                 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?3 AND tenant_id = ?2) \
+                 ON CONFLICT(tenant_id, conversation_id, client_message_id) DO NOTHING",
             )
             .bind(&[s(new_message_id), s(tenant_id), s(conversation_id), s(text), s(client_message_id), n(now_ms)])
             .map_err(storage("bind"))?;
-        let history = self.history_statement(conversation_id)?;
+        let stored = self
+            .db
+            .prepare(
+                "SELECT u.id, u.text, u.created_at_ms, a.id AS answer_id, a.text AS answer_text, \
+                 a.status AS answer_status FROM messages u LEFT JOIN messages a ON a.rowid = \
+                 (SELECT x.rowid FROM messages x WHERE x.tenant_id = u.tenant_id \
+                  AND x.conversation_id = u.conversation_id AND x.reply_to = u.id AND x.role = 'assistant' \
+                  ORDER BY x.created_at_ms DESC, x.rowid DESC LIMIT 1) \
+                 WHERE u.tenant_id = ?1 AND u.conversation_id = ?2 AND u.client_message_id = ?3",
+            )
+            .bind(&[s(tenant_id), s(conversation_id), s(client_message_id)])
+            .map_err(storage("bind"))?;
+        let history = self.history_statement(tenant_id, conversation_id)?;
         let results = self
             .db
-            .batch(vec![conversation, message, history])
+            .batch(vec![conversation, message, stored, history])
             .await
             .map_err(storage("store message"))?;
+        #[derive(Deserialize)]
+        struct StoredRow {
+            id: String,
+            text: String,
+            created_at_ms: f64,
+            answer_id: Option<String>,
+            answer_text: Option<String>,
+            answer_status: Option<String>,
+        }
+        let stored: Vec<StoredRow> = results
+            .get(2)
+            .ok_or_else(|| Error::Storage("batch returned no results".into()))?
+            .results()
+            .map_err(storage("read stored message"))?;
+        let Some(row) = stored.into_iter().next() else {
+            // Nothing was stored and nothing exists under this tenant: the conversation id
+            // belongs to another tenant.
+            return Err(Error::downstream(
+                shopkeep_protocol::ErrorCode::Unauthorized,
+                "This session cannot continue that conversation.",
+            ));
+        };
+        let answer = match (row.answer_id, row.answer_text, row.answer_status) {
+            (Some(id), Some(text), Some(status)) => Some(StoredAnswer {
+                id,
+                text,
+                status: parse_status(&status),
+            }),
+            _ => None,
+        };
+        let stored = StoredTurn {
+            user_message_id: row.id,
+            text: row.text,
+            created_at_ms: row.created_at_ms as u64,
+            answer,
+        };
         let rows: Vec<MessageRow> = results
             .last()
             .ok_or_else(|| Error::Storage("batch returned no results".into()))?
             .results()
             .map_err(storage("read history"))?;
+        // History is what came before the shopper's message (all of it when the message is
+        // older than the rows read).
         let position = rows
             .iter()
-            .position(|r| r.client_message_id.as_deref() == Some(client_message_id))
-            .ok_or_else(|| Error::Storage("stored message not found".into()))?;
-        let user_message_id = rows[position].id.clone();
+            .position(|r| r.id == stored.user_message_id)
+            .unwrap_or(rows.len());
         let history = rows
             .into_iter()
             .take(position)
@@ -373,23 +435,22 @@ impl Store {
                 text: r.text,
             })
             .collect();
-        Ok(Turn {
-            user_message_id,
-            history,
-        })
+        Ok(Turn { stored, history })
     }
 
     fn history_statement(
         &self,
+        tenant_id: &str,
         conversation_id: &str,
     ) -> Result<worker::D1PreparedStatement, Error> {
         self.db
             .prepare(
                 "SELECT id, role, text, status, client_message_id, created_at_ms FROM \
-                 (SELECT *, rowid AS r FROM messages WHERE conversation_id = ?1 ORDER BY created_at_ms DESC, r DESC LIMIT ?2) \
+                 (SELECT *, rowid AS r FROM messages WHERE tenant_id = ?1 AND conversation_id = ?2 \
+                  ORDER BY created_at_ms DESC, r DESC LIMIT ?3) \
                  ORDER BY created_at_ms, r",
             )
-            .bind(&[s(conversation_id), n(HISTORY_ROWS.into())])
+            .bind(&[s(tenant_id), s(conversation_id), n(HISTORY_ROWS.into())])
             .map_err(storage("bind"))
     }
 
@@ -406,12 +467,16 @@ impl Store {
         Ok(())
     }
 
+    /// Stores an answer only while its conversation still exists for its tenant: an answer
+    /// that finishes after the shopper erased the conversation is dropped, not left as an
+    /// orphan no later erase or purge would find.
     async fn store_answer(&self, message: &AssistantRecord<'_>) -> Result<(), Error> {
         let m = self
             .db
             .prepare(
                 "INSERT INTO messages (id, tenant_id, conversation_id, role, text, status, reply_to, created_at_ms) \
-                 VALUES (?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7)",
+                 SELECT ?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7 \
+                 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?3 AND tenant_id = ?2)",
             )
             .bind(&[
                 s(message.id),
@@ -430,14 +495,18 @@ impl Store {
         Ok(())
     }
 
-    /// Telemetry never fails a chat: its error is logged, not returned.
+    /// Telemetry never fails a chat: its error is logged, not returned. The row names its
+    /// conversation only while that still exists (an answer finishing after an erase keeps
+    /// anonymous counters, like store-nothing mode).
     async fn record_usage(&self, usage: &UsageRecord<'_>) {
         let u = self
             .db
             .prepare(
                 "INSERT INTO usage_events (tenant_id, conversation_id, message_id, upstream, outcome, error_code, \
                  latency_ms, ttft_ms, prompt_tokens, completion_tokens, tokens_estimated, created_at_ms, model, \
-                 cost_micro_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 cost_micro_usd) VALUES (?1, \
+                 CASE WHEN EXISTS (SELECT 1 FROM conversations WHERE id = ?2 AND tenant_id = ?1) THEN ?2 ELSE '-' END, \
+                 ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )
             .bind(&[
                 s(usage.tenant_id),
@@ -533,13 +602,14 @@ impl Store {
         Ok(changes > 0)
     }
 
-    /// A conversation's messages, oldest first.
+    /// A conversation's messages (this tenant's only), oldest first.
     pub(crate) async fn conversation(
         &self,
+        tenant_id: &str,
         conversation_id: &str,
     ) -> Result<Vec<StoredMessage>, Error> {
         let rows: Vec<MessageRow> = self
-            .history_statement(conversation_id)?
+            .history_statement(tenant_id, conversation_id)?
             .all()
             .await
             .map_err(storage("load conversation"))?

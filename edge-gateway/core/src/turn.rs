@@ -1,0 +1,157 @@
+//! A chat turn is idempotent on the shopper's `client_message_id` (SPEC §5).
+//!
+//! The widget resends a message when it did not see the answer end (a flaky network, a
+//! reload). Storing the user message is already idempotent; this module decides what a
+//! resend gets, from what storage holds for that id: a completed answer is replayed as a
+//! stream (no model call, no usage row), an answer still being written is a `409` the client
+//! may retry, and the same id with other text is a `409` that is not retryable — the id names
+//! one message, never two. A resend of an answer that was cut, stopped or abandoned is
+//! answered again, for the same stored message.
+
+use crate::Error;
+use shopkeep_protocol::{ErrorCode, MessageStatus};
+
+/// How long after its user message an unanswered turn counts as still being answered. Past
+/// this, a worker that died mid-answer must not block the shopper's retry forever. It is
+/// longer than the relay's total-duration cap and the concurrency lease.
+pub const IN_FLIGHT_MS: u64 = 5 * 60_000;
+
+/// The latest stored answer to a user message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    /// Message id of the answer.
+    pub id: String,
+    /// Its stored text.
+    pub text: String,
+    /// How it ended.
+    pub status: MessageStatus,
+}
+
+/// What storage holds for a client message id after the insert-or-keep of a new turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTurn {
+    /// Id of the stored user message.
+    pub user_message_id: String,
+    /// Its stored text (the storage form, after the tenant's redaction).
+    pub text: String,
+    /// When it was stored.
+    pub created_at_ms: u64,
+    /// The latest answer to it, if any was stored.
+    pub answer: Option<StoredAnswer>,
+}
+
+/// What to do with a chat request, given its stored turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TurnStart {
+    /// A new message: answer it.
+    New,
+    /// A resend of a message whose earlier answer did not complete: answer it again.
+    Retry,
+    /// A resend of a completed turn: replay this answer.
+    Replay(StoredAnswer),
+}
+
+/// Decides a turn. `inserted_id` is the id this request tried to store its message under:
+/// when storage kept that id, the message is new. `stored_form` is the storage form of this
+/// request's text.
+pub fn decide(
+    stored: StoredTurn,
+    inserted_id: &str,
+    stored_form: &str,
+    now_ms: u64,
+) -> Result<TurnStart, Error> {
+    if stored.user_message_id == inserted_id {
+        return Ok(TurnStart::New);
+    }
+    if stored.text != stored_form {
+        return Err(Error::code(ErrorCode::MessageIdReused));
+    }
+    match stored.answer {
+        Some(answer) if answer.status == MessageStatus::Complete => Ok(TurnStart::Replay(answer)),
+        Some(_) => Ok(TurnStart::Retry),
+        None if now_ms.saturating_sub(stored.created_at_ms) < IN_FLIGHT_MS => {
+            Err(Error::code(ErrorCode::TurnInProgress))
+        }
+        None => Ok(TurnStart::Retry),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(answer: Option<(MessageStatus, &str)>) -> StoredTurn {
+        StoredTurn {
+            user_message_id: "m_first".into(),
+            text: "Where is my parcel?".into(),
+            created_at_ms: 1_000,
+            answer: answer.map(|(status, text)| StoredAnswer {
+                id: "m_answer".into(),
+                text: text.into(),
+                status,
+            }),
+        }
+    }
+
+    fn code(result: Result<TurnStart, Error>) -> ErrorCode {
+        result.expect_err("an error").error_code()
+    }
+
+    #[test]
+    fn a_message_stored_under_this_requests_id_is_new() {
+        let mut stored = turn(None);
+        stored.user_message_id = "m_mine".into();
+        let start = decide(stored, "m_mine", "Where is my parcel?", 2_000).unwrap();
+        assert_eq!(start, TurnStart::New);
+    }
+
+    #[test]
+    fn resend_answered_twice_a_completed_turn_is_replayed() {
+        let stored = turn(Some((MessageStatus::Complete, "On its way.")));
+        let start = decide(stored, "m_other", "Where is my parcel?", 2_000).unwrap();
+        let TurnStart::Replay(answer) = start else {
+            panic!("expected a replay, got {start:?}")
+        };
+        assert_eq!(answer.text, "On its way.");
+    }
+
+    #[test]
+    fn resend_with_other_text_is_refused_whatever_the_answer() {
+        for answer in [None, Some((MessageStatus::Complete, "x"))] {
+            let result = decide(turn(answer), "m_other", "Cancel my order", 2_000);
+            assert_eq!(code(result), ErrorCode::MessageIdReused);
+        }
+    }
+
+    #[test]
+    fn a_resend_while_the_answer_is_being_written_is_in_progress() {
+        let result = decide(turn(None), "m_other", "Where is my parcel?", 1_000 + 30_000);
+        assert_eq!(code(result), ErrorCode::TurnInProgress);
+        assert!(ErrorCode::TurnInProgress.retryable());
+        assert!(!ErrorCode::MessageIdReused.retryable());
+    }
+
+    #[test]
+    fn an_abandoned_turn_is_answered_again_after_the_in_flight_window() {
+        let start = decide(
+            turn(None),
+            "m_other",
+            "Where is my parcel?",
+            1_000 + IN_FLIGHT_MS,
+        );
+        assert_eq!(start.unwrap(), TurnStart::Retry);
+    }
+
+    #[test]
+    fn cut_or_stopped_answers_are_answered_again() {
+        for status in [MessageStatus::Interrupted, MessageStatus::Stopped] {
+            let start = decide(
+                turn(Some((status, "Half"))),
+                "m_other",
+                "Where is my parcel?",
+                2_000,
+            );
+            assert_eq!(start.unwrap(), TurnStart::Retry);
+        }
+    }
+}
