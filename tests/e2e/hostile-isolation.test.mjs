@@ -261,7 +261,7 @@ test('retention_by_conversation_age: old messages, feedback, usage and audit row
 });
 
 test('erase_leaves_audit_references: erase scrubs the conversation and session ids from audit rows', async () => {
-  const t = await createTenantWithKeys('iso-aud', { privacy: { consent_required: true } });
+  const t = await createTenantWithKeys('iso-aud', { privacy: { consent_required: true }, texts: { consent_text: 'We store this chat.' } });
   const s = await session(t.id);
   const consented = await call('POST', '/v1/consent', s.token, { accepted: true });
   assert.equal(consented.status, 200);
