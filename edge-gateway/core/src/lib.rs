@@ -32,6 +32,7 @@ pub mod routes;
 pub mod session_check;
 pub mod session_token;
 pub mod tenant;
+pub mod tools;
 pub mod turn;
 pub mod upstream_policy;
 

@@ -1,0 +1,332 @@
+//! Tools the assistant can call during a turn (OpenAI `tools`, streamed `tool_calls`).
+//!
+//! Owns: the registry (each tool's name, JSON schema, status line and what of its result may
+//! be stored), assembling streamed tool-call deltas into calls, deciding which calls run
+//! (unknown tools and malformed arguments become error results for the model, never a crash),
+//! the round and size caps, and the `tool` messages fed back to the model. Executors that need
+//! storage or the network live in the gateway shell; `search_knowledge` is pure and lives here.
+//!
+//! Must not depend on: worker, wasm-bindgen. Time is a parameter.
+
+use crate::retrieval::KnowledgeIndex;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Most model → tool → model rounds in one turn; the last round is asked without tools.
+pub const MAX_TOOL_ROUNDS: u32 = 3;
+/// Most calls the model may make in one round; more are refused as error results.
+pub const MAX_CALLS_PER_ROUND: usize = 4;
+/// Longest arguments string of one call, in bytes.
+pub const MAX_ARGUMENT_BYTES: usize = 4 * 1024;
+/// How long one tool may run before its result is "timed out".
+pub const TOOL_TIMEOUT_MS: u64 = 5_000;
+/// Snippets `search_knowledge` returns.
+pub const KNOWLEDGE_RESULTS: usize = 4;
+
+/// The tools this gateway knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ToolName {
+    /// Search the shop's help content (knowledge snippets).
+    SearchKnowledge,
+}
+
+impl ToolName {
+    /// The wire name the model calls.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolName::SearchKnowledge => "search_knowledge",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Option<ToolName> {
+        match name {
+            "search_knowledge" => Some(ToolName::SearchKnowledge),
+            _ => None,
+        }
+    }
+}
+
+/// What of a tool's result may be stored with the conversation. Privacy rules (redaction,
+/// store-nothing) apply on top of this, exactly as to messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Only that the tool ran, and how it ended.
+    NameOnly,
+    /// The result as the model saw it.
+    Result,
+}
+
+/// One tool as offered to the model.
+#[derive(Debug, Clone)]
+pub struct ToolSpec {
+    /// Which tool.
+    pub name: ToolName,
+    /// What it does, for the model.
+    pub description: &'static str,
+    /// Its arguments as a JSON schema.
+    pub parameters: Value,
+    /// What may be stored.
+    pub storage: Storage,
+}
+
+/// The tools offered for a tenant. Today always `search_knowledge`; the catalog, order and
+/// handoff tools join when the tenant has configured them.
+pub fn registry() -> Vec<ToolSpec> {
+    vec![ToolSpec {
+        name: ToolName::SearchKnowledge,
+        description: "Search the shop's help content (shipping, returns, payment, sizes, \
+                      policies, contact). Call it before answering any question about the shop.",
+        parameters: json!({
+            "type": "object",
+            "properties": {
+                "query": {"type": "string", "description": "What to look up, in the shopper's words."}
+            },
+            "required": ["query"],
+            "additionalProperties": false
+        }),
+        storage: Storage::NameOnly,
+    }]
+}
+
+/// The `tools` array of an OpenAI-compatible request.
+pub fn openai_tools(specs: &[ToolSpec]) -> Value {
+    Value::Array(
+        specs
+            .iter()
+            .map(|spec| {
+                json!({
+                    "type": "function",
+                    "function": {
+                        "name": spec.name.as_str(),
+                        "description": spec.description,
+                        "parameters": spec.parameters,
+                    }
+                })
+            })
+            .collect(),
+    )
+}
+
+/// One streamed fragment of a tool call (`choices[0].delta.tool_calls[i]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ToolCallDelta {
+    /// Which call of the round this fragment belongs to.
+    pub index: u32,
+    /// The call id (first fragment).
+    pub id: Option<String>,
+    /// The function name (first fragment).
+    pub name: Option<String>,
+    /// A piece of the JSON arguments string.
+    pub arguments: Option<String>,
+}
+
+/// A complete tool call as the model made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ToolCall {
+    /// The model's id for the call; the result names it.
+    pub id: String,
+    /// The function name.
+    pub name: String,
+    /// The JSON arguments string.
+    pub arguments: String,
+}
+
+/// Joins streamed tool-call fragments by index, whatever the chunking.
+#[derive(Debug, Default, Clone)]
+pub struct CallAssembler {
+    calls: BTreeMap<u32, ToolCall>,
+    oversized: bool,
+}
+
+impl CallAssembler {
+    /// An assembler with nothing received.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes one fragment. Ids and names arrive once (a repeated one replaces, as some
+    /// runtimes resend them); arguments are appended. Indices beyond the round's cap and
+    /// arguments beyond the size cap are dropped and remembered, so the round still ends
+    /// with error results rather than a half-parsed call.
+    pub fn push(&mut self, delta: ToolCallDelta) {
+        if delta.index as usize >= MAX_CALLS_PER_ROUND * 4 {
+            self.oversized = true;
+            return;
+        }
+        let call = self.calls.entry(delta.index).or_insert_with(|| ToolCall {
+            id: String::new(),
+            name: String::new(),
+            arguments: String::new(),
+        });
+        if let Some(id) = delta.id.filter(|id| !id.is_empty()) {
+            call.id = id;
+        }
+        if let Some(name) = delta.name.filter(|n| !n.is_empty()) {
+            call.name.push_str(&name);
+        }
+        if let Some(arguments) = delta.arguments {
+            if call.arguments.len() + arguments.len() > MAX_ARGUMENT_BYTES {
+                self.oversized = true;
+            } else {
+                call.arguments.push_str(&arguments);
+            }
+        }
+    }
+
+    /// Whether any fragment arrived.
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+
+    /// Whether a cap was hit.
+    pub fn oversized(&self) -> bool {
+        self.oversized
+    }
+
+    /// The calls in index order; a call without an id gets one from its index.
+    pub fn finish(self) -> Vec<ToolCall> {
+        self.calls
+            .into_iter()
+            .map(|(index, mut call)| {
+                if call.id.is_empty() {
+                    call.id = format!("call_{index}");
+                }
+                call
+            })
+            .collect()
+    }
+}
+
+/// What to do with one call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invocation {
+    /// Run this tool with these (parsed) arguments.
+    Run {
+        /// The call.
+        call: ToolCall,
+        /// The tool.
+        tool: ToolName,
+        /// Its arguments, a JSON object.
+        arguments: Value,
+    },
+    /// Answer the call with this error instead of running anything.
+    Refuse {
+        /// The call.
+        call: ToolCall,
+        /// Why, for the model.
+        reason: String,
+    },
+}
+
+/// Decides each call of a round: unknown or unoffered tools, arguments that are not a JSON
+/// object, calls past the round's cap and rounds past [`MAX_TOOL_ROUNDS`] are refused with a
+/// reason the model can act on.
+pub fn plan_round(calls: Vec<ToolCall>, offered: &[ToolSpec], round: u32) -> Vec<Invocation> {
+    calls
+        .into_iter()
+        .enumerate()
+        .map(|(i, call)| {
+            let offered_tool = ToolName::parse(&call.name)
+                .filter(|name| offered.iter().any(|spec| spec.name == *name));
+            let reason = if round >= MAX_TOOL_ROUNDS {
+                Some(String::from(
+                    "tool round limit reached; answer with what you have",
+                ))
+            } else if i >= MAX_CALLS_PER_ROUND {
+                Some(format!(
+                    "at most {MAX_CALLS_PER_ROUND} tool calls per round"
+                ))
+            } else if offered_tool.is_none() {
+                Some(format!("unknown tool `{}`", truncate(&call.name, 64)))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Invocation::Refuse { call, reason };
+            }
+            let parsed = if call.arguments.trim().is_empty() {
+                Ok(Value::Object(Default::default()))
+            } else {
+                serde_json::from_str::<Value>(&call.arguments)
+            };
+            match (parsed, offered_tool) {
+                (Ok(arguments @ Value::Object(_)), Some(tool)) => Invocation::Run {
+                    call,
+                    tool,
+                    arguments,
+                },
+                _ => Invocation::Refuse {
+                    call,
+                    reason: String::from("the arguments are not a JSON object"),
+                },
+            }
+        })
+        .collect()
+}
+
+/// How a tool run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolOutcome {
+    /// The result, a JSON value for the model.
+    Done(Value),
+    /// The tool failed; the reason is for the model (never internal details).
+    Failed(String),
+    /// The tool did not answer within [`TOOL_TIMEOUT_MS`].
+    TimedOut,
+}
+
+impl ToolOutcome {
+    /// The `content` of the `tool` message fed back to the model.
+    pub fn content(&self) -> String {
+        match self {
+            ToolOutcome::Done(value) => value.to_string(),
+            ToolOutcome::Failed(reason) => json!({ "error": reason }).to_string(),
+            ToolOutcome::TimedOut => {
+                json!({ "error": "the tool took too long; answer without it" }).to_string()
+            }
+        }
+    }
+
+    /// Whether the tool produced a result.
+    pub fn succeeded(&self) -> bool {
+        matches!(self, ToolOutcome::Done(_))
+    }
+}
+
+/// Runs `search_knowledge`: the best snippets for `query`, with their ids, titles and text.
+pub fn search_knowledge(index: &KnowledgeIndex, arguments: &Value) -> ToolOutcome {
+    let Some(query) = arguments.get("query").and_then(Value::as_str) else {
+        return ToolOutcome::Failed(String::from("`query` (a string) is required"));
+    };
+    let query = truncate(query.trim(), 500);
+    if query.is_empty() {
+        return ToolOutcome::Failed(String::from("`query` is empty"));
+    }
+    let results: Vec<Value> = index
+        .search(query, KNOWLEDGE_RESULTS)
+        .into_iter()
+        .filter(|hit| hit.score >= crate::responder::MIN_SCORE)
+        .map(|hit| {
+            json!({
+                "id": hit.snippet.id,
+                "title": hit.snippet.title,
+                "text": hit.snippet.text,
+            })
+        })
+        .collect();
+    ToolOutcome::Done(json!({ "query": query, "results": results }))
+}
+
+fn truncate(s: &str, max_bytes: usize) -> &str {
+    if s.len() <= max_bytes {
+        return s;
+    }
+    let mut end = max_bytes;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
