@@ -108,16 +108,21 @@ export async function upstreamRequestsFor(needle) {
  * way an operator would; returns the rows of the last statement.
  */
 export async function d1(sql) {
-  const { execFileSync } = await import('node:child_process');
+  // Asynchronous on purpose: a synchronous child process blocks the event loop for seconds on
+  // a busy machine, the gateway closes the idle keep-alive connection meanwhile, and the next
+  // fetch goes out on the dead socket ("fetch failed").
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
   const stateDir = process.env.SHOPKEEP_STATE_DIR;
   if (!stateDir) throw new Error('SHOPKEEP_STATE_DIR is not set: run through `cargo xtask test`');
   const wrangler = new URL('../../node_modules/.bin/wrangler', import.meta.url).pathname;
   const root = new URL('../../', import.meta.url).pathname;
-  const out = execFileSync(
+  const { stdout } = await promisify(execFile)(
     wrangler,
     ['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', '--command', sql],
-    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  ).toString();
+    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, maxBuffer: 64 * 1024 * 1024 },
+  );
+  const out = stdout.toString();
   const parsed = JSON.parse(out.slice(out.indexOf('[')));
   return parsed.at(-1)?.results ?? [];
 }
