@@ -2,7 +2,7 @@
 //! authenticate → rate-limit → store the user message → build the prompt → relay the stream →
 //! store the answer and usage. Each decision is a core function; this module sequences them.
 
-use crate::env::{now_ms, random_bytes, secret, var};
+use crate::env::{jitter, now_ms, random_bytes, secret, var};
 use crate::http::{self, header, read_json_body};
 use crate::limiter;
 use crate::sessions::{authenticate, Authenticated};
@@ -12,20 +12,20 @@ use crate::upstream::{self, Opened, Target};
 use futures::channel::mpsc::{unbounded, UnboundedSender};
 use futures::future::{select, Either};
 use futures::StreamExt;
+use shopkeep_gateway_core::answer::{Answer, Next, Plan};
 use shopkeep_gateway_core::error::quota_headers;
-use shopkeep_gateway_core::openai_sse::{OpenAiStreamDecoder, UpstreamEvent};
 use shopkeep_gateway_core::pricing::PriceTable;
 use shopkeep_gateway_core::privacy;
-use shopkeep_gateway_core::prompt::{build_prompt, estimate_tokens, ChatMessage};
+use shopkeep_gateway_core::prompt::{build_prompt, estimate_tokens, upstream_body, ChatMessage};
 use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota, Verdict};
-use shopkeep_gateway_core::relay::{encode_event, Relay};
+use shopkeep_gateway_core::relay::encode_event;
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::responder;
 use shopkeep_gateway_core::session_check::TokenRoute;
 use shopkeep_gateway_core::session_token::random_id;
 use shopkeep_gateway_core::tenant::PrivacyRules;
 use shopkeep_gateway_core::turn::{self, StoredAnswer, TurnStart};
-use shopkeep_gateway_core::upstream_policy::{content_wait_limit_ms, may_fall_back};
+use shopkeep_gateway_core::upstream_policy::AttemptFailure;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, FinishReason, StreamEvent, Usage};
 use std::rc::Rc;
@@ -266,67 +266,135 @@ fn with_stream_headers(
     Ok(response.with_headers(headers))
 }
 
-/// Phases 5 and 6: relay the answer, then store it — whatever happened on the way.
+/// Phases 5 and 6: relay the answer, then store it — whatever happened on the way. Every
+/// decision is the core's answer machine; this loop only performs what it asks.
 async fn relay(job: Job, shopper: Shopper) {
-    let mut relay = Relay::new();
-    let mut stopped = false;
-    let mut failed = None;
-    let mut first_token_ms = None;
-    let mut used = None;
-    if let Some(opened) =
-        upstream::open(&job.targets, &job.messages, job.max_tokens, &job.timeouts).await
-    {
-        let name = (opened.name, Some(opened.model.clone()));
-        relay_upstream(
-            opened,
-            &mut relay,
-            &shopper,
-            &mut stopped,
-            &mut failed,
-            &mut first_token_ms,
-            job.started_ms,
-            &job.timeouts,
-        )
-        .await;
-        if may_fall_back(failed.is_some(), relay.started(), stopped) {
-            // Nothing reached the shopper yet (no first token in time, or the body failed
-            // before any content): still "before the first byte", so fall back.
-            worker::console_warn!(
-                "upstream {} failed before any content; the built-in responder answers",
-                name.0
-            );
-            failed = None;
-            relay = Relay::new();
-        } else {
-            used = Some(name);
+    let mut plan = Plan::new(job.targets.len(), job.max_tokens, jitter());
+    plan.first_token_ms = job.timeouts.first_byte_ms;
+    plan.idle_ms = job.timeouts.idle_ms;
+    plan.max_answer_ms = job.timeouts.max_answer_ms;
+    // `prompt::upstream_body` always asks for `stream_options.include_usage`.
+    plan.include_usage = true;
+    let mut answer = Answer::new(plan, job.started_ms);
+    let mut body: Option<Opened> = None;
+    loop {
+        if shopper.gone() {
+            answer.shopper_gone();
         }
-    } else if !job.targets.is_empty() {
-        worker::console_warn!("every upstream failed; the built-in responder answers");
-    }
-    let (upstream_name, model) = match used {
-        Some(used) => used,
-        None => {
-            let answer = responder::answer(&job.tenant.index, &job.question);
-            for chunk in responder::stream_chunks(&answer.text) {
-                if let Some(delta) = relay.on_upstream(UpstreamEvent::Delta(chunk)) {
-                    first_token_ms.get_or_insert_with(|| now_ms() - job.started_ms);
-                    if !shopper.send(&delta) {
-                        stopped = true;
-                        break;
-                    }
+        match answer.next(now_ms()) {
+            Next::Open {
+                upstream,
+                attempt,
+                delay_ms,
+                timeout_ms,
+                after,
+            } => {
+                let Some(target) = job.targets.get(upstream) else {
+                    answer.open_failed(AttemptFailure::Connect, now_ms());
+                    continue;
+                };
+                if let Some(failure) = after {
+                    worker::console_warn!(
+                        "upstream failed before any content ({failure:?}); next: {} attempt {}",
+                        target.name,
+                        attempt + 1
+                    );
                 }
-                Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
+                if delay_ms > 0 {
+                    Delay::from(Duration::from_millis(delay_ms.into())).await;
+                }
+                let request = upstream_body(&target.model, &job.messages, job.max_tokens);
+                match upstream::attempt(target, &request, timeout_ms).await {
+                    Ok(opened) => {
+                        answer.opened(now_ms(), opened.content_type.as_deref());
+                        body = Some(opened);
+                    }
+                    Err(failure) => answer.open_failed(failure, now_ms()),
+                }
             }
-            relay.on_upstream(UpstreamEvent::Done);
-            ("builtin", None)
+            Next::Read { wake_at_ms } => {
+                let Some(opened) = body.as_mut() else {
+                    answer.body_failed(now_ms());
+                    continue;
+                };
+                let wait = Delay::from(Duration::from_millis(wake_at_ms.saturating_sub(now_ms())));
+                match select(opened.body.next(), wait).await {
+                    Either::Left((Some(Ok(chunk)), _)) => {
+                        let deltas = answer.bytes(&chunk, now_ms());
+                        deliver(&shopper, &mut answer, &deltas);
+                    }
+                    Either::Left((None, _)) => {
+                        let deltas = answer.body_ended(now_ms());
+                        deliver(&shopper, &mut answer, &deltas);
+                    }
+                    Either::Left((Some(Err(e)), _)) => {
+                        worker::console_warn!("upstream body failed: {e}");
+                        answer.body_failed(now_ms());
+                    }
+                    Either::Right(_) => answer.tick(now_ms()),
+                }
+            }
+            Next::Abort => {
+                if let Some(opened) = body.take() {
+                    opened.abort.abort();
+                }
+            }
+            Next::RenewLease => {
+                match limiter::renew(&job.env, &job.tenant_id, &job.lease_id).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        worker::console_warn!("lease {} was lost; taken again", job.lease_id)
+                    }
+                    Err(e) => worker::console_error!("renewing lease failed: {e}"),
+                }
+                answer.lease_renewed(now_ms());
+            }
+            Next::BuiltIn { after } => {
+                if let Some(failure) = after {
+                    worker::console_warn!(
+                        "no upstream answered ({failure:?}); the built-in responder answers"
+                    );
+                }
+                let text = responder::answer(&job.tenant.index, &job.question).text;
+                for chunk in responder::stream_chunks(&text) {
+                    if let Some(delta) = answer.builtin_piece(chunk, now_ms()) {
+                        if !shopper.send(&delta) {
+                            answer.shopper_gone();
+                            break;
+                        }
+                    }
+                    Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
+                }
+                answer.builtin_done();
+            }
+            Next::Finish => break,
         }
-    };
+    }
+    persist(&job, &shopper, answer).await;
+}
+
+/// Sends deltas to the shopper; one that cannot be sent means the shopper has gone.
+fn deliver(shopper: &Shopper, answer: &mut Answer, deltas: &[StreamEvent]) {
+    for delta in deltas {
+        if !shopper.send(delta) {
+            answer.shopper_gone();
+            return;
+        }
+    }
+}
+
+/// Phase 6: store the answer and its usage, release the lease, send the last event.
+async fn persist(job: &Job, shopper: &Shopper, answer: Answer) {
     let prompt_estimate: u32 = job
         .messages
         .iter()
         .map(|m| estimate_tokens(&m.content) + 4)
         .sum();
-    let outcome = relay.finish(stopped, failed, prompt_estimate);
+    let finished = answer.finish(prompt_estimate);
+    let outcome = &finished.outcome;
+    let target = finished.upstream.and_then(|i| job.targets.get(i));
+    let upstream_name = target.map_or("builtin", |t| t.name);
+    let model = target.map(|t| t.model.as_str());
     let now = now_ms();
     let stored_text = privacy::forms(&outcome.text, &job.rules).stored;
     let message = stored_text.as_deref().map(|text| AssistantRecord {
@@ -348,23 +416,19 @@ async fn relay(job: Job, shopper: Shopper) {
         },
         message_id: &job.assistant_message_id,
         upstream: upstream_name,
-        model: model.as_deref(),
-        cost_micro_usd: model
-            .as_deref()
-            .and_then(|m| job.prices.cost_micro_usd(m, &outcome.usage)),
+        model,
+        cost_micro_usd: model.and_then(|m| job.prices.cost_micro_usd(m, &outcome.usage)),
         outcome: outcome.status,
         error_code: outcome.error.map(ErrorCode::as_str),
         latency_ms: now - job.started_ms,
-        ttft_ms: first_token_ms,
+        ttft_ms: finished.first_token_ms,
         prompt_tokens: outcome.usage.prompt_tokens,
         completion_tokens: outcome.usage.completion_tokens,
         estimated: outcome.usage.estimated,
         created_at_ms: now,
     };
     let stored = job.store.finish_turn(message.as_ref(), &usage).await;
-    let tokens =
-        u64::from(outcome.usage.prompt_tokens) + u64::from(outcome.usage.completion_tokens);
-    limiter::release(&job.env, &job.tenant_id, &job.lease_id, tokens).await;
+    limiter::release(&job.env, &job.tenant_id, &job.lease_id, finished.tokens).await;
     let last = match (stored, outcome.error) {
         (Err(e), _) => {
             worker::console_error!("storing answer {} failed: {e}", job.assistant_message_id);
@@ -386,83 +450,5 @@ fn error_event(code: ErrorCode) -> StreamEvent {
         code: body.error.code,
         message: body.error.message,
         retryable: body.error.retryable,
-    }
-}
-
-/// How often a relay waiting on the upstream checks whether the shopper is still there.
-const SHOPPER_CHECK_MS: u64 = 250;
-
-/// Reads the upstream body chunk by chunk, relaying each delta as soon as it is decoded.
-/// While waiting it notices a shopper who went away (and aborts the upstream at once) and an
-/// upstream that went idle.
-#[allow(clippy::too_many_arguments)]
-async fn relay_upstream(
-    mut opened: Opened,
-    relay: &mut Relay,
-    shopper: &Shopper,
-    stopped: &mut bool,
-    failed: &mut Option<ErrorCode>,
-    first_token_ms: &mut Option<u64>,
-    started_ms: u64,
-    timeouts: &upstream::Timeouts,
-) {
-    let mut decoder = OpenAiStreamDecoder::new();
-    let mut next = opened.body.next();
-    let mut last_event_ms = now_ms();
-    loop {
-        // Checked on every turn, not only when the tick wins: an upstream that drips
-        // keep-alive bytes faster than the tick would otherwise never be checked.
-        if shopper.gone() {
-            *stopped = true;
-            opened.abort.abort();
-            return;
-        }
-        let limit =
-            content_wait_limit_ms(relay.started(), timeouts.first_byte_ms, timeouts.idle_ms);
-        if now_ms() - last_event_ms > limit {
-            worker::console_warn!("upstream {} went idle", opened.name);
-            opened.abort.abort();
-            *failed = Some(ErrorCode::UpstreamTimeout);
-            return;
-        }
-        let tick = Delay::from(Duration::from_millis(SHOPPER_CHECK_MS));
-        let events = match select(&mut next, tick).await {
-            Either::Left((Some(Ok(chunk)), _)) => {
-                next = opened.body.next();
-                let events = decoder.push(&chunk);
-                // Only content resets the idle clock: an upstream that sends keep-alive
-                // comments forever must not hold a stream (and its slot) open forever.
-                if !events.is_empty() {
-                    last_event_ms = now_ms();
-                }
-                events
-            }
-            Either::Left((None, _)) => {
-                let mut gone = false;
-                for event in decoder.finish() {
-                    if let Some(delta) = relay.on_upstream(event) {
-                        gone |= !shopper.send(&delta);
-                    }
-                }
-                *stopped |= gone;
-                return;
-            }
-            Either::Left((Some(Err(e)), _)) => {
-                worker::console_warn!("upstream {} body failed: {e}", opened.name);
-                *failed = Some(ErrorCode::UpstreamError);
-                return;
-            }
-            Either::Right(_) => continue,
-        };
-        for event in events {
-            if let Some(delta) = relay.on_upstream(event) {
-                first_token_ms.get_or_insert_with(|| now_ms() - started_ms);
-                if !shopper.send(&delta) {
-                    *stopped = true;
-                    opened.abort.abort();
-                    return;
-                }
-            }
-        }
     }
 }

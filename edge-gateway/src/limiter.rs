@@ -37,6 +37,19 @@ struct Release {
     tokens: u64,
 }
 
+/// Body of `/renew`.
+#[derive(Serialize, Deserialize)]
+struct Renew {
+    lease_id: String,
+}
+
+/// Answer of `/renew`.
+#[derive(Serialize, Deserialize)]
+struct Renewed {
+    /// False when the lease had been lost and was taken again.
+    held: bool,
+}
+
 /// One tenant's admission state.
 // worker::State has no Debug.
 #[allow(missing_debug_implementations)]
@@ -85,6 +98,11 @@ impl DurableObject for TenantLimiter {
                 };
                 self.state.storage().put(BUDGET_KEY, budget).await?;
                 Response::from_json(&serde_json::json!({ "ok": true }))
+            }
+            "/renew" => {
+                let renew: Renew = req.json().await?;
+                let held = self.limiter.borrow_mut().renew(now_ms(), &renew.lease_id);
+                Response::from_json(&Renewed { held })
             }
             "/replay" => {
                 let seen: SeenSignature = req.json().await?;
@@ -150,6 +168,20 @@ pub(crate) async fn release(env: &Env, tenant_id: &str, lease_id: &str, tokens: 
     if let Err(e) = call(env, tenant_id, "/release", &body).await {
         worker::console_error!("releasing lease failed: {e}");
     }
+}
+
+/// Keeps a live stream's slot for another lease TTL. `Ok(false)`: the lease had been lost (it
+/// expired or the object was evicted) and was taken again.
+pub(crate) async fn renew(env: &Env, tenant_id: &str, lease_id: &str) -> Result<bool, Error> {
+    let body = Renew {
+        lease_id: lease_id.to_owned(),
+    };
+    let mut response = call(env, tenant_id, "/renew", &body).await?;
+    let renewed: Renewed = response
+        .json()
+        .await
+        .map_err(|e| Error::Storage(format!("renew answer: {e}")))?;
+    Ok(renewed.held)
 }
 
 /// Remembers an accepted admin signature for the window; false when it was seen before.

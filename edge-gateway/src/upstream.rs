@@ -1,13 +1,12 @@
-//! Talking to the AI runtime: which upstreams are configured, and opening a streamed
-//! completion with retries before the first byte (policy from `upstream_policy` in the core).
+//! Talking to the AI runtime: which upstreams are configured, and one attempt at opening a
+//! streamed completion. Which attempt comes when (retries, fallback) is the core's answer
+//! machine (`shopkeep_gateway_core::answer`).
 
-use crate::env::{jitter, var};
+use crate::env::var;
 use futures::future::{select, Either};
-use shopkeep_gateway_core::prompt::{upstream_body, ChatMessage};
 use shopkeep_gateway_core::tenant::TenantConfig;
 use shopkeep_gateway_core::upstream_policy::{
-    parse_retry_after, retry_delay_ms, AttemptFailure, ATTEMPTS_PER_UPSTREAM,
-    FIRST_BYTE_TIMEOUT_MS, IDLE_TIMEOUT_MS,
+    parse_retry_after, AttemptFailure, FIRST_BYTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_ANSWER_MS,
 };
 use std::time::Duration;
 use worker::{
@@ -19,38 +18,41 @@ pub(crate) struct Target {
     /// `primary` or `fallback`, for telemetry.
     pub(crate) name: &'static str,
     base_url: String,
-    model: String,
+    pub(crate) model: String,
     api_key: Option<String>,
 }
 
-/// Time-to-first-byte and idle-between-chunks limits. Defaults from the core policy;
-/// `AI_FIRST_BYTE_TIMEOUT_MS` / `AI_IDLE_TIMEOUT_MS` vars override them (tests shorten them).
+/// Time-to-first-token, idle-between-chunks and whole-answer limits. Defaults from the core
+/// policy; `AI_FIRST_BYTE_TIMEOUT_MS` / `AI_IDLE_TIMEOUT_MS` / `AI_MAX_ANSWER_MS` vars override
+/// them (tests shorten them).
 pub(crate) struct Timeouts {
     pub(crate) first_byte_ms: u64,
     pub(crate) idle_ms: u64,
+    pub(crate) max_answer_ms: u64,
 }
 
 impl Timeouts {
     pub(crate) fn from_env(env: &Env) -> Self {
-        let read = |name: &str, default: u32| {
+        let read = |name: &str, default: u32, most: u64| {
             var(env, name)
                 .trim()
                 .parse::<u64>()
                 .ok()
-                .filter(|v| (100..=600_000).contains(v))
+                .filter(|v| (100..=most).contains(v))
                 .unwrap_or(default.into())
         };
         Timeouts {
-            first_byte_ms: read("AI_FIRST_BYTE_TIMEOUT_MS", FIRST_BYTE_TIMEOUT_MS),
-            idle_ms: read("AI_IDLE_TIMEOUT_MS", IDLE_TIMEOUT_MS),
+            first_byte_ms: read("AI_FIRST_BYTE_TIMEOUT_MS", FIRST_BYTE_TIMEOUT_MS, 600_000),
+            idle_ms: read("AI_IDLE_TIMEOUT_MS", IDLE_TIMEOUT_MS, 600_000),
+            max_answer_ms: read("AI_MAX_ANSWER_MS", MAX_ANSWER_MS, 1_800_000),
         }
     }
 }
 
-/// An upstream that answered 2xx: its body stream, and the controller that aborts it.
+/// An upstream that answered 2xx: its body stream, its `Content-Type`, and the controller
+/// that aborts it.
 pub(crate) struct Opened {
-    pub(crate) name: &'static str,
-    pub(crate) model: String,
+    pub(crate) content_type: Option<String>,
     pub(crate) body: ByteStream,
     pub(crate) abort: AbortController,
 }
@@ -98,27 +100,28 @@ fn request(target: &Target, body: &str) -> worker::Result<Request> {
     Request::new_with_init(&format!("{}/chat/completions", target.base_url), &init)
 }
 
-async fn attempt(
+/// One attempt: sends the request and waits at most `timeout_ms` for a response head.
+pub(crate) async fn attempt(
     target: &Target,
     body: &str,
-    first_byte_ms: u64,
+    timeout_ms: u64,
 ) -> Result<Opened, AttemptFailure> {
     let abort = AbortController::default();
     let req = request(target, body).map_err(|_| AttemptFailure::Connect)?;
     let fetch = Fetch::Request(req);
     let signal = abort.signal();
     let send = fetch.send_with_signal(&signal);
-    let timeout = Delay::from(Duration::from_millis(first_byte_ms));
+    let timeout = Delay::from(Duration::from_millis(timeout_ms));
     futures::pin_mut!(send);
     futures::pin_mut!(timeout);
     match select(send, timeout).await {
         Either::Left((Ok(mut response), _)) => {
             let status = response.status_code();
             if (200..300).contains(&status) {
+                let content_type = response.headers().get("Content-Type").ok().flatten();
                 let body = response.stream().map_err(|_| AttemptFailure::Connect)?;
                 Ok(Opened {
-                    name: target.name,
-                    model: target.model.clone(),
+                    content_type,
                     body,
                     abort,
                 })
@@ -143,35 +146,4 @@ async fn attempt(
             Err(AttemptFailure::Timeout)
         }
     }
-}
-
-/// Opens a streamed completion on the first upstream that answers, retrying each as the
-/// policy allows. `None` when every upstream failed (the caller falls back to the built-in
-/// responder).
-pub(crate) async fn open(
-    targets: &[Target],
-    messages: &[ChatMessage],
-    max_tokens: u32,
-    timeouts: &Timeouts,
-) -> Option<Opened> {
-    for target in targets {
-        let body = upstream_body(&target.model, messages, max_tokens);
-        for n in 0..ATTEMPTS_PER_UPSTREAM {
-            match attempt(target, &body, timeouts.first_byte_ms).await {
-                Ok(opened) => return Some(opened),
-                Err(failure) => {
-                    worker::console_warn!(
-                        "upstream {} attempt {} failed: {failure:?}",
-                        target.name,
-                        n + 1
-                    );
-                    match retry_delay_ms(failure, n + 1, jitter()) {
-                        Some(ms) => Delay::from(Duration::from_millis(ms.into())).await,
-                        None => break,
-                    }
-                }
-            }
-        }
-    }
-    None
 }

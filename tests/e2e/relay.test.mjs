@@ -183,7 +183,10 @@ test('an upstream that only sends keep-alives after some content is cut by the i
 });
 
 test('a very long answer arrives whole and is stored whole', async () => {
-  const { token } = await session(tenant);
+  // ~12 KB of text: within the byte cap of a tenant that grants 4096 output tokens (64 KiB),
+  // beyond the default tenant's 400 tokens (6.4 KB; hostile-relay.test.mjs covers the cap).
+  const roomy = await createTenant('relay-long', { assistant: { max_output_tokens: 4096 } });
+  const { token } = await session(roomy);
   const r = await chat(token, `[[scenario:long-answer]] long ${tag()}`);
   assert.equal(r.events.at(-1).type, 'done');
   const text = textOf(r.events);

@@ -243,6 +243,9 @@ impl Stack {
                 // Short enough for the timeout tests, long enough for a loaded machine.
                 ("AI_IDLE_TIMEOUT_MS".into(), "3000".into()),
                 ("AI_FIRST_BYTE_TIMEOUT_MS".into(), "5000".into()),
+                // Longer than any honest e2e answer (the 2,000-word one), short enough for
+                // the duration-cap test.
+                ("AI_MAX_ANSWER_MS".into(), "15000".into()),
                 // The same fake as a second upstream: tenants whose model makes the primary
                 // fail exercise the fallback.
                 ("AI_FALLBACK_BASE_URL".into(), format!("{upstream}/v1")),

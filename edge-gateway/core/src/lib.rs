@@ -2,7 +2,8 @@
 //!
 //! Owns: session-token signing and verification, key derivation, knowledge retrieval (BM25)
 //! and the built-in responder, prompt assembly, decoding the upstream's OpenAI-compatible
-//! event stream and re-framing it as Shopkeep's, request validation, routing, CORS decisions,
+//! event stream and re-framing it as Shopkeep's, the answer machine (which upstream, when to
+//! stop reading, caps, lease renewal), request validation, routing, CORS decisions,
 //! tenant config validation, and the mapping of every error to a status and a public body.
 //!
 //! Must not depend on: worker, wasm-bindgen, js-sys, web-sys or gloo. Time, randomness and
@@ -10,6 +11,7 @@
 
 pub mod admin_auth;
 pub mod analytics;
+pub mod answer;
 pub mod cors;
 pub mod ct;
 pub mod cursor;

@@ -188,6 +188,17 @@ impl Limiter {
         self.tokens_today = self.tokens_today.saturating_add(tokens);
     }
 
+    /// Keeps a running stream's slot: its lease now expires [`LEASE_TTL_MS`] after `now_ms`.
+    /// Returns whether the lease was still held. A lost lease (it expired, or an evicted object
+    /// forgot it) is taken again, even above the concurrency cap: the stream it counts is really
+    /// running, so counting it keeps the cap honest and new streams wait for it.
+    pub fn renew(&mut self, now_ms: u64, lease_id: &str) -> bool {
+        let expires = now_ms.saturating_add(LEASE_TTL_MS);
+        self.leases
+            .insert(lease_id.to_owned(), expires)
+            .is_some_and(|old| old > now_ms)
+    }
+
     /// Streams open now.
     pub fn open_streams(&self, now_ms: u64) -> usize {
         self.leases.values().filter(|e| **e > now_ms).count()
@@ -290,6 +301,35 @@ mod tests {
         // "b" crashed and never released: its lease expires.
         assert!(!admitted(&lim.admit(20, &req("s", "d", l))));
         assert!(admitted(&lim.admit(LEASE_TTL_MS + 1, &req("s", "d", l))));
+    }
+
+    #[test]
+    fn a_stream_longer_than_the_lease_ttl_keeps_its_slot_while_it_renews() {
+        let mut lim = Limiter::new();
+        let l = limits(100, 1, 1_000_000);
+        assert!(admitted(&lim.admit(0, &req("s", "long", l))));
+        // The relay renews every third of the TTL while it streams.
+        for n in 1..=6 {
+            assert!(lim.renew(n * LEASE_TTL_MS / 3, "long"), "renewal {n}");
+        }
+        let now = 2 * LEASE_TTL_MS + 1;
+        assert_eq!(lim.open_streams(now), 1);
+        assert!(!admitted(&lim.admit(now, &req("s", "other", l))));
+        lim.release(now, "long", 0);
+        assert!(admitted(&lim.admit(now, &req("s", "other", l))));
+    }
+
+    #[test]
+    fn a_lost_lease_is_taken_again_on_renewal_even_above_the_cap() {
+        let mut lim = Limiter::new();
+        let l = limits(100, 1, 1_000_000);
+        assert!(admitted(&lim.admit(0, &req("s", "a", l))));
+        // "a" missed its renewals; after expiry "b" takes the only slot.
+        let later = LEASE_TTL_MS + 1;
+        assert!(admitted(&lim.admit(later, &req("s", "b", l))));
+        assert!(!lim.renew(later + 1, "a"), "reported as lost");
+        assert_eq!(lim.open_streams(later + 1), 2, "both running streams count");
+        assert!(!admitted(&lim.admit(later + 2, &req("s", "c", l))));
     }
 
     #[test]

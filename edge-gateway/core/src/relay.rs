@@ -1,7 +1,7 @@
 //! Re-framing the upstream's stream as Shopkeep's event stream, and deciding how the
 //! assistant message ends (SPEC §5).
 
-use crate::openai_sse::{FinishKind, UpstreamEvent};
+use crate::openai_sse::FinishKind;
 use crate::prompt::estimate_tokens;
 use shopkeep_protocol::{ErrorCode, FinishReason, MessageStatus, StreamEvent, Usage};
 
@@ -11,13 +11,26 @@ pub fn encode_event(event: &StreamEvent) -> String {
     format!("event: {}\ndata: {json}\n\n", event.name())
 }
 
+/// How an answer ended, as the [`crate::answer::Answer`] machine decided it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The upstream marked the end (`[DONE]`, or a `finish_reason` and its usage), or the
+    /// built-in responder finished.
+    Complete,
+    /// The shopper stopped or went away.
+    Stopped,
+    /// The answer reached its byte cap and was cut there.
+    Capped,
+    /// The upstream failed part way (cut, error event, idle or duration limit).
+    Failed(ErrorCode),
+}
+
 /// Accumulates one answer as upstream events arrive.
 #[derive(Debug, Default)]
 pub struct Relay {
     text: String,
     usage: Option<Usage>,
     finish: Option<FinishKind>,
-    upstream_error: Option<String>,
     malformed: u32,
 }
 
@@ -42,34 +55,25 @@ impl Relay {
         Self::default()
     }
 
-    /// Takes one upstream event; returns the `delta` to send to the shopper, if any.
-    pub fn on_upstream(&mut self, event: UpstreamEvent) -> Option<StreamEvent> {
-        match event {
-            UpstreamEvent::Delta(text) => {
-                self.text.push_str(&text);
-                Some(StreamEvent::Delta { text })
-            }
-            UpstreamEvent::Usage(usage) => {
-                self.usage = Some(usage);
-                None
-            }
-            UpstreamEvent::Finish(kind) => {
-                self.finish = Some(kind);
-                None
-            }
-            UpstreamEvent::Done => {
-                self.finish.get_or_insert(FinishKind::Stop);
-                None
-            }
-            UpstreamEvent::Malformed(_) => {
-                self.malformed += 1;
-                None
-            }
-            UpstreamEvent::UpstreamError(message) => {
-                self.upstream_error = Some(message);
-                None
-            }
-        }
+    /// Appends text; returns the `delta` event that carries it to the shopper.
+    pub fn delta(&mut self, text: String) -> StreamEvent {
+        self.text.push_str(&text);
+        StreamEvent::Delta { text }
+    }
+
+    /// Records the usage the upstream reported.
+    pub fn usage(&mut self, usage: Usage) {
+        self.usage = Some(usage);
+    }
+
+    /// Records the upstream's (first) finish reason.
+    pub fn finish_reason(&mut self, kind: FinishKind) {
+        self.finish.get_or_insert(kind);
+    }
+
+    /// Counts a malformed chunk that was skipped.
+    pub fn skipped_malformed(&mut self) {
+        self.malformed += 1;
     }
 
     /// Text received so far.
@@ -82,49 +86,40 @@ impl Relay {
         !self.text.is_empty()
     }
 
+    /// Whether the upstream reported usage.
+    pub fn has_usage(&self) -> bool {
+        self.usage.is_some()
+    }
+
+    /// Whether the upstream gave a finish reason.
+    pub fn has_finish_reason(&self) -> bool {
+        self.finish.is_some()
+    }
+
     /// Malformed chunks skipped.
     pub fn malformed(&self) -> u32 {
         self.malformed
     }
 
-    /// Ends the answer. `stopped`: the shopper stopped or went away; `prompt_tokens_estimate`
-    /// is used when the upstream reported no usage.
-    pub fn finish(
-        self,
-        stopped: bool,
-        failed: Option<ErrorCode>,
-        prompt_tokens_estimate: u32,
-    ) -> Outcome {
+    /// Ends the answer; `prompt_tokens_estimate` is used when the upstream reported no usage.
+    pub fn finish(self, ending: Ending, prompt_tokens_estimate: u32) -> Outcome {
         let usage = self.usage.unwrap_or(Usage {
             prompt_tokens: prompt_tokens_estimate,
             completion_tokens: estimate_tokens(&self.text),
             estimated: true,
         });
-        let (status, error, finish) = if stopped {
-            (MessageStatus::Stopped, None, FinishReason::Stopped)
-        } else if let Some(code) = failed {
-            (
+        let (status, error, finish) = match ending {
+            Ending::Stopped => (MessageStatus::Stopped, None, FinishReason::Stopped),
+            Ending::Failed(code) => (
                 MessageStatus::Interrupted,
                 Some(code),
                 FinishReason::Complete,
-            )
-        } else if self.upstream_error.is_some() {
-            (
-                MessageStatus::Interrupted,
-                Some(ErrorCode::UpstreamError),
-                FinishReason::Complete,
-            )
-        } else {
-            match self.finish {
+            ),
+            Ending::Capped => (MessageStatus::Complete, None, FinishReason::Length),
+            Ending::Complete => match self.finish {
                 Some(FinishKind::Length) => (MessageStatus::Complete, None, FinishReason::Length),
-                Some(_) => (MessageStatus::Complete, None, FinishReason::Complete),
-                // The body ended without [DONE] or a finish reason: cut mid-stream.
-                None => (
-                    MessageStatus::Interrupted,
-                    Some(ErrorCode::UpstreamError),
-                    FinishReason::Complete,
-                ),
-            }
+                _ => (MessageStatus::Complete, None, FinishReason::Complete),
+            },
         };
         Outcome {
             status,
@@ -154,28 +149,26 @@ mod tests {
     #[test]
     fn a_complete_stream_is_complete_with_reported_usage() {
         let mut relay = Relay::new();
-        assert!(relay
-            .on_upstream(UpstreamEvent::Delta("Hi".into()))
-            .is_some());
-        relay.on_upstream(UpstreamEvent::Finish(FinishKind::Stop));
+        relay.delta("Hi".into());
+        relay.finish_reason(FinishKind::Stop);
         let usage = Usage {
             prompt_tokens: 5,
             completion_tokens: 1,
             estimated: false,
         };
-        relay.on_upstream(UpstreamEvent::Usage(usage));
-        relay.on_upstream(UpstreamEvent::Done);
-        let out = relay.finish(false, None, 99);
+        relay.usage(usage);
+        let out = relay.finish(Ending::Complete, 99);
         assert_eq!(out.status, MessageStatus::Complete);
         assert_eq!(out.usage, usage);
         assert_eq!(out.error, None);
+        assert_eq!(out.finish, FinishReason::Complete);
     }
 
     #[test]
-    fn a_stream_cut_without_done_is_interrupted_and_keeps_its_text() {
+    fn a_failed_stream_is_interrupted_and_keeps_its_text() {
         let mut relay = Relay::new();
-        relay.on_upstream(UpstreamEvent::Delta("Half an ans".into()));
-        let out = relay.finish(false, None, 10);
+        relay.delta("Half an ans".into());
+        let out = relay.finish(Ending::Failed(ErrorCode::UpstreamError), 10);
         assert_eq!(out.status, MessageStatus::Interrupted);
         assert_eq!(out.text, "Half an ans");
         assert_eq!(out.error, Some(ErrorCode::UpstreamError));
@@ -185,9 +178,28 @@ mod tests {
     #[test]
     fn a_stopped_stream_is_stopped_not_failed() {
         let mut relay = Relay::new();
-        relay.on_upstream(UpstreamEvent::Delta("Partial".into()));
-        let out = relay.finish(true, None, 10);
+        relay.delta("Partial".into());
+        let out = relay.finish(Ending::Stopped, 10);
         assert_eq!(out.status, MessageStatus::Stopped);
         assert_eq!(out.error, None);
+    }
+
+    #[test]
+    fn a_capped_answer_and_an_upstream_length_stop_both_finish_with_length() {
+        let mut relay = Relay::new();
+        relay.delta("Long".into());
+        let out = relay.finish(Ending::Capped, 10);
+        assert_eq!(
+            (out.status, out.finish),
+            (MessageStatus::Complete, FinishReason::Length)
+        );
+        let mut relay = Relay::new();
+        relay.delta("Long".into());
+        relay.finish_reason(FinishKind::Length);
+        let out = relay.finish(Ending::Complete, 10);
+        assert_eq!(
+            (out.status, out.finish),
+            (MessageStatus::Complete, FinishReason::Length)
+        );
     }
 }

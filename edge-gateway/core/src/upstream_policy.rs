@@ -1,9 +1,11 @@
 //! When to retry the AI runtime, and for how long to wait (SPEC §5).
 //!
 //! Retries happen only before the first byte of an answer has reached the shopper, only for
-//! failures that may pass (connect errors, timeouts, 429, 5xx), with jittered exponential
-//! backoff that honours `Retry-After`. After the primary's attempts, the fallback upstream,
-//! then the built-in responder answer.
+//! failures that may pass (connect errors, timeouts, 429, 5xx, a body cut or an error event
+//! before any content), with jittered exponential backoff that honours `Retry-After`. After
+//! the primary's attempts, the fallback upstream, then the built-in responder answer. An
+//! upstream that answered `2xx` but ended or failed before its first content has failed
+//! "before the first byte" too (the [`crate::answer`] machine reports it here).
 
 /// Attempts per upstream (the first try plus retries).
 pub const ATTEMPTS_PER_UPSTREAM: u32 = 3;
@@ -15,6 +17,9 @@ pub const MAX_BACKOFF_MS: u32 = 4_000;
 pub const FIRST_BYTE_TIMEOUT_MS: u32 = 20_000;
 /// How long to wait between two chunks once the answer has started.
 pub const IDLE_TIMEOUT_MS: u32 = 30_000;
+/// How long one answer may take from the shopper's request to its end, whatever the upstream
+/// does (`AI_MAX_ANSWER_MS` overrides it).
+pub const MAX_ANSWER_MS: u32 = 180_000;
 
 /// What one attempt produced, before any answer byte was relayed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,13 +35,25 @@ pub enum AttemptFailure {
         /// Parsed `Retry-After` seconds.
         retry_after_s: Option<u32>,
     },
+    /// `2xx`, then the body was cut or failed before any content.
+    CutBeforeContent,
+    /// `2xx`, then an `{"error": …}` event before any content.
+    ErrorBeforeContent,
+    /// `2xx`, but no answer: a body that is not an event stream (a JSON error object, an HTML
+    /// page), or a stream that ended properly without any content.
+    NotAnAnswer,
 }
 
 /// Whether the failure may pass on a retry.
 pub fn is_retryable(failure: AttemptFailure) -> bool {
     match failure {
-        AttemptFailure::Connect | AttemptFailure::Timeout => true,
+        AttemptFailure::Connect
+        | AttemptFailure::Timeout
+        | AttemptFailure::CutBeforeContent
+        | AttemptFailure::ErrorBeforeContent => true,
         AttemptFailure::Status { status, .. } => status == 429 || (500..600).contains(&status),
+        // The same endpoint would send the same page or the same empty answer again.
+        AttemptFailure::NotAnAnswer => false,
     }
 }
 
@@ -59,24 +76,6 @@ pub fn retry_delay_ms(failure: AttemptFailure, next_attempt: u32, jitter: f64) -
     // "Equal jitter": half fixed, half random, so retries spread out but never bunch at zero.
     let jittered = exp / 2 + ((exp / 2) as f64 * jitter.clamp(0.0, 1.0)) as u32;
     Some(jittered.min(MAX_BACKOFF_MS))
-}
-
-/// How long the relay may wait for the next content from an opened upstream: the
-/// time-to-first-token limit until the first token has been relayed, then the
-/// idle-between-chunks limit. Keep-alive comments are not content.
-pub fn content_wait_limit_ms(content_started: bool, first_token_ms: u64, idle_ms: u64) -> u64 {
-    if content_started {
-        idle_ms
-    } else {
-        first_token_ms
-    }
-}
-
-/// Whether a failed upstream answer still falls back to the built-in responder: only while
-/// it is still "before the first byte" — nothing reached the shopper — and the shopper is
-/// still there.
-pub fn may_fall_back(failed: bool, content_started: bool, shopper_gone: bool) -> bool {
-    failed && !content_started && !shopper_gone
 }
 
 /// Parses a `Retry-After` header given in seconds (HTTP dates are treated as absent).
@@ -114,20 +113,10 @@ mod tests {
     }
 
     #[test]
-    fn the_first_token_limit_applies_until_content_flows_then_the_idle_one() {
-        assert_eq!(content_wait_limit_ms(false, 20_000, 30_000), 20_000);
-        assert_eq!(content_wait_limit_ms(true, 20_000, 30_000), 30_000);
-    }
-
-    #[test]
-    fn only_a_failure_before_any_content_falls_back() {
-        assert!(may_fall_back(true, false, false));
-        assert!(
-            !may_fall_back(true, true, false),
-            "text already shown: end with an error"
-        );
-        assert!(!may_fall_back(true, false, true), "nobody to answer");
-        assert!(!may_fall_back(false, false, false));
+    fn a_cut_or_an_error_event_before_content_is_retried_but_not_a_non_answer() {
+        assert!(is_retryable(AttemptFailure::CutBeforeContent));
+        assert!(is_retryable(AttemptFailure::ErrorBeforeContent));
+        assert!(!is_retryable(AttemptFailure::NotAnAnswer));
     }
 
     #[test]

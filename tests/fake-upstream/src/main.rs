@@ -215,6 +215,15 @@ fn chat_completions(stream: &mut TcpStream, shared: &Shared, request: &Request) 
                 error.to_string().as_bytes(),
             );
         }
+        Scenario::JsonError200 => {
+            let error = openai_error("The model is overloaded (fake)", "server_error");
+            return json_response(stream, 200, &error);
+        }
+        Scenario::Html200 => {
+            let page =
+                b"<!doctype html><html><body><h1>Please sign in to the Wi-Fi</h1></body></html>";
+            return write_response(stream, 200, &[], "text/html; charset=utf-8", page);
+        }
         Scenario::Status500ThenOk
             if shared
                 .status_500_then_ok

@@ -41,6 +41,10 @@ pub(crate) struct StreamSpec<'a> {
 const LONG_ANSWER_WORDS: usize = 2000;
 /// An SSE comment: bytes on the wire, no event.
 const PING_EVENT: &[u8] = b": ping\n\n";
+/// `done-then-more` and `endless-content` go on for this long (two minutes) …
+const ENDLESS_MS: u64 = 120_000;
+/// … sending this after `[DONE]` in `done-then-more`.
+pub(crate) const AFTER_DONE: &str = " (after [DONE])";
 /// `endless-drip`: a ping every this many ms …
 const DRIP_EVERY_MS: u64 = 200;
 /// … this many times (two minutes).
@@ -65,6 +69,22 @@ pub(crate) fn stream_steps(spec: &StreamSpec<'_>) -> Vec<Step> {
     };
     let words = split_words(answer);
     let mut steps = vec![send(0, &spec.header.role_chunk())];
+    // At least one chunk per 10 ms of the endless scenarios, so a zero delay stays finite.
+    let endless_chunks = (ENDLESS_MS / delay.max(10)) as usize;
+    match spec.scenario {
+        Scenario::CutBeforeContent => {
+            steps.push(Step::Cut);
+            return steps;
+        }
+        Scenario::EndlessContent => {
+            for word in words.iter().cycle().take(endless_chunks) {
+                steps.push(send(delay, &spec.header.content_chunk(word)));
+            }
+            steps.push(Step::Cut);
+            return steps;
+        }
+        _ => {}
+    }
 
     let first_delay = match spec.scenario {
         Scenario::SlowFirstToken { delay_ms } => delay_ms,
@@ -110,6 +130,13 @@ pub(crate) fn stream_steps(spec: &StreamSpec<'_>) -> Vec<Step> {
         delay_ms: 0,
         event: DONE_EVENT.to_vec(),
     });
+    if spec.scenario == Scenario::DoneThenMore {
+        for _ in 0..endless_chunks {
+            steps.push(send(delay, &spec.header.content_chunk(AFTER_DONE)));
+        }
+        steps.push(Step::Cut);
+        return steps;
+    }
     steps.push(Step::Finish);
     steps
 }
@@ -178,6 +205,41 @@ mod tests {
             .filter(|s| matches!(s, Step::Send { event, .. } if event == PING_EVENT))
             .count();
         assert_eq!(pings, DRIP_PINGS);
+        assert_eq!(steps.last(), Some(&Step::Cut));
+    }
+
+    #[test]
+    fn done_then_more_keeps_sending_content_after_done_on_an_open_connection() {
+        let steps = steps(Scenario::DoneThenMore, true);
+        let done_at = steps
+            .iter()
+            .position(|s| matches!(s, Step::Send { event, .. } if event == DONE_EVENT))
+            .unwrap();
+        let after = &steps[done_at + 1..];
+        assert!(after.len() > 100, "{} steps after [DONE]", after.len());
+        assert!(content(after).starts_with(AFTER_DONE));
+        assert_eq!(
+            steps.last(),
+            Some(&Step::Cut),
+            "never ends the body properly"
+        );
+    }
+
+    #[test]
+    fn endless_content_never_finishes() {
+        let steps = steps(Scenario::EndlessContent, true);
+        assert!(content(&steps).len() > 10_000);
+        assert!(payloads(&steps).iter().all(|p| p
+            .as_ref()
+            .is_some_and(|p| p["choices"][0]["finish_reason"].is_null())));
+        assert_eq!(steps.last(), Some(&Step::Cut));
+    }
+
+    #[test]
+    fn cut_before_content_sends_only_the_role_chunk() {
+        let steps = steps(Scenario::CutBeforeContent, true);
+        assert_eq!(steps.len(), 2);
+        assert_eq!(content(&steps), "");
         assert_eq!(steps.last(), Some(&Step::Cut));
     }
 

@@ -34,6 +34,19 @@ pub(crate) enum Scenario {
     EndlessDrip,
     /// A very long answer (the echo repeated to about 2,000 words, 1 ms apart).
     LongAnswer,
+    /// A normal stream through `[DONE]`, then the connection stays open and more content
+    /// chunks (` (after [DONE])`) keep coming, `--chunk-delay-ms` apart, for two minutes.
+    DoneThenMore,
+    /// Content chunks (the answer's words, over and over) `--chunk-delay-ms` apart, never a
+    /// finish reason or `[DONE]`, for about two minutes.
+    EndlessContent,
+    /// `200` and an event-stream head, the role chunk, then the connection is closed before
+    /// any content.
+    CutBeforeContent,
+    /// `200` with an `application/json` body holding an OpenAI-shaped error object.
+    JsonError200,
+    /// `200` with a `text/html` page (a captive portal or a misrouted proxy).
+    Html200,
 }
 
 /// Default delay of `slow-first-token` when the marker gives none.
@@ -48,7 +61,8 @@ impl fmt::Display for UnknownScenario {
         write!(
             f,
             "unknown scenario `{}` (known: normal, slow-first-token[=MS], status-500-then-ok, \
-             status-429, cut-mid-stream, malformed-chunk, no-usage, endless-drip, long-answer)",
+             status-429, cut-mid-stream, malformed-chunk, no-usage, endless-drip, long-answer, \
+             done-then-more, endless-content, cut-before-content, json-error-200, html-200)",
             self.0
         )
     }
@@ -77,6 +91,11 @@ impl Scenario {
             "no-usage" => Self::NoUsage,
             "endless-drip" => Self::EndlessDrip,
             "long-answer" => Self::LongAnswer,
+            "done-then-more" => Self::DoneThenMore,
+            "endless-content" => Self::EndlessContent,
+            "cut-before-content" => Self::CutBeforeContent,
+            "json-error-200" => Self::JsonError200,
+            "html-200" => Self::Html200,
             _ => return Err(unknown()),
         };
         if arg.is_some() && !matches!(scenario, Self::SlowFirstToken { .. }) {
@@ -184,6 +203,11 @@ mod tests {
             "no-usage",
             "endless-drip",
             "long-answer",
+            "done-then-more",
+            "endless-content",
+            "cut-before-content",
+            "json-error-200",
+            "html-200",
         ] {
             assert!(Scenario::from_name(name).is_ok(), "{name} should parse");
         }
