@@ -21,7 +21,7 @@ pub use session::{
     ChatRequest, ConsentRequest, ConversationResponse, CreateSessionRequest, FeedbackRequest,
     MessageRole, MessageStatus, Rating, SessionResponse, StoredMessage,
 };
-pub use stream::{FinishReason, StreamEvent, Usage};
+pub use stream::{Block, FinishReason, Source, StreamEvent, ToolStatus, Usage};
 
 /// Version of the wire protocol. Bumped only for breaking changes; routes carry it as `/v1/`.
 pub const PROTOCOL_VERSION: u32 = 1;

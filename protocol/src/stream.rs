@@ -31,6 +31,20 @@ pub enum StreamEvent {
         /// Token usage, reported by the AI runtime or estimated.
         usage: Usage,
     },
+    /// The assistant is using a tool (looking something up). Shown as a short status line;
+    /// clients that do not know a tool show a generic one. Old clients ignore this event.
+    Tool {
+        /// The tool's name, e.g. `search_knowledge`.
+        name: String,
+        /// Where the tool is.
+        status: ToolStatus,
+    },
+    /// Rich content the gateway built from data (never from model text), shown with the
+    /// answer. Old clients ignore this event; new clients ignore block kinds they do not know.
+    Blocks {
+        /// The blocks, in display order.
+        blocks: Vec<Block>,
+    },
     /// The answer failed; what arrived so far is kept.
     Error {
         /// A code from [`crate::ErrorCode`].
@@ -49,9 +63,46 @@ impl StreamEvent {
             StreamEvent::Start { .. } => "start",
             StreamEvent::Delta { .. } => "delta",
             StreamEvent::Done { .. } => "done",
+            StreamEvent::Tool { .. } => "tool",
+            StreamEvent::Blocks { .. } => "blocks",
             StreamEvent::Error { .. } => "error",
         }
     }
+}
+
+/// Where a tool call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolStatus {
+    /// The tool was called.
+    Started,
+    /// It answered.
+    Finished,
+    /// It failed or timed out (the assistant answers without it).
+    Failed,
+}
+
+/// One block of rich content. Later kinds (product cards, order summaries, handoff notices)
+/// are added as variants; the wire tag is `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Block {
+    /// The shop's help content an answer is grounded in.
+    Sources {
+        /// The sources, best first.
+        sources: Vec<Source>,
+    },
+}
+
+/// A source an answer cites.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// Its title, e.g. "Shipping".
+    pub title: String,
+    /// Its page on the shop's site (https), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// Why an answer ended.

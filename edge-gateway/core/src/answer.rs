@@ -12,21 +12,28 @@
 //! ([`Answer::opened`], [`Answer::bytes`], [`Answer::tick`], [`Answer::shopper_gone`], …) and
 //! sends the `delta` events those reports return. It decides nothing itself.
 //!
-//! Tool rounds (a `tool_calls` finish, tools run by the shell, another upstream round with the
-//! results) fit as one more [`Next`] and one more phase; they are not built yet.
+//! Tool rounds: when an upstream round ends with tool calls, the machine asks the shell to
+//! run them ([`Next::RunTools`], [`Answer::take_tool_calls`], [`Answer::tool_results`]) and
+//! then opens the same upstream again with the calls and results appended
+//! ([`Answer::exchanges`]), up to [`crate::tools::MAX_TOOL_ROUNDS`] rounds; the last round is
+//! asked without tools, so it must answer. An upstream that refuses `tools` is asked again
+//! at once in prompt-only mode ([`Next::Open`]'s `with_tools`).
 //!
 //! Time is injected (`now_ms`); the one random number, the backoff jitter, comes in the
 //! [`Plan`].
 
 mod plan;
+mod rounds;
 
 pub use plan::{
     is_not_an_event_stream, max_text_bytes, Plan, BYTES_PER_TOKEN, CHECK_EVERY_MS, RENEW_EVERY_MS,
     USAGE_GRACE_MS,
 };
+pub use rounds::{ToolExchange, ToolRun};
 
 use crate::openai_sse::{OpenAiStreamDecoder, UpstreamEvent, ENDED_EARLY};
 use crate::relay::{Ending, Outcome, Relay};
+use crate::tools::{CallAssembler, Invocation};
 use crate::upstream_policy::{retry_delay_ms, AttemptFailure};
 use shopkeep_protocol::{ErrorCode, StreamEvent};
 
@@ -47,7 +54,13 @@ pub enum Next {
         timeout_ms: u64,
         /// Why the previous attempt was given up on, for the logs.
         after: Option<AttemptFailure>,
+        /// Offer the tools (`false`: prompt-only mode, with the shop information in the
+        /// prompt, and no tool exchanges).
+        with_tools: bool,
     },
+    /// Run the calls [`Answer::take_tool_calls`] gives (each within
+    /// [`crate::tools::TOOL_TIMEOUT_MS`]), then report [`Answer::tool_results`].
+    RunTools,
     /// Read the open body; if nothing arrives by `wake_at_ms`, call [`Answer::tick`]. Report
     /// [`Answer::bytes`], [`Answer::body_ended`] or [`Answer::body_failed`].
     Read {
@@ -89,6 +102,10 @@ enum Phase {
         delay_ms: u32,
     },
     Reading(Reading),
+    Tools {
+        upstream: usize,
+        calls: Vec<Invocation>,
+    },
     BuiltIn,
     Ended(Ending),
 }
@@ -102,6 +119,10 @@ struct Reading {
     last_content_ms: u64,
     /// A `finish_reason` arrived: no more content, only its usage chunk is waited for.
     finish_seen_ms: Option<u64>,
+    /// Tool-call fragments of this round.
+    calls: CallAssembler,
+    /// Whether this round offered the tools.
+    with_tools: bool,
 }
 
 /// One answer being relayed. See the module documentation for the protocol.
@@ -117,6 +138,8 @@ pub struct Answer {
     first_token_ms: Option<u64>,
     renew_at_ms: u64,
     last_failure: Option<AttemptFailure>,
+    /// Tool rounds done, their calls and results, and the usage of their upstream rounds.
+    rounds: rounds::Rounds,
 }
 
 impl Answer {
@@ -141,6 +164,7 @@ impl Answer {
             first_token_ms: None,
             renew_at_ms: started_ms.saturating_add(plan.renew_every_ms),
             last_failure: None,
+            rounds: rounds::Rounds::default(),
         }
     }
 
@@ -169,7 +193,9 @@ impl Answer {
                     .min(self.deadline_ms().saturating_sub(now_ms))
                     .max(1),
                 after: self.last_failure,
+                with_tools: self.offers_tools(*upstream),
             },
+            Phase::Tools { .. } => Next::RunTools,
             Phase::Reading(reading) => {
                 let content_deadline = match reading.finish_seen_ms {
                     Some(at) => at.saturating_add(USAGE_GRACE_MS),
@@ -202,6 +228,7 @@ impl Answer {
         };
         self.body_open = true;
         self.answered_by = Some(upstream);
+        let with_tools = self.offers_tools(upstream);
         self.phase = Phase::Reading(Reading {
             upstream,
             attempt,
@@ -209,6 +236,8 @@ impl Answer {
             opened_ms: now_ms,
             last_content_ms: now_ms,
             finish_seen_ms: None,
+            calls: CallAssembler::new(),
+            with_tools,
         });
         if content_type.is_some_and(is_not_an_event_stream) {
             self.give_up_on(AttemptFailure::NotAnAnswer, now_ms);
@@ -217,9 +246,16 @@ impl Answer {
 
     /// The attempt failed before a `2xx` response head.
     pub fn open_failed(&mut self, failure: AttemptFailure, now_ms: u64) {
-        if matches!(self.phase, Phase::Opening { .. }) {
-            self.give_up_on(failure, now_ms);
+        let Phase::Opening { upstream, .. } = self.phase else {
+            return;
+        };
+        if failure == AttemptFailure::RejectsTools && self.offers_tools(upstream) {
+            // Not a failed attempt: the same upstream at once, without tools, from now on.
+            self.rounds.tools_refused_by(upstream);
+            self.last_failure = Some(failure);
+            return;
         }
+        self.give_up_on(failure, now_ms);
     }
 
     /// Bytes of the upstream body, split anywhere. Returns the `delta` events to send.
@@ -259,8 +295,12 @@ impl Answer {
     pub fn tick(&mut self, now_ms: u64) {
         let deadline = self.deadline_ms();
         match &self.phase {
-            Phase::Opening { .. } if now_ms >= deadline => {
-                self.hand_to_builtin(AttemptFailure::Timeout);
+            Phase::Opening { .. } | Phase::Tools { .. } if now_ms >= deadline => {
+                if self.relay.started() {
+                    self.end(Ending::Failed(ErrorCode::UpstreamTimeout));
+                } else {
+                    self.hand_to_builtin(AttemptFailure::Timeout);
+                }
             }
             Phase::Reading(reading) => {
                 let (finish_seen, opened, last) = (
@@ -335,7 +375,8 @@ impl Answer {
             // The shell stopped asking before the end: a bug, but the text is still kept.
             _ => Ending::Failed(ErrorCode::Internal),
         };
-        let outcome = self.relay.finish(ending, prompt_tokens_estimate);
+        let mut outcome = self.relay.finish(ending, prompt_tokens_estimate);
+        self.rounds.add_usage_to(&mut outcome.usage);
         let tokens =
             u64::from(outcome.usage.prompt_tokens) + u64::from(outcome.usage.completion_tokens);
         Finished {
@@ -395,6 +436,13 @@ impl Answer {
                         self.upstream_ended(now_ms);
                     }
                 }
+                UpstreamEvent::ToolCall(delta) => {
+                    if reading.with_tools && reading.finish_seen_ms.is_none() {
+                        // Arguments streaming in count as the upstream being alive.
+                        reading.last_content_ms = now_ms;
+                        reading.calls.push(delta);
+                    }
+                }
                 UpstreamEvent::Done => self.upstream_ended(now_ms),
                 UpstreamEvent::Malformed(_) => self.relay.skipped_malformed(),
                 UpstreamEvent::UpstreamError(_) => {
@@ -426,8 +474,12 @@ impl Answer {
         }
     }
 
-    /// The upstream marked its end: complete, or — with no content at all — not an answer.
+    /// The upstream marked its end: tool calls to run, complete, or — with no content at
+    /// all — not an answer.
     fn upstream_ended(&mut self, now_ms: u64) {
+        if self.round_ended_in_tool_calls() {
+            return;
+        }
         if self.relay.started() {
             self.end(Ending::Complete);
         } else {
@@ -443,7 +495,7 @@ impl Answer {
                 upstream, attempt, ..
             } => (*upstream, *attempt),
             Phase::Reading(reading) => (reading.upstream, reading.attempt),
-            Phase::BuiltIn | Phase::Ended(_) => return,
+            Phase::Tools { .. } | Phase::BuiltIn | Phase::Ended(_) => return,
         };
         self.last_failure = Some(failure);
         self.answered_by = None;

@@ -6,6 +6,7 @@
 //! Workers AI, Ollama, vLLM and llama.cpp server send. It does not know about Shopkeep's own
 //! stream; re-framing happens elsewhere.
 
+use crate::tools::ToolCallDelta;
 use serde::Deserialize;
 use shopkeep_protocol::Usage;
 
@@ -22,6 +23,9 @@ const MAX_MESSAGE_CHARS: usize = 100;
 pub enum UpstreamEvent {
     /// `choices[0].delta.content`, never empty.
     Delta(String),
+    /// One fragment of a tool call (`choices[0].delta.tool_calls[i]`); fragments of one call
+    /// share an index and are joined by [`crate::tools::CallAssembler`].
+    ToolCall(ToolCallDelta),
     /// The `usage` object (sent with `stream_options.include_usage`); `estimated` is false.
     Usage(Usage),
     /// `choices[0].finish_reason`.
@@ -240,6 +244,26 @@ struct Choice {
 struct Delta {
     #[serde(default)]
     content: Option<String>,
+    #[serde(default)]
+    tool_calls: Option<Vec<WireToolCall>>,
+}
+
+#[derive(Deserialize)]
+struct WireToolCall {
+    #[serde(default)]
+    index: Option<u32>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    function: Option<WireFunction>,
+}
+
+#[derive(Deserialize)]
+struct WireFunction {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    arguments: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -277,6 +301,17 @@ fn decode_data(data: &str, events: &mut Vec<UpstreamEvent>) {
             if !text.is_empty() {
                 events.push(UpstreamEvent::Delta(text.to_owned()));
             }
+        }
+        let calls = choice.delta.as_ref().and_then(|d| d.tool_calls.as_deref());
+        for (position, call) in calls.unwrap_or_default().iter().enumerate() {
+            let function = call.function.as_ref();
+            events.push(UpstreamEvent::ToolCall(ToolCallDelta {
+                // Runtimes that stream one call per chunk sometimes omit the index.
+                index: call.index.unwrap_or(position as u32),
+                id: call.id.clone(),
+                name: function.and_then(|f| f.name.clone()),
+                arguments: function.and_then(|f| f.arguments.clone()),
+            }));
         }
         if let Some(reason) = choice.finish_reason.as_deref() {
             events.push(UpstreamEvent::Finish(FinishKind::parse(reason)));

@@ -101,6 +101,13 @@ impl Relay {
         self.malformed
     }
 
+    /// Closes a round that ended in tool calls: its finish reason is forgotten (the next round
+    /// has its own) and its usage is returned, to be added to the answer's.
+    pub fn end_round(&mut self) -> Option<Usage> {
+        self.finish = None;
+        self.usage.take()
+    }
+
     /// Ends the answer; `prompt_tokens_estimate` is used when the upstream reported no usage.
     pub fn finish(self, ending: Ending, prompt_tokens_estimate: u32) -> Outcome {
         let usage = self.usage.unwrap_or(Usage {

@@ -42,6 +42,9 @@ pub enum AttemptFailure {
     /// `2xx`, but no answer: a body that is not an event stream (a JSON error object, an HTML
     /// page), or a stream that ended properly without any content.
     NotAnAnswer,
+    /// A `400` whose body says the runtime does not support `tools`: the same upstream is
+    /// asked again at once in prompt-only mode (and remembered as such).
+    RejectsTools,
 }
 
 /// Whether the failure may pass on a retry.
@@ -54,6 +57,8 @@ pub fn is_retryable(failure: AttemptFailure) -> bool {
         AttemptFailure::Status { status, .. } => status == 429 || (500..600).contains(&status),
         // The same endpoint would send the same page or the same empty answer again.
         AttemptFailure::NotAnAnswer => false,
+        // Not a retry: the machine asks the same upstream again without tools.
+        AttemptFailure::RejectsTools => false,
     }
 }
 
@@ -76,6 +81,19 @@ pub fn retry_delay_ms(failure: AttemptFailure, next_attempt: u32, jitter: f64) -
     // "Equal jitter": half fixed, half random, so retries spread out but never bunch at zero.
     let jittered = exp / 2 + ((exp / 2) as f64 * jitter.clamp(0.0, 1.0)) as u32;
     Some(jittered.min(MAX_BACKOFF_MS))
+}
+
+/// Whether a refused request's answer says the runtime does not support `tools` (function
+/// calling): a `400`/`422` whose body names tools or function calling. Such an upstream is
+/// served in prompt-only mode from then on.
+pub fn rejects_tools(status: u16, body: &str) -> bool {
+    if status != 400 && status != 422 {
+        return false;
+    }
+    let body = body.to_ascii_lowercase();
+    ["tool", "function call", "function_call", "functions"]
+        .iter()
+        .any(|needle| body.contains(needle))
 }
 
 /// Parses a `Retry-After` header given in seconds (HTTP dates are treated as absent).

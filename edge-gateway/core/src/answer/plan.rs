@@ -58,6 +58,9 @@ pub struct Plan {
     pub renew_every_ms: u64,
     /// A random number in `[0, 1)` for backoff jitter.
     pub jitter: f64,
+    /// Which upstreams are offered the tools, a bit per index (a runtime remembered as
+    /// refusing `tools` is served in prompt-only mode).
+    pub tools_for: u32,
 }
 
 impl Plan {
@@ -72,6 +75,7 @@ impl Plan {
             include_usage: true,
             renew_every_ms: RENEW_EVERY_MS,
             jitter,
+            tools_for: u32::MAX,
         }
     }
 }

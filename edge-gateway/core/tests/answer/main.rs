@@ -27,6 +27,7 @@ fn plan(upstreams: usize) -> Plan {
         include_usage: true,
         renew_every_ms: 100_000,
         jitter: 0.5,
+        tools_for: u32::MAX,
     }
 }
 
@@ -116,3 +117,4 @@ fn relay(chunks: &[&[u8]]) -> (String, Finished) {
 
 mod ending;
 mod fallback;
+mod tools;
