@@ -209,13 +209,13 @@ impl EventReader {
             .dyn_into::<Uint8Array>()
             .map_err(|_| Failure::interrupted())?
             .to_vec();
-        let events = self
-            .decoder
-            .push(&bytes)
-            .into_iter()
+        let mut events = Vec::new();
+        self.decoder.push_each(&bytes, &mut |e| {
             // An event this version does not know (a newer gateway) is skipped, not fatal.
-            .filter_map(|e| Json::parse(&e.data).as_ref().and_then(json::stream_event))
-            .collect();
+            if let Some(event) = Json::parse(&e.data).as_ref().and_then(json::stream_event) {
+                events.push(event);
+            }
+        });
         Ok(Some(events))
     }
 
