@@ -4,7 +4,7 @@
 //! JSON body, a body of the wrong shape — into a core [`Failure`], so the core alone decides what
 //! the shopper sees.
 
-use crate::json::{self, Json};
+use crate::json::{self, Json, JsonValue};
 use js_sys::{Reflect, Uint8Array};
 use shopkeep_protocol::{
     ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
@@ -110,7 +110,7 @@ impl Gateway {
         let init = RequestInit::new();
         init.set_mode(RequestMode::Cors);
         decode(fetch(url, &init).await?, |j| {
-            j.as_array()
+            j.items()
                 .map(|items| items.iter().filter_map(Json::as_string).collect())
         })
         .await
