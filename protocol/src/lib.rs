@@ -2,7 +2,8 @@
 //!
 //! Owns: request and response bodies of the widget-facing API, the chat event
 //! stream's events, the JSON error body and its codes, and the tenant's public
-//! config. Everything here is plain data with serde derives.
+//! config — plain data with serde derives — and the one Server-Sent Events framing ([`sse`])
+//! that the widget's and the gateway's stream readers and the gateway's writer share.
 //!
 //! Must not depend on: wasm-bindgen, web-sys, js-sys, gloo, worker, or even
 //! serde_json (the widget decodes JSON with the browser's own parser through
@@ -11,6 +12,7 @@
 pub mod config;
 pub mod error;
 pub mod session;
+pub mod sse;
 pub mod stream;
 
 pub use config::{

@@ -7,8 +7,8 @@
 //! the effects it returns.
 //!
 //! Must not depend on: serde_json, serde-wasm-bindgen or other heavy crates (JSON goes through
-//! the browser's `JSON` and the hand-written field reads in `json.rs`): the gzip weight of the
-//! wasm is the product's budget.
+//! the browser's `JSON` and the core's hand-written field reads, `shopkeep_widget_core::json`):
+//! the gzip weight of the wasm is the product's budget.
 //!
 //! JS contract (see widget/README.md):
 //! ```js

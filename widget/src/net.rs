@@ -4,7 +4,7 @@
 //! JSON body, a body of the wrong shape — into a core [`Failure`], so the core alone decides what
 //! the shopper sees.
 
-use crate::json::{self, Json};
+use crate::json::{self, Json, JsonValue};
 use js_sys::{Reflect, Uint8Array};
 use shopkeep_protocol::{
     ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
@@ -110,7 +110,7 @@ impl Gateway {
         let init = RequestInit::new();
         init.set_mode(RequestMode::Cors);
         decode(fetch(url, &init).await?, |j| {
-            j.as_array()
+            j.items()
                 .map(|items| items.iter().filter_map(Json::as_string).collect())
         })
         .await
@@ -209,13 +209,13 @@ impl EventReader {
             .dyn_into::<Uint8Array>()
             .map_err(|_| Failure::interrupted())?
             .to_vec();
-        let events = self
-            .decoder
-            .push(&bytes)
-            .into_iter()
+        let mut events = Vec::new();
+        self.decoder.push_each(&bytes, &mut |e| {
             // An event this version does not know (a newer gateway) is skipped, not fatal.
-            .filter_map(|e| Json::parse(&e.data).as_ref().and_then(json::stream_event))
-            .collect();
+            if let Some(event) = Json::parse(&e.data).as_ref().and_then(json::stream_event) {
+                events.push(event);
+            }
+        });
         Ok(Some(events))
     }
 

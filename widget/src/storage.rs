@@ -7,7 +7,7 @@
 //! (Safari private mode, sandboxed iframes, cookie settings) or full; then values live in memory
 //! for this page view and the widget still works.
 
-use crate::json::{self, Json};
+use crate::json::{self, Json, JsonValue};
 use shopkeep_protocol::{PublicConfig, SessionResponse};
 use std::cell::RefCell;
 

@@ -1,19 +1,21 @@
 //! Incremental decoder of an OpenAI-compatible `/v1/chat/completions` stream (`stream: true`).
 //!
 //! Owns: turning the upstream's raw body bytes, split anywhere (inside a line, a CRLF pair or a
-//! UTF-8 character), into [`UpstreamEvent`]s (STYLE rule 9). Knows Server-Sent Events framing
-//! (LF, CRLF or CR line ends, `:` comments, multi-line `data:`) and the chunk shape that OpenAI,
-//! Workers AI, Ollama, vLLM and llama.cpp server send. It does not know about Shopkeep's own
-//! stream; re-framing happens elsewhere.
+//! UTF-8 character), into [`UpstreamEvent`]s (STYLE rule 9). The Server-Sent Events framing
+//! (LF, CRLF or CR line ends, a BOM, `:` comments, multi-line `data:`, the caps) is
+//! [`shopkeep_protocol::sse`], shared with the widget; this module knows the chunk shape that
+//! OpenAI, Workers AI, Ollama, vLLM and llama.cpp server send. It does not know about Shopkeep's
+//! own stream; re-framing happens elsewhere.
 
 use crate::tools::ToolCallDelta;
 use serde::Deserialize;
+use shopkeep_protocol::sse::{Discard, SseFrame, SseFramer};
 use shopkeep_protocol::Usage;
 
 /// Longest line, and longest joined `data:` payload of one event, kept in memory. Anything longer
 /// is reported as [`UpstreamEvent::Malformed`] and discarded, so a hostile or broken upstream
 /// cannot grow the buffer without bound.
-pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+pub const MAX_LINE_BYTES: usize = shopkeep_protocol::sse::MAX_LINE_BYTES;
 
 /// How much of an upstream error message or parser complaint is kept.
 const MAX_MESSAGE_CHARS: usize = 100;
@@ -68,20 +70,7 @@ pub const ENDED_EARLY: &str = "upstream stream ended before [DONE] or a finish_r
 /// [`finish`](Self::finish) once at the end of the body.
 #[derive(Debug, Default)]
 pub struct OpenAiStreamDecoder {
-    /// Bytes of the line being read (without its line end).
-    line: Vec<u8>,
-    /// The current line went over [`MAX_LINE_BYTES`]; its bytes are being dropped.
-    line_too_long: bool,
-    /// The previous byte was a CR, so a following LF belongs to the same line end.
-    after_cr: bool,
-    /// No line has been completed yet (a UTF-8 BOM may start the first one).
-    started: bool,
-    /// `data:` values of the current event, joined with `\n`.
-    data: String,
-    /// The current event has at least one `data` field.
-    has_data: bool,
-    /// The current event was already reported as too long; drop it at dispatch.
-    event_discarded: bool,
+    framer: SseFramer,
     /// `[DONE]` or a `finish_reason` has been seen.
     ended: bool,
 }
@@ -98,41 +87,17 @@ impl OpenAiStreamDecoder {
     }
 
     /// Feeds raw bytes as they arrive, split anywhere. Returns the events completed by them.
-    pub fn push(&mut self, mut bytes: &[u8]) -> Vec<UpstreamEvent> {
-        let mut events = Vec::new();
-        while !bytes.is_empty() {
-            if self.after_cr {
-                self.after_cr = false;
-                if bytes[0] == b'\n' {
-                    bytes = &bytes[1..];
-                    continue;
-                }
-            }
-            match bytes.iter().position(|&b| b == b'\n' || b == b'\r') {
-                Some(end) => {
-                    self.append_to_line(&bytes[..end]);
-                    self.after_cr = bytes[end] == b'\r';
-                    bytes = &bytes[end + 1..];
-                    self.end_line(&mut events);
-                }
-                None => {
-                    self.append_to_line(bytes);
-                    bytes = &[];
-                }
-            }
-        }
-        events
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<UpstreamEvent> {
+        let frames = self.framer.push(bytes);
+        self.decode_frames(frames)
     }
 
     /// Ends the body: completes an unterminated last line and event, and reports
     /// [`UpstreamEvent::UpstreamError`] with [`ENDED_EARLY`] if neither `[DONE]` nor a
     /// `finish_reason` was seen. The decoder is then ready for a new body.
     pub fn finish(&mut self) -> Vec<UpstreamEvent> {
-        let mut events = Vec::new();
-        if !self.line.is_empty() || self.line_too_long {
-            self.end_line(&mut events);
-        }
-        self.dispatch(&mut events);
+        let frames = self.framer.finish();
+        let mut events = self.decode_frames(frames);
         if !self.ended {
             events.push(UpstreamEvent::UpstreamError(ENDED_EARLY.to_owned()));
         }
@@ -140,83 +105,34 @@ impl OpenAiStreamDecoder {
         events
     }
 
-    fn append_to_line(&mut self, bytes: &[u8]) {
-        if self.line_too_long {
-            return;
-        }
-        if self.line.len() + bytes.len() > MAX_LINE_BYTES {
-            self.line_too_long = true;
-            self.line = Vec::new();
-            return;
-        }
-        self.line.extend_from_slice(bytes);
-    }
-
-    fn end_line(&mut self, events: &mut Vec<UpstreamEvent>) {
-        let mut line = std::mem::take(&mut self.line);
-        let first = !self.started;
-        self.started = true;
-        if std::mem::take(&mut self.line_too_long) {
-            self.discard_event(events, "line longer than 1 MiB discarded");
-            return;
-        }
-        if first && line.starts_with(b"\xEF\xBB\xBF") {
-            line.drain(..3);
-        }
-        if line.is_empty() {
-            self.dispatch(events);
-            return;
-        }
-        if line[0] == b':' {
-            return; // comment (keep-alive)
-        }
-        let (field, value) = match line.iter().position(|&b| b == b':') {
-            Some(colon) => {
-                let value = &line[colon + 1..];
-                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+    fn decode_frames(&mut self, frames: Vec<SseFrame>) -> Vec<UpstreamEvent> {
+        let mut events = Vec::new();
+        for frame in frames {
+            match frame {
+                // The `event:` name carries nothing: OpenAI-compatible servers send none, or
+                // `message`, or `error` with an `{"error": …}` payload that says it anyway.
+                SseFrame::Event(event) => {
+                    let data = event.data.trim();
+                    if data.is_empty() {
+                        continue;
+                    }
+                    let before = events.len();
+                    decode_data(data, &mut events);
+                    self.ended |= events[before..]
+                        .iter()
+                        .any(|e| matches!(e, UpstreamEvent::Done | UpstreamEvent::Finish(_)));
+                }
+                SseFrame::Discarded(why) => events.push(UpstreamEvent::Malformed(
+                    match why {
+                        Discard::LineTooLong => "line longer than 1 MiB discarded",
+                        Discard::DataTooLong => "event data longer than 1 MiB discarded",
+                        Discard::NotUtf8 => "data or event name is not valid UTF-8",
+                    }
+                    .to_owned(),
+                )),
             }
-            None => (&line[..], &[][..]),
-        };
-        if field != b"data" || self.event_discarded {
-            return; // `event:`, `id:`, `retry:` and unknown fields carry nothing we use
         }
-        let Ok(value) = std::str::from_utf8(value) else {
-            self.discard_event(events, "data line is not valid UTF-8");
-            return;
-        };
-        if self.data.len() + value.len() + 1 > MAX_LINE_BYTES {
-            self.discard_event(events, "event data longer than 1 MiB discarded");
-            return;
-        }
-        if self.has_data {
-            self.data.push('\n');
-        }
-        self.data.push_str(value);
-        self.has_data = true;
-    }
-
-    /// Reports the current event as malformed once and drops it up to its blank line.
-    fn discard_event(&mut self, events: &mut Vec<UpstreamEvent>, why: &str) {
-        if !self.event_discarded {
-            events.push(UpstreamEvent::Malformed(why.to_owned()));
-        }
-        self.event_discarded = true;
-        self.data = String::new();
-        self.has_data = false;
-    }
-
-    fn dispatch(&mut self, events: &mut Vec<UpstreamEvent>) {
-        let data = std::mem::take(&mut self.data);
-        let has_data = std::mem::take(&mut self.has_data);
-        self.event_discarded = false;
-        if !has_data || data.trim().is_empty() {
-            return;
-        }
-        let before = events.len();
-        decode_data(data.trim(), events);
-        self.ended |= events[before..]
-            .iter()
-            .any(|e| matches!(e, UpstreamEvent::Done | UpstreamEvent::Finish(_)));
+        events
     }
 }
 

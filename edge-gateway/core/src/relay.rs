@@ -8,7 +8,7 @@ use shopkeep_protocol::{ErrorCode, FinishReason, MessageStatus, StreamEvent, Usa
 /// Frames one event as SSE: `event: <type>\ndata: <json>\n\n`.
 pub fn encode_event(event: &StreamEvent) -> String {
     let json = serde_json::to_string(event).unwrap_or_else(|_| String::from("{}"));
-    format!("event: {}\ndata: {json}\n\n", event.name())
+    shopkeep_protocol::sse::encode(event.name(), &json)
 }
 
 /// How an answer ended, as the [`crate::answer::Answer`] machine decided it.

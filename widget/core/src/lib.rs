@@ -1,8 +1,9 @@
 //! Everything the Shopkeep widget decides, as pure functions tested on the host.
 //!
 //! Owns: the widget's [`State`] and its [`update`] function (messages in, [`Effect`]s out), the
-//! incremental decoder of the chat event stream ([`sse`]), the safe markdown subset
-//! ([`markdown`]), theme → CSS custom properties ([`theme`]), the widget's own strings in
+//! incremental decoder of the chat event stream ([`sse`], over the protocol's SSE framing),
+//! reading the gateway's JSON into protocol types over any parsed value ([`json`]), the safe
+//! markdown subset ([`markdown`]), theme → CSS custom properties ([`theme`]), the widget's own strings in
 //! several languages ([`i18n`]) and client message ids from injected randomness ([`ids`]).
 //!
 //! Must not depend on: wasm-bindgen, web-sys, js-sys, gloo or anything else that needs a
@@ -11,6 +12,7 @@
 pub mod failure;
 pub mod i18n;
 pub mod ids;
+pub mod json;
 pub mod markdown;
 pub mod sse;
 pub mod state;

@@ -1,126 +1,46 @@
 //! Incremental decoder for the chat event stream (Server-Sent Events framing).
 //!
-//! Network chunks split anywhere — inside a line, inside `\r\n`, inside a multi-byte UTF-8
-//! character — so the decoder buffers bytes and only decodes complete lines. Line endings may be
-//! `\n`, `\r\n` or `\r` (the SSE spec allows all three). Comment lines (`:`), `id:` and `retry:`
-//! are ignored; they carry nothing Shopkeep uses.
+//! A thin user of [`shopkeep_protocol::sse`], the framing the gateway writes with: network
+//! chunks split anywhere, `\n`/`\r\n`/`\r` line ends, a leading BOM, comments and the
+//! 1 MiB caps are handled there. An event the framer discards (an over-long line or data,
+//! non-UTF-8 text) is skipped whole: a half event would only be unreadable JSON.
 
-/// One dispatched event.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SseEvent {
-    /// The `event:` name, or `message` when none was given.
-    pub event: String,
-    /// The `data:` lines joined with `\n`.
-    pub data: String,
-}
+use shopkeep_protocol::sse::{SseFrame, SseFramer};
 
-/// A line longer than this is dropped rather than buffered forever (a broken or hostile
-/// stream must not exhaust memory). Shopkeep's events are a few hundred bytes.
-const MAX_LINE: usize = 1 << 20;
+pub use shopkeep_protocol::sse::SseEvent;
 
 /// Feed it bytes as they arrive; it hands back each complete event.
 #[derive(Debug, Default)]
 pub struct SseDecoder {
-    line: Vec<u8>,
-    /// The previous chunk ended in `\r`: a `\n` at the start of the next one belongs to it.
-    after_cr: bool,
-    /// Still at the start of the stream, where a UTF-8 BOM is skipped.
-    at_start: bool,
-    overlong: bool,
-    event: String,
-    data: String,
-    has_data: bool,
+    framer: SseFramer,
 }
 
 impl SseDecoder {
     /// A decoder at the start of a stream.
     pub fn new() -> Self {
-        SseDecoder {
-            at_start: true,
-            ..Self::default()
-        }
+        Self::default()
     }
 
     /// Decodes a chunk of bytes, returning every event it completed.
     pub fn push(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
-        let mut out = Vec::new();
-        for &b in chunk {
-            if self.after_cr {
-                self.after_cr = false;
-                if b == b'\n' {
-                    continue;
-                }
+        let mut events = Vec::new();
+        self.push_each(chunk, &mut |event| events.push(event));
+        events
+    }
+
+    /// [`push`](Self::push), handing each event to `on_event`: the widget reads each one
+    /// straight into a stream event, without a list in between (lighter in the wasm).
+    pub fn push_each(&mut self, chunk: &[u8], on_event: &mut dyn FnMut(SseEvent)) {
+        self.framer.push_each(chunk, &mut |frame| {
+            if let SseFrame::Event(event) = frame {
+                on_event(event);
             }
-            match b {
-                b'\n' => self.end_line(&mut out),
-                b'\r' => {
-                    self.after_cr = true;
-                    self.end_line(&mut out);
-                }
-                _ if self.line.len() >= MAX_LINE => self.overlong = true,
-                _ => self.line.push(b),
-            }
-        }
-        out
+        });
     }
 
     /// Decodes a chunk of text (for callers that already decoded UTF-8).
     pub fn push_str(&mut self, chunk: &str) -> Vec<SseEvent> {
         self.push(chunk.as_bytes())
-    }
-
-    fn end_line(&mut self, out: &mut Vec<SseEvent>) {
-        let raw = std::mem::take(&mut self.line);
-        if std::mem::take(&mut self.overlong) {
-            return;
-        }
-        let mut bytes = raw.as_slice();
-        if std::mem::take(&mut self.at_start) {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        // Shopkeep's stream is UTF-8 JSON; a line that is not UTF-8 is ignored (and `from_utf8`
-        // is much lighter in the wasm than the lossy decoder).
-        let Ok(line) = std::str::from_utf8(bytes) else {
-            return;
-        };
-        if line.is_empty() {
-            self.dispatch(out);
-            return;
-        }
-        if line.starts_with(':') {
-            return;
-        }
-        let (field, value) = match line.find(':') {
-            Some(i) => {
-                let v = &line[i + 1..];
-                (&line[..i], v.strip_prefix(' ').unwrap_or(v))
-            }
-            None => (line, ""),
-        };
-        match field {
-            "event" => self.event = value.into(),
-            "data" => {
-                if self.has_data {
-                    self.data.push('\n');
-                }
-                self.data.push_str(value);
-                self.has_data = true;
-            }
-            _ => {}
-        }
-    }
-
-    fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
-        let event = std::mem::take(&mut self.event);
-        let data = std::mem::take(&mut self.data);
-        if std::mem::take(&mut self.has_data) {
-            let event = if event.is_empty() {
-                "message".into()
-            } else {
-                event
-            };
-            out.push(SseEvent { event, data });
-        }
     }
 }
 
@@ -188,13 +108,33 @@ event: done\ndata: {\"type\":\"done\"}\n\n";
     }
 
     #[test]
-    fn overlong_lines_are_dropped() {
+    fn an_overlong_line_drops_its_whole_event_and_decoding_goes_on() {
         let mut d = SseDecoder::new();
         let mut big = b"data: ".to_vec();
-        big.resize(MAX_LINE + 10, b'x');
-        big.extend_from_slice(b"\ndata: ok\n\n");
+        big.resize(shopkeep_protocol::sse::MAX_LINE_BYTES + 10, b'x');
+        big.extend_from_slice(b"\ndata: rest of the event\n\ndata: ok\n\n");
         assert_eq!(
             d.push(&big),
+            vec![SseEvent {
+                event: "message".into(),
+                data: "ok".into()
+            }]
+        );
+    }
+
+    /// A stream of many `data:` lines without a blank line used to be joined without bound:
+    /// each line was capped, the event was not.
+    #[test]
+    fn regression_joined_data_without_a_blank_line_grows_without_bound() {
+        let mut d = SseDecoder::new();
+        let line = [&b"data: "[..], &[b'x'; 300 * 1024][..], b"\n"].concat();
+        let mut got = Vec::new();
+        for _ in 0..4 {
+            got.extend(d.push(&line));
+        }
+        got.extend(d.push(b"\ndata: ok\n\n"));
+        assert_eq!(
+            got,
             vec![SseEvent {
                 event: "message".into(),
                 data: "ok".into()
