@@ -16,7 +16,9 @@ use shopkeep_gateway_core::answer::{Answer, Next, Plan};
 use shopkeep_gateway_core::error::quota_headers;
 use shopkeep_gateway_core::pricing::PriceTable;
 use shopkeep_gateway_core::privacy;
-use shopkeep_gateway_core::prompt::{build_prompt, estimate_tokens, upstream_body, ChatMessage};
+use shopkeep_gateway_core::prompt::{
+    build_prompt, estimate_tokens, upstream_body, ChatMessage, HistoryTurn, PromptMode,
+};
 use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota, Verdict};
 use shopkeep_gateway_core::relay::encode_event;
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
@@ -24,14 +26,19 @@ use shopkeep_gateway_core::responder;
 use shopkeep_gateway_core::session_check::TokenRoute;
 use shopkeep_gateway_core::session_token::random_id;
 use shopkeep_gateway_core::tenant::PrivacyRules;
+use shopkeep_gateway_core::tools::{self, ToolName, ToolOutcome};
 use shopkeep_gateway_core::turn::{self, StoredAnswer, TurnStart};
 use shopkeep_gateway_core::upstream_policy::AttemptFailure;
 use shopkeep_gateway_core::Error;
-use shopkeep_protocol::{ChatRequest, ErrorBody, ErrorCode, FinishReason, StreamEvent, Usage};
+use shopkeep_protocol::{
+    ChatRequest, ErrorBody, ErrorCode, FinishReason, StreamEvent, ToolStatus, Usage,
+};
 use std::rc::Rc;
 use std::time::Duration;
 use worker::{Context, Delay, Env, Headers, Request, Response};
 
+/// Tokens of the system prompt, for the estimate when the upstream reports no usage.
+const SYSTEM_PROMPT_ESTIMATE: u32 = 200;
 /// Pause between words of the built-in responder, so it streams like a model does.
 const BUILTIN_WORD_DELAY_MS: u64 = 12;
 
@@ -47,7 +54,8 @@ struct Job {
     question: String,
     rules: PrivacyRules,
     tenant: Rc<CachedTenant>,
-    messages: Vec<ChatMessage>,
+    /// Stored history for the prompt (as the privacy rules allow the AI to see it).
+    history: Vec<HistoryTurn>,
     targets: Vec<Target>,
     timeouts: upstream::Timeouts,
     prices: PriceTable,
@@ -162,9 +170,8 @@ pub(crate) async fn chat(
         // Store-nothing mode: no transcript, so no history either (and nothing to replay).
         None => (random_id("m_", &random_bytes()?), Vec::new()),
     };
-    // Phase 4: build the prompt from stored history and retrieved knowledge.
+    // Phase 4: the prompt is built per upstream round in the relay (tools or prompt-only).
     let t_store = now_ms();
-    let messages = build_prompt(&tenant.config, &cached.index, &history, &forms.for_ai);
     let job = Job {
         env: env.clone(),
         lease_id: admit.lease_id,
@@ -183,7 +190,7 @@ pub(crate) async fn chat(
         question: forms.for_ai,
         rules: rules.clone(),
         tenant: cached.clone(),
-        messages,
+        history,
         started_ms,
     };
     // Phase 5 and 6 run in a task that outlives this handler: relay, then persist.
@@ -275,8 +282,22 @@ async fn relay(job: Job, shopper: Shopper) {
     plan.max_answer_ms = job.timeouts.max_answer_ms;
     // `prompt::upstream_body` always asks for `stream_options.include_usage`.
     plan.include_usage = true;
+    plan.tools_for = upstream::tools_for(&job.targets);
     let mut answer = Answer::new(plan, job.started_ms);
     let mut body: Option<Opened> = None;
+    let prompt = |mode| {
+        build_prompt(
+            &job.tenant.record.config,
+            &job.tenant.index,
+            &job.history,
+            &job.question,
+            mode,
+        )
+    };
+    let tool_messages = prompt(PromptMode::Tools);
+    let mut prompt_only: Option<Vec<ChatMessage>> = None;
+    let offered = tools::registry();
+    let offered_json = tools::openai_tools(&offered);
     loop {
         if shopper.gone() {
             answer.shopper_gone();
@@ -288,6 +309,7 @@ async fn relay(job: Job, shopper: Shopper) {
                 delay_ms,
                 timeout_ms,
                 after,
+                with_tools,
             } => {
                 let Some(target) = job.targets.get(upstream) else {
                     answer.open_failed(AttemptFailure::Connect, now_ms());
@@ -303,7 +325,19 @@ async fn relay(job: Job, shopper: Shopper) {
                 if delay_ms > 0 {
                     Delay::from(Duration::from_millis(delay_ms.into())).await;
                 }
-                let request = upstream_body(&target.model, &job.messages, job.max_tokens);
+                let request = if with_tools {
+                    upstream_body(
+                        &target.model,
+                        &tool_messages,
+                        job.max_tokens,
+                        Some(&offered_json),
+                        answer.exchanges(),
+                    )
+                } else {
+                    let messages =
+                        prompt_only.get_or_insert_with(|| prompt(PromptMode::PromptOnly));
+                    upstream_body(&target.model, messages, job.max_tokens, None, &[])
+                };
                 match upstream::attempt(target, &request, timeout_ms).await {
                     Ok(opened) => {
                         answer.opened(now_ms(), opened.content_type.as_deref());
@@ -349,13 +383,37 @@ async fn relay(job: Job, shopper: Shopper) {
                 }
                 answer.lease_renewed(now_ms());
             }
+            Next::RunTools => {
+                let (runs, started) = answer.take_tool_calls();
+                deliver(&shopper, &mut answer, &started);
+                let mut results = Vec::with_capacity(runs.len());
+                for run in runs {
+                    let outcome = run_tool(&job, run.tool, &run.arguments).await;
+                    results.push((run.call.id, outcome));
+                }
+                let finished = answer.tool_results(results, now_ms());
+                deliver(&shopper, &mut answer, &finished);
+            }
             Next::BuiltIn { after } => {
                 if let Some(failure) = after {
                     worker::console_warn!(
                         "no upstream answered ({failure:?}); the built-in responder answers"
                     );
                 }
+                // The built-in responder routes the question to the same tool a model would
+                // call, and the shopper sees the same status line.
+                let (tool, _arguments) = responder::route(&job.question);
+                let started = StreamEvent::Tool {
+                    name: tool.as_str().to_owned(),
+                    status: ToolStatus::Started,
+                };
+                deliver(&shopper, &mut answer, std::slice::from_ref(&started));
                 let text = responder::answer(&job.tenant.index, &job.question).text;
+                let finished = StreamEvent::Tool {
+                    name: tool.as_str().to_owned(),
+                    status: ToolStatus::Finished,
+                };
+                deliver(&shopper, &mut answer, std::slice::from_ref(&finished));
                 for chunk in responder::stream_chunks(&text) {
                     if let Some(delta) = answer.builtin_piece(chunk, now_ms()) {
                         if !shopper.send(&delta) {
@@ -373,6 +431,23 @@ async fn relay(job: Job, shopper: Shopper) {
     persist(&job, &shopper, answer).await;
 }
 
+/// Runs one tool call within its time limit. Executors translate the platform's answers into
+/// results for the model; nothing here may fail the chat.
+async fn run_tool(job: &Job, tool: ToolName, arguments: &serde_json::Value) -> ToolOutcome {
+    let run = async {
+        match tool {
+            ToolName::SearchKnowledge => tools::search_knowledge(&job.tenant.index, arguments),
+            _ => ToolOutcome::Failed(String::from("this tool is not available")),
+        }
+    };
+    let limit = Delay::from(Duration::from_millis(tools::TOOL_TIMEOUT_MS));
+    futures::pin_mut!(run);
+    match select(run, limit).await {
+        Either::Left((outcome, _)) => outcome,
+        Either::Right(_) => ToolOutcome::TimedOut,
+    }
+}
+
 /// Sends deltas to the shopper; one that cannot be sent means the shopper has gone.
 fn deliver(shopper: &Shopper, answer: &mut Answer, deltas: &[StreamEvent]) {
     for delta in deltas {
@@ -386,10 +461,12 @@ fn deliver(shopper: &Shopper, answer: &mut Answer, deltas: &[StreamEvent]) {
 /// Phase 6: store the answer and its usage, release the lease, send the last event.
 async fn persist(job: &Job, shopper: &Shopper, answer: Answer) {
     let prompt_estimate: u32 = job
-        .messages
+        .history
         .iter()
-        .map(|m| estimate_tokens(&m.content) + 4)
-        .sum();
+        .map(|turn| estimate_tokens(&turn.text) + 4)
+        .sum::<u32>()
+        + estimate_tokens(&job.question)
+        + SYSTEM_PROMPT_ESTIMATE;
     let finished = answer.finish(prompt_estimate);
     let outcome = &finished.outcome;
     let target = finished.upstream.and_then(|i| job.targets.get(i));

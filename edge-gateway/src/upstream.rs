@@ -6,7 +6,8 @@ use crate::env::var;
 use futures::future::{select, Either};
 use shopkeep_gateway_core::tenant::TenantConfig;
 use shopkeep_gateway_core::upstream_policy::{
-    parse_retry_after, AttemptFailure, FIRST_BYTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_ANSWER_MS,
+    parse_retry_after, rejects_tools, AttemptFailure, FIRST_BYTE_TIMEOUT_MS, IDLE_TIMEOUT_MS,
+    MAX_ANSWER_MS,
 };
 use std::time::Duration;
 use worker::{
@@ -100,6 +101,35 @@ fn request(target: &Target, body: &str) -> worker::Result<Request> {
     Request::new_with_init(&format!("{}/chat/completions", target.base_url), &init)
 }
 
+thread_local! {
+    /// Upstreams (base URL + model) that refused `tools` in this isolate: served in
+    /// prompt-only mode from then on, without a refused request first.
+    static REFUSE_TOOLS: std::cell::RefCell<std::collections::HashSet<String>> =
+        std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
+fn tools_key(target: &Target) -> String {
+    format!("{}#{}", target.base_url, target.model)
+}
+
+fn remember_refuses_tools(target: &Target) {
+    REFUSE_TOOLS.with(|set| set.borrow_mut().insert(tools_key(target)));
+}
+
+/// Which of `targets` are offered tools (a bit per index): those not remembered as refusing.
+pub(crate) fn tools_for(targets: &[Target]) -> u32 {
+    REFUSE_TOOLS.with(|set| {
+        let set = set.borrow();
+        targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !set.contains(&tools_key(t)))
+            .fold(0u32, |bits, (i, _)| {
+                bits | 1u32.checked_shl(i as u32).unwrap_or(0)
+            })
+    })
+}
+
 /// One attempt: sends the request and waits at most `timeout_ms` for a response head.
 pub(crate) async fn attempt(
     target: &Target,
@@ -125,6 +155,19 @@ pub(crate) async fn attempt(
                     body,
                     abort,
                 })
+            } else if status == 400 || status == 422 {
+                // A runtime without function calling says so in a 400; read a bounded body.
+                let text = response.text().await.unwrap_or_default();
+                let head = text.get(..text.len().min(4096)).unwrap_or_default();
+                if rejects_tools(status, head) {
+                    remember_refuses_tools(target);
+                    Err(AttemptFailure::RejectsTools)
+                } else {
+                    Err(AttemptFailure::Status {
+                        status,
+                        retry_after_s: None,
+                    })
+                }
             } else {
                 let retry_after_s = parse_retry_after(
                     response

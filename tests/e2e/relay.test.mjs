@@ -158,15 +158,17 @@ test('history comes from storage: the second question reaches the model with the
   assert.equal(body.stream_options.include_usage, true);
 });
 
-test('the system prompt carries the persona and the snippets retrieved for the question', async () => {
+test('the system prompt carries the persona and the grounding rules; knowledge comes through the search_knowledge tool', async () => {
   const { token } = await session(tenant);
   const q = `Is the Summit jacket waterproof? ${tag()}`;
   await chat(token, q);
   const [body] = await upstreamRequestsFor(q);
   const system = body.messages[0].content;
   assert.match(system, /Acme Outfitters/);
-  assert.match(system, /20,000 mm hydrostatic head/);
+  assert.match(system, /search_knowledge/);
   assert.match(system, /never invent/);
+  assert.equal(body.tools[0].function.name, 'search_knowledge');
+  // Prompt-only mode (a runtime without tools) is covered in tools.test.mjs.
 });
 
 test('an upstream that only sends keep-alives after some content is cut by the idle timeout', async () => {

@@ -1,9 +1,11 @@
 //! Prompt assembly (SPEC §5): persona + retrieved knowledge + grounding rules + stored history
 //! trimmed to a budget + the new message. The client never supplies history.
 
+use crate::answer::ToolExchange;
 use crate::retrieval::KnowledgeIndex;
 use crate::tenant::TenantConfig;
 use serde::Serialize;
+use serde_json::{json, Value};
 use shopkeep_protocol::MessageRole;
 
 /// How many snippets go into a prompt.
@@ -36,30 +38,50 @@ pub fn estimate_tokens(text: &str) -> u32 {
     chars.div_ceil(4)
 }
 
+/// How the shop's information reaches the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptMode {
+    /// The model looks it up with the `search_knowledge` tool when it needs to.
+    Tools,
+    /// The runtime does not support tools: the snippets retrieved for the question are put
+    /// into the system prompt.
+    PromptOnly,
+}
+
 /// Builds the messages for the AI runtime.
 pub fn build_prompt(
     config: &TenantConfig,
     index: &KnowledgeIndex,
     history: &[HistoryTurn],
     question: &str,
+    mode: PromptMode,
 ) -> Vec<ChatMessage> {
     let mut system = String::new();
     system.push_str(config.assistant.persona.trim());
+    let source = match mode {
+        PromptMode::Tools => {
+            "Look up the shop's information with the search_knowledge tool before answering \
+             any question about the shop, and answer from what it returns"
+        }
+        PromptMode::PromptOnly => "Answer from the shop information below",
+    };
     system.push_str(&format!(
         "\n\nYou are answering shoppers of {} in their chat widget. Rules:\n\
-         - Answer from the shop information below. If it does not contain the answer, say you \
-         are not sure and suggest contacting the shop; never invent prices, policies or stock.\n\
+         - {source}. If it does not contain the answer, say you are not sure and suggest \
+         contacting the shop; never invent prices, policies or stock.\n\
          - Keep answers short (2–5 sentences) and use plain markdown (bold, lists, links).\n\
          - Reply in the shopper's language.\n",
         config.name
     ));
-    let hits = index.search(question, SNIPPETS_PER_PROMPT);
-    if hits.is_empty() {
-        system.push_str("\nShop information: (nothing relevant found for this question)\n");
-    } else {
-        system.push_str("\nShop information:\n");
-        for hit in hits {
-            system.push_str(&format!("## {}\n{}\n", hit.snippet.title, hit.snippet.text));
+    if mode == PromptMode::PromptOnly {
+        let hits = index.search(question, SNIPPETS_PER_PROMPT);
+        if hits.is_empty() {
+            system.push_str("\nShop information: (nothing relevant found for this question)\n");
+        } else {
+            system.push_str("\nShop information:\n");
+            for hit in hits {
+                system.push_str(&format!("## {}\n{}\n", hit.snippet.title, hit.snippet.text));
+            }
         }
     }
     let mut messages = vec![ChatMessage {
@@ -102,32 +124,49 @@ pub fn trim_history(history: &[HistoryTurn], budget: u32) -> &[HistoryTurn] {
     &history[start..]
 }
 
-/// The JSON body of an OpenAI-compatible streaming chat completion request.
-pub fn upstream_body(model: &str, messages: &[ChatMessage], max_tokens: u32) -> String {
-    #[derive(Serialize)]
-    struct StreamOptions {
-        include_usage: bool,
+/// The JSON body of an OpenAI-compatible streaming chat completion request. With `tools`
+/// (the registry's `tools` array), the tool exchanges of earlier rounds follow the messages:
+/// an assistant message with the round's `tool_calls`, then one `tool` message per call.
+pub fn upstream_body(
+    model: &str,
+    messages: &[ChatMessage],
+    max_tokens: u32,
+    tools: Option<&Value>,
+    exchanges: &[ToolExchange],
+) -> String {
+    let mut all: Vec<Value> = messages
+        .iter()
+        .map(|m| json!({"role": m.role, "content": m.content}))
+        .collect();
+    if tools.is_some() {
+        for exchange in exchanges {
+            let calls: Vec<Value> = exchange
+                .calls
+                .iter()
+                .map(|c| {
+                    json!({"id": c.id, "type": "function",
+                           "function": {"name": c.name, "arguments": c.arguments}})
+                })
+                .collect();
+            all.push(json!({"role": "assistant", "content": null, "tool_calls": calls}));
+            for (id, content) in &exchange.results {
+                all.push(json!({"role": "tool", "tool_call_id": id, "content": content}));
+            }
+        }
     }
-    #[derive(Serialize)]
-    struct Body<'a> {
-        model: &'a str,
-        messages: &'a [ChatMessage],
-        stream: bool,
-        stream_options: StreamOptions,
-        max_tokens: u32,
-        temperature: f32,
+    let mut body = json!({
+        "model": model,
+        "messages": all,
+        "stream": true,
+        "stream_options": {"include_usage": true},
+        "max_tokens": max_tokens,
+        "temperature": 0.3,
+    });
+    if let (Some(tools), Some(object)) = (tools, body.as_object_mut()) {
+        object.insert("tools".into(), tools.clone());
+        object.insert("tool_choice".into(), json!("auto"));
     }
-    let body = Body {
-        model,
-        messages,
-        stream: true,
-        stream_options: StreamOptions {
-            include_usage: true,
-        },
-        max_tokens,
-        temperature: 0.3,
-    };
-    serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
+    body.to_string()
 }
 
 #[cfg(test)]
@@ -167,11 +206,69 @@ mod tests {
                 content: "hi".into(),
             }],
             100,
+            None,
+            &[],
         );
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["stream"], true);
         assert_eq!(v["stream_options"]["include_usage"], true);
         assert_eq!(v["messages"][0]["content"], "hi");
+    }
+
+    #[test]
+    fn tool_exchanges_follow_the_messages_only_when_tools_are_offered() {
+        use crate::tools::{openai_tools, registry, ToolCall};
+        let exchange = ToolExchange {
+            calls: vec![ToolCall {
+                id: "call_1".into(),
+                name: "search_knowledge".into(),
+                arguments: r#"{"query":"returns"}"#.into(),
+            }],
+            results: vec![("call_1".into(), r#"{"results":[]}"#.into())],
+        };
+        let user = [ChatMessage {
+            role: "user",
+            content: "returns?".into(),
+        }];
+        let tools = openai_tools(&registry());
+        let body: Value = serde_json::from_str(&upstream_body(
+            "m",
+            &user,
+            100,
+            Some(&tools),
+            std::slice::from_ref(&exchange),
+        ))
+        .unwrap();
+        assert_eq!(body["tools"][0]["function"]["name"], "search_knowledge");
+        assert_eq!(body["messages"][1]["role"], "assistant");
+        assert_eq!(body["messages"][1]["content"], Value::Null);
+        assert_eq!(body["messages"][1]["tool_calls"][0]["id"], "call_1");
+        assert_eq!(body["messages"][2]["role"], "tool");
+        assert_eq!(body["messages"][2]["tool_call_id"], "call_1");
+        let plain: Value =
+            serde_json::from_str(&upstream_body("m", &user, 100, None, &[exchange])).unwrap();
+        assert!(plain.get("tools").is_none());
+        assert_eq!(plain["messages"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn only_prompt_only_mode_puts_the_snippets_into_the_prompt() {
+        use crate::retrieval::Snippet;
+        let config: TenantConfig = serde_json::from_value(json!({
+            "tenant_id": "acme", "name": "Acme", "allowed_origins": ["https://acme.example"]
+        }))
+        .unwrap();
+        let index = KnowledgeIndex::new(vec![Snippet {
+            id: "returns".into(),
+            title: "Returns".into(),
+            text: "Return unworn items within 30 days.".into(),
+        }]);
+        let q = "can I return my shoes";
+        let only = build_prompt(&config, &index, &[], q, PromptMode::PromptOnly);
+        assert!(only[0].content.contains("within 30 days"));
+        let tools = build_prompt(&config, &index, &[], q, PromptMode::Tools);
+        assert!(!tools[0].content.contains("within 30 days"));
+        assert!(tools[0].content.contains("search_knowledge"));
     }
 
     #[test]

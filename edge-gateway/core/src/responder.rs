@@ -39,7 +39,8 @@ pub struct Answer {
 /// snippets, each followed by `(Source: **<title>**)`; when nothing is relevant, says so
 /// plainly and names the topics the help content does cover.
 pub fn answer(index: &KnowledgeIndex, question: &str) -> Answer {
-    let hits: Vec<Hit<'_>> = index.search(question, 2);
+    // The same retrieval the model's `search_knowledge` tool runs.
+    let hits: Vec<Hit<'_>> = crate::tools::knowledge_hits(index, question, 2);
     let best = match hits.first() {
         Some(best) if best.score >= MIN_SCORE => best.score,
         _ => return not_found(index.snippets()),
@@ -71,6 +72,16 @@ pub fn answer(index: &KnowledgeIndex, question: &str) -> Answer {
         grounded: true,
         source_ids,
     }
+}
+
+/// The tool the built-in responder routes a question to, as the model would call it: today
+/// every question is a knowledge question (`search_knowledge` with the question); the catalog,
+/// order and handoff intents join with their tools.
+pub fn route(question: &str) -> (crate::tools::ToolName, serde_json::Value) {
+    (
+        crate::tools::ToolName::SearchKnowledge,
+        serde_json::json!({ "query": question }),
+    )
 }
 
 fn not_found(snippets: &[Snippet]) -> Answer {

@@ -8,7 +8,7 @@
 //!
 //! Must not depend on: worker, wasm-bindgen. Time is a parameter.
 
-use crate::retrieval::KnowledgeIndex;
+use crate::retrieval::{Hit, KnowledgeIndex};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -305,10 +305,8 @@ pub fn search_knowledge(index: &KnowledgeIndex, arguments: &Value) -> ToolOutcom
     if query.is_empty() {
         return ToolOutcome::Failed(String::from("`query` is empty"));
     }
-    let results: Vec<Value> = index
-        .search(query, KNOWLEDGE_RESULTS)
+    let results: Vec<Value> = knowledge_hits(index, query, KNOWLEDGE_RESULTS)
         .into_iter()
-        .filter(|hit| hit.score >= crate::responder::MIN_SCORE)
         .map(|hit| {
             json!({
                 "id": hit.snippet.id,
@@ -318,6 +316,16 @@ pub fn search_knowledge(index: &KnowledgeIndex, arguments: &Value) -> ToolOutcom
         })
         .collect();
     ToolOutcome::Done(json!({ "query": query, "results": results }))
+}
+
+/// The snippets relevant to `query`, best first: what `search_knowledge` gives the model and
+/// what the built-in responder answers from (one retrieval for both).
+pub fn knowledge_hits<'a>(index: &'a KnowledgeIndex, query: &str, limit: usize) -> Vec<Hit<'a>> {
+    index
+        .search(query, limit)
+        .into_iter()
+        .filter(|hit| hit.score >= crate::responder::MIN_SCORE)
+        .collect()
 }
 
 fn truncate(s: &str, max_bytes: usize) -> &str {

@@ -16,6 +16,11 @@ pub(crate) struct CompletionRequest {
     pub(crate) last_user_message: String,
     /// Rough prompt size: whitespace-separated words over all messages.
     pub(crate) prompt_tokens: u64,
+    /// The request offers `tools`.
+    pub(crate) offers_tools: bool,
+    /// Contents of the `tool` messages after the last user message (results of this turn's
+    /// tool calls), in order.
+    pub(crate) tool_results: Vec<String>,
 }
 
 impl CompletionRequest {
@@ -43,6 +48,19 @@ impl CompletionRequest {
             .iter()
             .map(|message| text_of(message).split_whitespace().count() as u64)
             .sum();
+        let last_user = messages
+            .iter()
+            .rposition(|message| message.get("role").and_then(Value::as_str) == Some("user"))
+            .unwrap_or(0);
+        let tool_results = messages[last_user..]
+            .iter()
+            .filter(|message| message.get("role").and_then(Value::as_str) == Some("tool"))
+            .map(text_of)
+            .collect();
+        let offers_tools = body
+            .get("tools")
+            .and_then(Value::as_array)
+            .is_some_and(|tools| !tools.is_empty());
         Some(Self {
             model: body
                 .get("model")
@@ -56,6 +74,8 @@ impl CompletionRequest {
                 .unwrap_or(false),
             last_user_message,
             prompt_tokens,
+            offers_tools,
+            tool_results,
         })
     }
 }
@@ -92,7 +112,38 @@ pub(crate) struct ChunkHeader {
     pub(crate) created: u64,
 }
 
+/// The answer of a round that got tool results: names the first result's title, or says the
+/// tool failed, so tests see what reached the model.
+pub(crate) fn answer_from_tool_results(results: &[String]) -> String {
+    let first = results
+        .first()
+        .and_then(|r| serde_json::from_str::<Value>(r).ok())
+        .unwrap_or(Value::Null);
+    if let Some(error) = first.get("error").and_then(Value::as_str) {
+        return format!("The tool failed ({error}), so I answer without it.");
+    }
+    match first.pointer("/results/0/title").and_then(Value::as_str) {
+        Some(title) => format!("From the shop's help page \"{title}\": here is what it says."),
+        None => String::from("The shop's help pages say nothing about that."),
+    }
+}
+
 impl ChunkHeader {
+    /// One fragment of a tool call: the first names the call, the rest carry arguments.
+    pub(crate) fn tool_call_chunk(&self, name: Option<&str>, arguments: &str) -> Value {
+        let call = match name {
+            Some(name) => json!({"index": 0, "id": "call_fake_1", "type": "function",
+                                 "function": {"name": name, "arguments": arguments}}),
+            None => json!({"index": 0, "function": {"arguments": arguments}}),
+        };
+        self.chunk(json!([{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": null}]))
+    }
+
+    /// The chunk that ends a round with tool calls.
+    pub(crate) fn tool_calls_finish_chunk(&self) -> Value {
+        self.chunk(json!([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]))
+    }
+
     fn chunk(&self, choices: Value) -> Value {
         json!({
             "id": self.id,

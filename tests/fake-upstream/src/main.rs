@@ -219,6 +219,13 @@ fn chat_completions(stream: &mut TcpStream, shared: &Shared, request: &Request) 
             let error = openai_error("The model is overloaded (fake)", "server_error");
             return json_response(stream, 200, &error);
         }
+        Scenario::RejectsTools if completion.offers_tools => {
+            let error = openai_error(
+                "tools is not supported for this model (fake)",
+                "invalid_request_error",
+            );
+            return json_response(stream, 400, &error);
+        }
         Scenario::Html200 => {
             let page =
                 b"<!doctype html><html><body><h1>Please sign in to the Wi-Fi</h1></body></html>";
@@ -250,7 +257,25 @@ fn chat_completions(stream: &mut TcpStream, shared: &Shared, request: &Request) 
             .map(|d| d.as_secs())
             .unwrap_or(0),
     };
-    let answer = answer_text(&strip_markers(&completion.last_user_message));
+    let question = strip_markers(&completion.last_user_message);
+    let calls_tool = match scenario {
+        Scenario::ToolCall if completion.tool_results.is_empty() => Some("search_knowledge"),
+        Scenario::UnknownToolCall if completion.tool_results.is_empty() => {
+            Some("cancel_all_orders")
+        }
+        Scenario::ToolCallForever => Some("search_knowledge"),
+        _ => None,
+    };
+    if let (Some(name), true, true) = (calls_tool, completion.offers_tools, completion.stream) {
+        let arguments = json!({ "query": question }).to_string();
+        let steps = plan::tool_call_steps(&header, name, &arguments, shared.chunk_delay_ms);
+        return play(stream, steps);
+    }
+    let answer = if completion.tool_results.is_empty() {
+        answer_text(&question)
+    } else {
+        completion::answer_from_tool_results(&completion.tool_results)
+    };
 
     if !completion.stream {
         let usage = Usage {
@@ -268,6 +293,11 @@ fn chat_completions(stream: &mut TcpStream, shared: &Shared, request: &Request) 
         include_usage: completion.include_usage,
         prompt_tokens: completion.prompt_tokens,
     });
+    play(stream, steps)
+}
+
+/// Writes a stream head and plays the steps.
+fn play(stream: &mut TcpStream, steps: Vec<Step>) -> io::Result<()> {
     write_stream_head(stream)?;
     for step in steps {
         match step {

@@ -141,6 +141,44 @@ pub(crate) fn stream_steps(spec: &StreamSpec<'_>) -> Vec<Step> {
     steps
 }
 
+/// A round that calls one tool: role chunk, the call's name, its arguments in three pieces,
+/// `finish_reason: tool_calls`, usage, `[DONE]`.
+pub(crate) fn tool_call_steps(
+    header: &ChunkHeader,
+    name: &str,
+    arguments: &str,
+    delay_ms: u64,
+) -> Vec<Step> {
+    let mut steps = vec![
+        send(0, &header.role_chunk()),
+        send(delay_ms, &header.tool_call_chunk(Some(name), "")),
+    ];
+    let mut rest = arguments;
+    for pieces_left in (1..=3).rev() {
+        let mut cut = rest.len().div_ceil(pieces_left);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        steps.push(send(delay_ms, &header.tool_call_chunk(None, piece)));
+        rest = tail;
+    }
+    steps.push(send(0, &header.tool_calls_finish_chunk()));
+    steps.push(send(
+        0,
+        &header.usage_chunk(Usage {
+            prompt_tokens: 20,
+            completion_tokens: 8,
+        }),
+    ));
+    steps.push(Step::Send {
+        delay_ms: 0,
+        event: DONE_EVENT.to_vec(),
+    });
+    steps.push(Step::Finish);
+    steps
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,16 @@ pub(crate) enum Scenario {
     JsonError200,
     /// `200` with a `text/html` page (a captive portal or a misrouted proxy).
     Html200,
+    /// With `tools` offered and no tool result yet: calls `search_knowledge` with the user's
+    /// message (arguments streamed in three pieces), finish reason `tool_calls`. With tool
+    /// results: answers naming the first result's title. Without tools: the normal answer.
+    ToolCall,
+    /// Like `ToolCall`, but calls a tool the gateway does not have (`cancel_all_orders`).
+    UnknownToolCall,
+    /// Calls `search_knowledge` in every round it is offered tools (the round cap must stop it).
+    ToolCallForever,
+    /// `400` saying tools are not supported whenever `tools` is offered; otherwise normal.
+    RejectsTools,
 }
 
 /// Default delay of `slow-first-token` when the marker gives none.
@@ -62,7 +72,8 @@ impl fmt::Display for UnknownScenario {
             f,
             "unknown scenario `{}` (known: normal, slow-first-token[=MS], status-500-then-ok, \
              status-429, cut-mid-stream, malformed-chunk, no-usage, endless-drip, long-answer, \
-             done-then-more, endless-content, cut-before-content, json-error-200, html-200)",
+             done-then-more, endless-content, cut-before-content, json-error-200, html-200, \
+             tool-call, unknown-tool-call, tool-call-forever, rejects-tools)",
             self.0
         )
     }
@@ -96,6 +107,10 @@ impl Scenario {
             "cut-before-content" => Self::CutBeforeContent,
             "json-error-200" => Self::JsonError200,
             "html-200" => Self::Html200,
+            "tool-call" => Self::ToolCall,
+            "unknown-tool-call" => Self::UnknownToolCall,
+            "tool-call-forever" => Self::ToolCallForever,
+            "rejects-tools" => Self::RejectsTools,
             _ => return Err(unknown()),
         };
         if arg.is_some() && !matches!(scenario, Self::SlowFirstToken { .. }) {

@@ -2,8 +2,8 @@
 //! answered by the next round (see the parent module's documentation).
 
 use super::{Answer, Phase};
-use crate::tools::{plan_round, registry, Invocation, ToolCall, ToolName, ToolOutcome};
 use crate::tools::MAX_TOOL_ROUNDS;
+use crate::tools::{plan_round, registry, Invocation, ToolCall, ToolName, ToolOutcome};
 use serde_json::Value;
 use shopkeep_protocol::{StreamEvent, ToolStatus, Usage};
 
@@ -117,7 +117,9 @@ impl Answer {
                     arguments,
                 }),
                 Invocation::Refuse { call, reason } => {
-                    self.rounds.refusals.push((call, ToolOutcome::Failed(reason)));
+                    self.rounds
+                        .refusals
+                        .push((call, ToolOutcome::Failed(reason)));
                 }
             }
         }
