@@ -383,6 +383,7 @@ impl View {
         set_hidden(&self.send, busy)?;
         set_hidden(&self.stop, !busy)?;
         set_hidden(&self.typing, !state.typing())?;
+        set_text(&self.typing_text, state.typing_label());
         set_hidden(&self.suggestions, !state.show_suggestions())?;
         let gated = state.needs_consent();
         set_hidden(&self.consent, !gated)?;

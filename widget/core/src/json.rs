@@ -15,7 +15,7 @@ use crate::Overrides;
 use shopkeep_protocol::{
     AutoOpen, ColorScheme, ConversationResponse, ErrorBody, ErrorDetail, FinishReason,
     LauncherPosition, MessageRole, MessageStatus, PublicConfig, PublicPrivacy, SessionResponse,
-    StoredMessage, StreamEvent, Texts, Theme, Usage,
+    StoredMessage, StreamEvent, Texts, Theme, ToolStatus, Usage,
 };
 
 /// A parsed JSON value, read one field at a time.
@@ -194,6 +194,16 @@ pub fn stream_event<J: JsonValue>(j: &J) -> Option<StreamEvent> {
             message: j.str_or("message", String::new()),
             retryable: j.bool_or("retryable", false),
         },
+        "tool" => StreamEvent::Tool {
+            name: j.str("name")?,
+            status: match j.str("status")?.as_str() {
+                "started" => ToolStatus::Started,
+                "finished" => ToolStatus::Finished,
+                "failed" => ToolStatus::Failed,
+                _ => return None,
+            },
+        },
+        // `blocks` are read by the version that draws them (product cards, …).
         _ => return None,
     })
 }

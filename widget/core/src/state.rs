@@ -431,6 +431,8 @@ pub struct State {
     pub request: u32,
     /// Index of the assistant message being streamed.
     pub streaming: Option<usize>,
+    /// A tool is running for the current answer ("Searching the shop…").
+    pub looking_up: bool,
     /// The problem shown to the shopper.
     pub notice: Option<Notice>,
     /// The shopper's consent decision in this page view.
@@ -482,6 +484,7 @@ impl State {
             phase: Phase::Idle,
             request: 0,
             streaming: None,
+            looking_up: false,
             notice: None,
             consent: Consent::Undecided,
             offline: false,
@@ -497,8 +500,12 @@ impl State {
         }
     }
 
-    /// Show the typing indicator: a send is in flight and no answer text has arrived.
+    /// Show the typing indicator: a send is in flight and no answer text has arrived, or the
+    /// assistant is looking something up.
     pub fn typing(&self) -> bool {
+        if self.looking_up && self.phase != Phase::Idle {
+            return true;
+        }
         match self.phase {
             Phase::Idle => false,
             Phase::Sending => true,
@@ -506,6 +513,15 @@ impl State {
                 .streaming
                 .and_then(|i| self.messages.get(i))
                 .is_none_or(|m| m.text.is_empty()),
+        }
+    }
+
+    /// The typing indicator's text: what the assistant is doing.
+    pub fn typing_label(&self) -> &'static str {
+        if self.looking_up {
+            self.strings.looking_up
+        } else {
+            self.strings.typing
         }
     }
 

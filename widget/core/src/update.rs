@@ -10,6 +10,7 @@ use crate::state::{
 use crate::Failure;
 use shopkeep_protocol::{
     ConversationResponse, FinishReason, MessageRole, MessageStatus, SessionResponse, StreamEvent,
+    ToolStatus,
 };
 
 /// Applies a message to the state and returns what the shell must do, in order.
@@ -548,7 +549,17 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
             let i = assistant_message(state, fx);
             state.messages[i].server_id = Some(message_id);
         }
+        StreamEvent::Tool { status, .. } => {
+            let looking_up = status == ToolStatus::Started;
+            if state.looking_up != looking_up {
+                state.looking_up = looking_up;
+                fx.push(Effect::Render(Patch::Chrome));
+            }
+        }
+        // Rich blocks are drawn by the widgets that know their kinds (product cards, …).
+        StreamEvent::Blocks { .. } => {}
         StreamEvent::Delta { text } => {
+            state.looking_up = false;
             let i = assistant_message(state, fx);
             let first = state.messages[i].text.is_empty();
             state.messages[i].text.push_str(&text);
@@ -560,6 +571,7 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
         StreamEvent::Done {
             message_id, finish, ..
         } => {
+            state.looking_up = false;
             let i = assistant_message(state, fx);
             let m = &mut state.messages[i];
             m.server_id = Some(message_id);
@@ -583,6 +595,7 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
         StreamEvent::Error {
             code, retryable, ..
         } => {
+            state.looking_up = false;
             fail_send(
                 state,
                 &Failure {

@@ -3,7 +3,7 @@
 
 use shopkeep_protocol::{
     ConversationResponse, FinishReason, MessageRole, MessageStatus, PublicConfig, SessionResponse,
-    StoredMessage, StreamEvent, Usage,
+    StoredMessage, StreamEvent, ToolStatus, Usage,
 };
 use shopkeep_widget_core::i18n;
 use shopkeep_widget_core::state::History;
@@ -521,4 +521,32 @@ fn a_previewed_config_is_shown_not_cached_and_not_overridden() {
     )
     .is_empty());
     assert_eq!(s.config.theme.primary_color, "#ff0000");
+}
+
+#[test]
+fn a_tool_event_shows_what_the_assistant_is_doing_until_the_answer_arrives() {
+    let mut s = mounted(Some(session("t1")));
+    update(&mut s, Msg::Open);
+    let fx = type_and_send(&mut s, "How long does shipping take?");
+    let (req, ..) = sent(&fx).expect("chat is sent");
+    assert_eq!(s.typing_label(), s.strings.typing);
+    let tool = |status| Msg::Stream {
+        request: req,
+        event: StreamEvent::Tool {
+            name: "search_knowledge".into(),
+            status,
+        },
+    };
+    let fx = update(&mut s, tool(ToolStatus::Started));
+    assert!(fx.contains(&Effect::Render(Patch::Chrome)));
+    assert!(s.typing());
+    assert_eq!(s.typing_label(), s.strings.looking_up);
+    update(&mut s, tool(ToolStatus::Finished));
+    assert_eq!(s.typing_label(), s.strings.typing);
+    update(&mut s, tool(ToolStatus::Started));
+    update(&mut s, delta(req, "Orders ship in 2 days."));
+    assert!(
+        !s.looking_up && !s.typing(),
+        "the answer replaces the status line"
+    );
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use shopkeep_protocol::{
     sse, AutoOpen, ColorScheme, ConversationResponse, ErrorBody, ErrorCode, FinishReason,
     LauncherPosition, MessageRole, MessageStatus, PublicConfig, PublicPrivacy, SessionResponse,
-    StoredMessage, StreamEvent, Texts, Theme, Usage,
+    StoredMessage, StreamEvent, Texts, Theme, ToolStatus, Usage,
 };
 use shopkeep_widget_core::json::{self, JsonValue};
 use shopkeep_widget_core::sse::SseDecoder;
@@ -195,6 +195,16 @@ fn every_stream_event() -> Vec<StreamEvent> {
             retryable: true,
         },
     ];
+    for status in [
+        ToolStatus::Started,
+        ToolStatus::Finished,
+        ToolStatus::Failed,
+    ] {
+        events.push(StreamEvent::Tool {
+            name: "search_knowledge".into(),
+            status,
+        });
+    }
     for finish in [
         FinishReason::Complete,
         FinishReason::Length,
@@ -225,7 +235,7 @@ fn every_stream_event_reads_back_equal() {
 #[test]
 fn stream_event_types_this_version_does_not_know_are_skipped() {
     let future = [
-        json!({"type": "tool", "name": "order_status", "arguments": {"id": "1234"}}),
+        json!({"type": "tool", "name": "order_status", "status": "thinking"}),
         json!({"type": "blocks", "blocks": [{"kind": "product", "sku": "A1"}]}),
         json!({"type": "DELTA", "text": "case matters"}),
         json!({"text": "no type at all"}),
