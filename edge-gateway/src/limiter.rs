@@ -1,6 +1,7 @@
-//! The per-tenant Durable Object that admits chat requests exactly (SPEC §4), and the
-//! worker-side client that asks it. The decisions are `shopkeep_gateway_core::ratelimit`;
-//! this module only moves JSON in and out and persists the daily budget.
+//! The per-tenant Durable Object that admits chat requests and meters the other widget routes
+//! exactly (SPEC §4), and the worker-side client that asks it. The decisions are
+//! `shopkeep_gateway_core::ratelimit`; this module only moves JSON in and out and persists the
+//! daily budget and the admin replay memory.
 //!
 //! Exactness: the object handles one event at a time, and `Limiter::admit` runs without an
 //! `await` between reading and writing its state, so N concurrent requests against a limit L
@@ -9,11 +10,18 @@
 // `#[durable_object]` generates undocumented wasm-bindgen glue next to the struct.
 #![allow(missing_docs)]
 
-use crate::env::now_ms;
+use crate::env::{now_ms, secret};
+use crate::http::header;
+use crate::store::Store;
+use crate::tenant_cache;
 use serde::{Deserialize, Serialize};
 use shopkeep_gateway_core::admin_auth::ReplayGuard;
-use shopkeep_gateway_core::ratelimit::{AdmitRequest, Limiter, Verdict};
+use shopkeep_gateway_core::ratelimit::{
+    ip_key, AdmitRequest, Limiter, MeterRequest, MeterVerdict, RouteClass, Verdict,
+};
+use shopkeep_gateway_core::routes::valid_tenant_id;
 use shopkeep_gateway_core::Error;
+use shopkeep_protocol::ErrorCode;
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
@@ -76,6 +84,11 @@ impl DurableObject for TenantLimiter {
                 let verdict = self.limiter.borrow_mut().admit(now_ms(), &request);
                 Response::from_json(&verdict)
             }
+            "/meter" => {
+                let request: MeterRequest = req.json().await?;
+                let verdict = self.limiter.borrow_mut().meter(now_ms(), &request);
+                Response::from_json(&verdict)
+            }
             "/release" => {
                 let release: Release = req.json().await?;
                 let budget = {
@@ -123,7 +136,11 @@ async fn call<T: Serialize>(
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(json.into()));
     let request = Request::new_with_init(&format!("https://limiter{path}"), &init).map_err(fail)?;
-    stub.fetch_with_request(request).await.map_err(fail)
+    let response = stub.fetch_with_request(request).await.map_err(fail)?;
+    match response.status_code() {
+        200 => Ok(response),
+        status => Err(Error::Storage(format!("limiter {path}: answered {status}"))),
+    }
 }
 
 /// Rate-limit phase: asks the tenant's object. A limiter failure refuses the request (fail
@@ -178,4 +195,38 @@ pub(crate) async fn first_use(
         .await
         .map_err(|e| Error::Storage(format!("replay answer: {e}")))?;
     Ok(answer.fresh)
+}
+
+/// Rate-limit phase of every widget route but chat: one call at the top of the handler.
+/// Admits the request under the route class's per-client-network and per-tenant budgets
+/// (`limits.routes`) in the tenant's object, or refuses it with the 429 error (`Retry-After`,
+/// `RateLimit-*`). An unknown tenant is `404 tenant_not_found` before any object is made; a
+/// limiter failure refuses the request (503). Only Cloudflare's `CF-Connecting-IP` names the
+/// client.
+pub(crate) async fn meter(
+    env: &Env,
+    req: &Request,
+    tenant_id: &str,
+    class: RouteClass,
+) -> Result<(), Error> {
+    if !valid_tenant_id(tenant_id) {
+        return Err(Error::code(ErrorCode::TenantNotFound));
+    }
+    let tenant = tenant_cache::tenant(&Store::new(env)?, tenant_id)
+        .await?
+        .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
+    let now = now_ms();
+    let master = secret(env, "MASTER_SECRET")?;
+    let ip = header(req, "CF-Connecting-IP").unwrap_or_default();
+    let request = MeterRequest {
+        class,
+        ip_key: ip_key(master.as_bytes(), tenant_id, &ip, now),
+        budget: tenant.record.config.limits.routes.budget(class),
+    };
+    let mut response = call(env, tenant_id, "/meter", &request).await?;
+    let verdict: MeterVerdict = response
+        .json()
+        .await
+        .map_err(|e| Error::Storage(format!("limiter answer: {e}")))?;
+    verdict.into_result().map(|_| ())
 }
