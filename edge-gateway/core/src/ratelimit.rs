@@ -9,10 +9,12 @@
 
 mod gcra;
 mod ip;
+mod object;
 mod routes;
 
 pub use gcra::{Gcra, Quota};
 pub use ip::{client_network, ip_key};
+pub use object::TenantObject;
 use routes::RouteBuckets;
 pub use routes::{MeterRequest, MeterVerdict, RouteClass};
 
