@@ -1,7 +1,9 @@
 //! Building responses (JSON, errors, CORS) and reading bodies.
 
+use futures::StreamExt;
 use serde::Serialize;
 use shopkeep_gateway_core::cors::{self, ALLOW_HEADERS, EXPOSE_HEADERS, PREFLIGHT_MAX_AGE_S};
+use shopkeep_gateway_core::requests::BodyLimit;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::ErrorCode;
 use worker::{Headers, Request, Response};
@@ -92,7 +94,9 @@ pub(crate) fn preflight(origin: Option<&str>) -> Result<Response, Error> {
         .with_headers(headers))
 }
 
-/// Reads a body of at most `limit` bytes (413 beyond), refusing non-JSON content types.
+/// Reads a body of at most `limit` bytes, refusing non-JSON content types. The body is read
+/// as a stream and refused (413) as soon as it passes `limit` bytes: the rest is never read,
+/// whether or not a `Content-Length` was declared.
 pub(crate) async fn read_json_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, Error> {
     let content_type = req
         .headers()
@@ -106,27 +110,17 @@ pub(crate) async fn read_json_body(req: &mut Request, limit: usize) -> Result<Ve
     {
         return Err(Error::code(ErrorCode::UnsupportedMediaType));
     }
-    let declared = req.headers().get("Content-Length").ok().flatten();
-    if declared
-        .and_then(|l| l.parse::<usize>().ok())
-        .is_some_and(|l| l > limit)
-    {
-        return Err(Error::downstream(
-            ErrorCode::PayloadTooLarge,
-            format!("The request body is larger than {limit} bytes."),
-        ));
+    let mut body = BodyLimit::new(limit);
+    body.check_declared(header(req, "Content-Length").as_deref())?;
+    if req.inner().body().is_none() {
+        return Ok(body.finish());
     }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| Error::bad_request("The request body could not be read."))?;
-    if body.len() > limit {
-        return Err(Error::downstream(
-            ErrorCode::PayloadTooLarge,
-            format!("The request body is larger than {limit} bytes."),
-        ));
+    let unreadable = |_| Error::bad_request("The request body could not be read.");
+    let mut chunks = req.stream().map_err(unreadable)?;
+    while let Some(chunk) = chunks.next().await {
+        body.push(&chunk.map_err(unreadable)?)?;
     }
-    Ok(body)
+    Ok(body.finish())
 }
 
 /// A header's value, if present.

@@ -1,19 +1,31 @@
-//! The per-tenant Durable Object that admits chat requests exactly (SPEC §4), and the
-//! worker-side client that asks it. The decisions are `shopkeep_gateway_core::ratelimit`;
-//! this module only moves JSON in and out and persists the daily budget.
+//! The per-tenant Durable Object that admits chat requests and meters the other widget routes
+//! exactly (SPEC §4), and the worker-side client that asks it. The decisions are
+//! `shopkeep_gateway_core::ratelimit`; this module only moves JSON in and out and persists the
+//! daily budget and the admin replay memory.
 //!
-//! Exactness: the object handles one event at a time, and `Limiter::admit` runs without an
+//! Exactness: the object handles one event at a time, and every decision runs without an
 //! `await` between reading and writing its state, so N concurrent requests against a limit L
 //! admit exactly min(N, L).
+//!
+//! Fail closed: the object answers 503 until its persisted state is restored, and a failed
+//! restore resets it (the next request constructs a fresh object that tries again) rather than
+//! starting from an empty budget and replay memory.
 
 // `#[durable_object]` generates undocumented wasm-bindgen glue next to the struct.
 #![allow(missing_docs)]
 
-use crate::env::now_ms;
+use crate::env::{now_ms, secret};
+use crate::http::header;
+use crate::store::Store;
+use crate::tenant_cache;
 use serde::{Deserialize, Serialize};
 use shopkeep_gateway_core::admin_auth::ReplayGuard;
-use shopkeep_gateway_core::ratelimit::{AdmitRequest, Limiter, Verdict};
+use shopkeep_gateway_core::ratelimit::{
+    ip_key, AdmitRequest, MeterRequest, MeterVerdict, RouteClass, TenantObject, Verdict,
+};
+use shopkeep_gateway_core::routes::valid_tenant_id;
 use shopkeep_gateway_core::Error;
+use shopkeep_protocol::ErrorCode;
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
@@ -56,71 +68,99 @@ struct Renewed {
 #[durable_object]
 pub struct TenantLimiter {
     state: State,
-    limiter: Rc<RefCell<Limiter>>,
-    replay: Rc<RefCell<ReplayGuard>>,
+    object: Rc<RefCell<TenantObject>>,
 }
 
 impl DurableObject for TenantLimiter {
     fn new(state: State, _env: Env) -> Self {
-        let limiter = Rc::new(RefCell::new(Limiter::new()));
-        let replay = Rc::new(RefCell::new(ReplayGuard::default()));
-        let (restore, restore_replay, storage) = (limiter.clone(), replay.clone(), state.storage());
-        // Nothing is delivered to the object until the persisted state is restored.
+        let object = Rc::new(RefCell::new(TenantObject::new()));
+        let (restore, storage) = (object.clone(), state.storage());
+        // Nothing is delivered to the object until the persisted state is restored. If that
+        // fails, the future's error makes the runtime reset the object (queued requests fail,
+        // and the worker answers 503); the core refuses everything meanwhile regardless.
         let _init = state.block_concurrency_while(async move {
-            if let Ok(Some((day, tokens))) = storage.get::<(u64, u64)>(BUDGET_KEY).await {
-                restore.borrow_mut().restore_budget(day, tokens);
+            let budget = storage.get::<(u64, u64)>(BUDGET_KEY).await;
+            let replay = storage.get::<ReplayGuard>(REPLAY_KEY).await;
+            let (budget, replay) = (
+                budget.map_err(|e| e.to_string()),
+                replay.map_err(|e| e.to_string()),
+            );
+            let why = budget.as_ref().err().or(replay.as_ref().err()).cloned();
+            if restore.borrow_mut().restore(budget, replay) {
+                return Ok(());
             }
-            if let Ok(Some(guard)) = storage.get::<ReplayGuard>(REPLAY_KEY).await {
-                *restore_replay.borrow_mut() = guard;
-            }
-            Ok(())
+            let why = why.unwrap_or_default();
+            worker::console_error!("limiter: restoring persisted state failed: {why}");
+            Err(worker::Error::RustError(why))
         });
-        TenantLimiter {
-            state,
-            limiter,
-            replay,
-        }
+        TenantLimiter { state, object }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        match req.path().as_str() {
+        let answer = match req.path().as_str() {
             "/admit" => {
                 let request: AdmitRequest = req.json().await?;
-                let verdict = self.limiter.borrow_mut().admit(now_ms(), &request);
-                Response::from_json(&verdict)
+                let verdict = self.object.borrow_mut().admit(now_ms(), &request);
+                verdict.and_then(|v| to_json(&v))
+            }
+            "/meter" => {
+                let request: MeterRequest = req.json().await?;
+                let verdict = self.object.borrow_mut().meter(now_ms(), &request);
+                verdict.and_then(|v| to_json(&v))
             }
             "/release" => {
                 let release: Release = req.json().await?;
-                let budget = {
-                    let mut limiter = self.limiter.borrow_mut();
-                    limiter.release(now_ms(), &release.lease_id, release.tokens);
-                    limiter.budget()
-                };
-                self.state.storage().put(BUDGET_KEY, budget).await?;
-                Response::from_json(&serde_json::json!({ "ok": true }))
+                let budget =
+                    self.object
+                        .borrow_mut()
+                        .release(now_ms(), &release.lease_id, release.tokens);
+                match budget {
+                    Ok(budget) => {
+                        self.state.storage().put(BUDGET_KEY, budget).await?;
+                        to_json(&serde_json::json!({ "ok": true }))
+                    }
+                    Err(e) => Err(e),
+                }
             }
             "/renew" => {
                 let renew: Renew = req.json().await?;
-                let held = self.limiter.borrow_mut().renew(now_ms(), &renew.lease_id);
-                Response::from_json(&Renewed { held })
+                let held = self.object.borrow_mut().renew(now_ms(), &renew.lease_id);
+                held.and_then(|held| to_json(&Renewed { held }))
             }
             "/replay" => {
                 let seen: SeenSignature = req.json().await?;
-                let verdict = self.replay.borrow_mut().check_and_remember(
+                let fresh = self.object.borrow_mut().first_use(
                     &seen.signature,
                     seen.timestamp_s,
                     now_ms() / 1000,
                 );
-                if verdict.is_ok() {
-                    // Persisted before answering, so an evicted object still refuses a replay.
-                    let guard = self.replay.borrow().clone();
-                    self.state.storage().put(REPLAY_KEY, guard).await?;
+                match fresh {
+                    Ok(fresh) => {
+                        let answer = serde_json::json!({ "fresh": fresh.is_some() });
+                        if let Some(guard) = fresh {
+                            // Persisted before answering, so an evicted object still refuses
+                            // a replay.
+                            self.state.storage().put(REPLAY_KEY, guard).await?;
+                        }
+                        to_json(&answer)
+                    }
+                    Err(e) => Err(e),
                 }
-                Response::from_json(&serde_json::json!({ "fresh": verdict.is_ok() }))
             }
-            _ => Response::error("not found", 404),
+            _ => return Response::error("not found", 404),
+        };
+        match answer {
+            Ok(response) => Ok(response),
+            Err(e) => {
+                worker::console_error!("limiter {}: {e}", req.path());
+                Response::error("limiter unavailable", 503)
+            }
         }
     }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Response, Error> {
+    Response::from_json(value).map_err(|e| Error::Internal(format!("limiter answer: {e}")))
 }
 
 async fn call<T: Serialize>(
@@ -141,7 +181,11 @@ async fn call<T: Serialize>(
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_body(Some(json.into()));
     let request = Request::new_with_init(&format!("https://limiter{path}"), &init).map_err(fail)?;
-    stub.fetch_with_request(request).await.map_err(fail)
+    let response = stub.fetch_with_request(request).await.map_err(fail)?;
+    match response.status_code() {
+        200 => Ok(response),
+        status => Err(Error::Storage(format!("limiter {path}: answered {status}"))),
+    }
 }
 
 /// Rate-limit phase: asks the tenant's object. A limiter failure refuses the request (fail
@@ -210,4 +254,38 @@ pub(crate) async fn first_use(
         .await
         .map_err(|e| Error::Storage(format!("replay answer: {e}")))?;
     Ok(answer.fresh)
+}
+
+/// Rate-limit phase of every widget route but chat: one call at the top of the handler.
+/// Admits the request under the route class's per-client-network and per-tenant budgets
+/// (`limits.routes`) in the tenant's object, or refuses it with the 429 error (`Retry-After`,
+/// `RateLimit-*`). An unknown tenant is `404 tenant_not_found` before any object is made; a
+/// limiter failure refuses the request (503). Only Cloudflare's `CF-Connecting-IP` names the
+/// client.
+pub(crate) async fn meter(
+    env: &Env,
+    req: &Request,
+    tenant_id: &str,
+    class: RouteClass,
+) -> Result<(), Error> {
+    if !valid_tenant_id(tenant_id) {
+        return Err(Error::code(ErrorCode::TenantNotFound));
+    }
+    let tenant = tenant_cache::tenant(&Store::new(env)?, tenant_id)
+        .await?
+        .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
+    let now = now_ms();
+    let master = secret(env, "MASTER_SECRET")?;
+    let ip = header(req, "CF-Connecting-IP").unwrap_or_default();
+    let request = MeterRequest {
+        class,
+        ip_key: ip_key(master.as_bytes(), tenant_id, &ip, now),
+        budget: tenant.record.config.limits.routes.budget(class),
+    };
+    let mut response = call(env, tenant_id, "/meter", &request).await?;
+    let verdict: MeterVerdict = response
+        .json()
+        .await
+        .map_err(|e| Error::Storage(format!("limiter answer: {e}")))?;
+    verdict.into_result().map(|_| ())
 }

@@ -4,9 +4,11 @@
 use crate::admin::{admin_call, AdminCall};
 use crate::env::now_ms;
 use crate::http::{json_response, read_json_body};
+use crate::limiter;
 use crate::sessions::authenticate;
 use crate::store::{Scope, Store};
 use serde::Deserialize;
+use shopkeep_gateway_core::ratelimit::RouteClass;
 use shopkeep_gateway_core::requests::{decode_json, MAX_ADMIN_BODY_BYTES, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::retention::cutoff_ms;
 use shopkeep_gateway_core::session_check::TokenRoute;
@@ -22,6 +24,7 @@ pub(crate) async fn shopper_export(
     let claims = authenticate(&req, env, origin, TokenRoute::Export)
         .await?
         .claims;
+    limiter::meter(env, &req, &claims.tenant_id, RouteClass::Privacy).await?;
     // The body is `{}`; reading it keeps the size and content-type rules of every route.
     let _ = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let store = Store::new(env)?;
@@ -56,6 +59,7 @@ pub(crate) async fn shopper_erase(
     let claims = authenticate(&req, env, origin, TokenRoute::Erase)
         .await?
         .claims;
+    limiter::meter(env, &req, &claims.tenant_id, RouteClass::Privacy).await?;
     let _ = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let erased = Store::new(env)?
         .erase(

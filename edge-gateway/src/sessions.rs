@@ -3,11 +3,13 @@
 
 use crate::env::{now_ms, random_bytes, secret};
 use crate::http::{self, header, json_response};
+use crate::limiter;
 use crate::store::Store;
 use crate::tenant_cache::{self, CachedTenant};
 use shopkeep_gateway_core::cors::origin_allowed;
 use shopkeep_gateway_core::identity::{self, IdentityError};
 use shopkeep_gateway_core::keyring::KeyRing;
+use shopkeep_gateway_core::ratelimit::RouteClass;
 use shopkeep_gateway_core::requests::check_feedback;
 use shopkeep_gateway_core::requests::{bearer_token, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::routes::valid_tenant_id;
@@ -101,6 +103,7 @@ pub(crate) async fn public_config(
     tenant_id: &str,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
+    limiter::meter(env, req, tenant_id, RouteClass::Config).await?;
     let record = Store::new(env)?
         .tenant_public(tenant_id)
         .await?
@@ -140,6 +143,7 @@ pub(crate) async fn create_session(
     let origin = origin.ok_or_else(|| Error::code(ErrorCode::OriginNotAllowed))?;
     let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let request: CreateSessionRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
+    limiter::meter(env, &req, &request.tenant_id, RouteClass::Session).await?;
     if !valid_tenant_id(&request.tenant_id) {
         return Err(Error::code(ErrorCode::TenantNotFound));
     }
@@ -269,6 +273,7 @@ pub(crate) async fn consent(
 ) -> Result<Response, Error> {
     let Authenticated { claims, tenant } =
         authenticate(&req, env, origin, TokenRoute::Consent).await?;
+    limiter::meter(env, &req, &claims.tenant_id, RouteClass::Consent).await?;
     let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let decision: ConsentRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     let now = now_ms();
@@ -301,6 +306,7 @@ pub(crate) async fn feedback(
     let claims = authenticate(&req, env, origin, TokenRoute::Feedback)
         .await?
         .claims;
+    limiter::meter(env, &req, &claims.tenant_id, RouteClass::Feedback).await?;
     let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let feedback: FeedbackRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     check_feedback(&feedback)?;
@@ -331,6 +337,7 @@ pub(crate) async fn conversation(
     let claims = authenticate(req, env, origin, TokenRoute::History)
         .await?
         .claims;
+    limiter::meter(env, req, &claims.tenant_id, RouteClass::History).await?;
     let messages = Store::new(env)?
         .conversation(&claims.tenant_id, &claims.conversation_id)
         .await?;

@@ -1,9 +1,10 @@
-//! A per-isolate cache of tenant rows (and their knowledge index) for the chat path only.
+//! A per-isolate cache of tenant rows (and their knowledge index) for the chat path and for
+//! the limits every metered widget route reads (`limiter::meter`).
 //!
 //! Reading the tenant is one D1 round trip on every chat; an isolate serves many requests,
 //! so the row is reused for [`TTL_MS`]. Writes through this isolate (config saves, key
 //! rotations) drop the entry at once; other isolates see a change within [`TTL_MS`].
-//! Admin, session and config routes always read D1.
+//! Otherwise admin, session and config routes always read D1.
 
 use crate::env::now_ms;
 use crate::store::{Store, TenantRecord};

@@ -6,6 +6,9 @@ import { GATEWAY, UPSTREAM } from './helpers.mjs';
 export const PLATFORM_SECRET = process.env.SHOPKEEP_PLATFORM_SECRET;
 const DEMO = JSON.parse(readFileSync(new URL('../../demo-site/tenants/demo.json', import.meta.url)));
 
+/** The metered widget route classes (`limits.routes` in a tenant's config). */
+export const ROUTE_CLASSES = ['session', 'consent', 'privacy', 'feedback', 'history', 'config'];
+
 const random = (n = 8) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('');
 
 /** Creates a fresh tenant (a copy of the demo one) with overrides; returns its id. */
@@ -19,8 +22,11 @@ export async function createTenantWithKeys(prefix, { limits = {}, privacy = {}, 
   const config = structuredClone(DEMO);
   config.tenant_id = id;
   config.allowed_origins = [GATEWAY];
-  // Tests share one client IP: keep IP and tenant limits out of the way unless a test sets them.
-  config.limits = { ...config.limits, ip_requests_per_minute: 100000, tenant_requests_per_minute: 100000, ...limits };
+  // Tests share one client IP: keep IP and tenant limits (chat's and every metered route's)
+  // out of the way unless a test sets them; `limits.routes.<class>` merges per class.
+  const generous = { ip_per_minute: 100000, tenant_per_minute: 100000 };
+  const routes = Object.fromEntries(ROUTE_CLASSES.map((c) => [c, { ...generous, ...limits.routes?.[c] }]));
+  config.limits = { ...config.limits, ip_requests_per_minute: 100000, tenant_requests_per_minute: 100000, ...limits, routes };
   config.privacy = { ...config.privacy, ...privacy };
   config.assistant = { ...config.assistant, ...assistant };
   config.public.texts = { ...config.public.texts, ...texts };

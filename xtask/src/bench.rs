@@ -222,7 +222,8 @@ fn measure_ttft(paths: &Paths, stack: &Stack, requests: usize) -> Result<Ttft> {
         "session_requests_per_minute": 10000,
         "ip_requests_per_minute": 10000,
         "max_concurrent_streams": 50,
-        "daily_token_budget": 100000000
+        "daily_token_budget": 100000000,
+        "routes": {"session": {"ip_per_minute": 10000, "tenant_per_minute": 10000}}
     });
     seed_tenant(&stack.gateway, &stack.platform_secret, &tenant)?;
 

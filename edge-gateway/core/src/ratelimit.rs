@@ -1,5 +1,6 @@
 //! Exact per-tenant admission: request-rate buckets for the tenant, each session and each
-//! client IP; a cap on concurrent streams with leases; a daily model-token budget (SPEC §4).
+//! client network; a cap on concurrent streams with leases; a daily model-token budget
+//! (SPEC §4); and the budgets of the other widget routes ([`RouteClass`]).
 //!
 //! This is the state one tenant's Durable Object holds. All math is integer and all time is
 //! injected (`now_ms`), so admission is exact and testable: the object serialises calls, and
@@ -7,8 +8,15 @@
 //! never spends another's capacity.
 
 mod gcra;
+mod ip;
+mod object;
+mod routes;
 
 pub use gcra::{Gcra, Quota};
+pub use ip::{client_network, ip_key};
+pub use object::TenantObject;
+use routes::RouteBuckets;
+pub use routes::{MeterRequest, MeterVerdict, RouteClass};
 
 use crate::tenant::Limits;
 use serde::{Deserialize, Serialize};
@@ -98,6 +106,7 @@ pub struct Limiter {
     leases: BTreeMap<String, u64>,
     day: u64,
     tokens_today: u64,
+    routes: RouteBuckets,
 }
 
 impl Limiter {
@@ -170,13 +179,25 @@ impl Limiter {
         self.ips.insert(req.ip_key.clone(), ip.0);
         self.leases
             .insert(req.lease_id.clone(), now_ms + LEASE_TTL_MS);
-        if self.sessions.len() + self.ips.len() > PRUNE_AT {
-            self.sessions.retain(|_, g| !g.is_full(now_ms));
-            self.ips.retain(|_, g| !g.is_full(now_ms));
-        }
+        self.prune(now_ms);
         Verdict::Admitted {
             lease_id: req.lease_id.clone(),
             quota: session.1,
+        }
+    }
+
+    /// Admits or refuses one request to a metered widget route at `now_ms`.
+    pub fn meter(&mut self, now_ms: u64, req: &MeterRequest) -> MeterVerdict {
+        let verdict = self.routes.meter(now_ms, req);
+        self.prune(now_ms);
+        verdict
+    }
+
+    fn prune(&mut self, now_ms: u64) {
+        if self.sessions.len() + self.ips.len() + self.routes.len() > PRUNE_AT {
+            self.sessions.retain(|_, g| !g.is_full(now_ms));
+            self.ips.retain(|_, g| !g.is_full(now_ms));
+            self.routes.prune(now_ms);
         }
     }
 
@@ -225,20 +246,21 @@ impl Limiter {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn limits(per_min: u32, streams: u32, budget: u64) -> Limits {
+    pub(crate) fn limits(per_min: u32, streams: u32, budget: u64) -> Limits {
         Limits {
             tenant_requests_per_minute: 10_000,
             session_requests_per_minute: per_min,
             ip_requests_per_minute: 10_000,
             max_concurrent_streams: streams,
             daily_token_budget: budget,
+            routes: Default::default(),
         }
     }
 
-    fn req(session: &str, lease: &str, l: Limits) -> AdmitRequest {
+    pub(crate) fn req(session: &str, lease: &str, l: Limits) -> AdmitRequest {
         AdmitRequest {
             session: session.into(),
             ip_key: "ip".into(),
@@ -351,35 +373,5 @@ mod tests {
         );
         assert!(admitted(&lim.admit(DAY_MS, &req("s", "b", l))));
         assert_eq!(lim.budget(), (1, 0));
-    }
-}
-
-/// The key a client IP is counted under: HMAC-SHA256 of the IP under a salt derived from the
-/// master secret, the tenant and the UTC day, truncated to 128 bits. The salt rotates daily,
-/// so stored keys cannot be joined across days or tenants, and the raw IP is never kept.
-pub fn ip_key(master_secret: &[u8], tenant_id: &str, ip: &str, now_ms: u64) -> String {
-    use base64::Engine as _;
-    use hmac::Mac;
-    let day = now_ms / DAY_MS;
-    let mut salt = crate::mac::new_mac(master_secret);
-    salt.update(format!("shopkeep/v1/ip-salt/{tenant_id}/{day}").as_bytes());
-    let mut mac = crate::mac::new_mac(&salt.finalize().into_bytes());
-    mac.update(ip.as_bytes());
-    let digest = mac.finalize().into_bytes();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
-}
-
-#[cfg(test)]
-mod ip_tests {
-    use super::*;
-
-    #[test]
-    fn ip_keys_hide_the_ip_and_rotate_daily_per_tenant() {
-        let k = ip_key(b"master", "demo", "203.0.113.9", 5);
-        assert!(!k.contains("203"));
-        assert_eq!(k, ip_key(b"master", "demo", "203.0.113.9", 6));
-        assert_ne!(k, ip_key(b"master", "demo", "203.0.113.9", DAY_MS + 5));
-        assert_ne!(k, ip_key(b"master", "acme", "203.0.113.9", 5));
-        assert_ne!(k, ip_key(b"master", "demo", "203.0.113.10", 5));
     }
 }

@@ -11,14 +11,73 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 512 * 1024;
 /// Longest shopper message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 
+/// Counts a request body as it streams in, so an oversized body is refused at `limit + 1`
+/// bytes without reading the rest (a chunked upload declares no length up front).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyLimit {
+    limit: usize,
+    body: Vec<u8>,
+}
+
+/// The body went past its limit: answer `413` and stop reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge {
+    /// The limit, in bytes.
+    pub limit: usize,
+}
+
+impl From<TooLarge> for Error {
+    fn from(e: TooLarge) -> Self {
+        too_large(e.limit)
+    }
+}
+
+fn too_large(limit: usize) -> Error {
+    Error::downstream(
+        ErrorCode::PayloadTooLarge,
+        format!("The request body is larger than {limit} bytes."),
+    )
+}
+
+impl BodyLimit {
+    /// An empty body allowed up to `limit` bytes.
+    pub fn new(limit: usize) -> Self {
+        BodyLimit {
+            limit,
+            body: Vec::new(),
+        }
+    }
+
+    /// Refuses a declared `Content-Length` above the limit before anything is read.
+    /// An unparsable header is left to the stream count.
+    pub fn check_declared(&self, content_length: Option<&str>) -> Result<(), TooLarge> {
+        match content_length.and_then(|l| l.trim().parse::<u64>().ok()) {
+            Some(n) if n > self.limit as u64 => Err(TooLarge { limit: self.limit }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds the next chunk; `Err` as soon as the body is longer than the limit (the chunk
+    /// that crosses it is not kept).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), TooLarge> {
+        if chunk.len() > self.limit - self.body.len() {
+            return Err(TooLarge { limit: self.limit });
+        }
+        self.body.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The whole body, at most `limit` bytes.
+    pub fn finish(self) -> Vec<u8> {
+        self.body
+    }
+}
+
 /// Decodes a JSON body: size limit (413), UTF-8 and JSON syntax (400), shape (400 naming the
 /// field serde complained about).
 pub fn decode_json<T: DeserializeOwned>(body: &[u8], limit: usize) -> Result<T> {
     if body.len() > limit {
-        return Err(Error::downstream(
-            ErrorCode::PayloadTooLarge,
-            format!("The request body is larger than {limit} bytes."),
-        ));
+        return Err(too_large(limit));
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| Error::bad_request("The request body is not valid UTF-8."))?;
@@ -109,6 +168,74 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn oversized_bodies_were_buffered_whole_before_the_413() {
+        // The limit is enforced per chunk: a body is refused at limit + 1 bytes, and the
+        // accumulator never holds more than the limit, however much more the client sends.
+        let mut body = BodyLimit::new(10);
+        assert_eq!(body.push(b"0123456789"), Ok(()));
+        assert_eq!(body.push(b""), Ok(()));
+        assert_eq!(body.push(b"x"), Err(TooLarge { limit: 10 }));
+        assert_eq!(body.clone().finish().len(), 10);
+        let mut one_chunk = BodyLimit::new(10);
+        assert_eq!(one_chunk.push(&[b'x'; 11]), Err(TooLarge { limit: 10 }));
+        assert!(one_chunk.finish().is_empty());
+        let err: Error = TooLarge { limit: 10 }.into();
+        assert_eq!(err.public().0, 413);
+        assert_eq!(err.public().1.error.code, "payload_too_large");
+    }
+
+    #[test]
+    fn a_declared_length_above_the_limit_is_refused_before_reading() {
+        let body = BodyLimit::new(16);
+        assert_eq!(body.check_declared(Some("16")), Ok(()));
+        assert_eq!(body.check_declared(None), Ok(()));
+        assert_eq!(
+            body.check_declared(Some("nonsense")),
+            Ok(()),
+            "left to the count"
+        );
+        assert!(body.check_declared(Some("17")).is_err());
+        assert!(
+            body.check_declared(Some("99999999999999999999999")).is_ok(),
+            "unparsable"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn a_body_split_anywhere_is_refused_exactly_past_the_limit(
+            len in 0usize..64, limit in 0usize..48, cuts in proptest::collection::vec(0usize..64, 0..6),
+        ) {
+            let data = vec![b'a'; len];
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|c| *c <= len).collect();
+            cuts.push(0);
+            cuts.push(len);
+            cuts.sort_unstable();
+            let mut body = BodyLimit::new(limit);
+            let mut refused_after = None;
+            for pair in cuts.windows(2) {
+                if body.push(&data[pair[0]..pair[1]]).is_err() {
+                    refused_after = Some(pair[1]);
+                    break;
+                }
+            }
+            match refused_after {
+                None => {
+                    prop_assert!(len <= limit);
+                    prop_assert_eq!(body.finish(), data);
+                }
+                // Refused on the chunk that crossed the limit, not later.
+                Some(end) => {
+                    prop_assert!(len > limit);
+                    prop_assert!(end > limit);
+                    prop_assert!(cuts.iter().all(|c| *c >= end || *c <= limit));
+                }
+            }
+        }
+    }
 
     fn chat(message: &str, id: &str) -> ChatRequest {
         ChatRequest {

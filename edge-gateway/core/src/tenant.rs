@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shopkeep_protocol::{PublicConfig, PublicPrivacy, Texts, Theme};
 
+mod route_limits;
 mod validate;
+pub use route_limits::{RouteBudget, RouteLimits, ROUTE_BUDGET_RANGE};
 pub use validate::{validate, FieldError};
 
 /// The full config of a tenant, as stored and as written through the platform/admin APIs.
@@ -123,6 +125,9 @@ pub struct Limits {
     pub max_concurrent_streams: u32,
     /// Model tokens per UTC day.
     pub daily_token_budget: u64,
+    /// Budgets of the other widget routes (sessions, consent, privacy, feedback, history,
+    /// public config); stored configs without them get the defaults.
+    pub routes: RouteLimits,
 }
 
 impl Default for Limits {
@@ -133,6 +138,7 @@ impl Default for Limits {
             ip_requests_per_minute: 60,
             max_concurrent_streams: 50,
             daily_token_budget: 2_000_000,
+            routes: RouteLimits::default(),
         }
     }
 }

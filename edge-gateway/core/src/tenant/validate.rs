@@ -168,6 +168,21 @@ pub fn validate(config: &TenantConfig, path_tenant_id: &str) -> Result<(), Vec<F
     if l.daily_token_budget == 0 || l.daily_token_budget > 10_000_000_000 {
         c.fail("limits.daily_token_budget", "must be 1–10000000000");
     }
+    let (low, high) = super::ROUTE_BUDGET_RANGE;
+    for class in crate::ratelimit::RouteClass::ALL {
+        let budget = l.routes.budget(class);
+        for (rate, v) in [
+            ("ip_per_minute", budget.ip_per_minute),
+            ("tenant_per_minute", budget.tenant_per_minute),
+        ] {
+            if !(low..=high).contains(&v) {
+                c.fail(
+                    format!("limits.routes.{}.{rate}", class.as_str()),
+                    format!("must be {low}–{high}"),
+                );
+            }
+        }
+    }
     if c.0.is_empty() {
         Ok(())
     } else {
@@ -355,5 +370,19 @@ mod tests {
     fn the_tenant_id_must_match_the_path() {
         let c = demo();
         assert!(validate(&c, "other").is_err());
+    }
+
+    #[test]
+    fn route_budgets_are_bounded_and_reported_by_class() {
+        let mut c = demo();
+        c.limits.routes.session.ip_per_minute = 0;
+        c.limits.routes.privacy.tenant_per_minute = 100_001;
+        assert_eq!(
+            problems(&c),
+            vec![
+                "limits.routes.session.ip_per_minute",
+                "limits.routes.privacy.tenant_per_minute"
+            ]
+        );
     }
 }
