@@ -7,7 +7,15 @@
 // question to the same tool and shows the same status events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chat, conversation, createTenantWithKeys, session, upstreamRequestsFor } from './gateway.mjs';
+import { UPSTREAM } from './helpers.mjs';
+import { chat, conversation, createTenantWithKeys, session } from './gateway.mjs';
+
+/** Bodies of the upstream requests of one turn: any message mentions `needle` (after a tool
+ * round the last message is the tool's result, not the shopper's). */
+async function upstreamRequestsFor(needle) {
+  const all = await (await fetch(`${UPSTREAM}/__requests`)).json();
+  return all.map((entry) => entry.body).filter((body) => (body?.messages ?? []).some((m) => JSON.stringify(m.content ?? '').includes(needle)));
+}
 
 const tag = () => Math.random().toString(36).slice(2, 10);
 const textOf = (events) => events.filter((e) => e.type === 'delta').map((e) => e.text).join('');
