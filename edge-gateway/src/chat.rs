@@ -19,7 +19,7 @@ use shopkeep_gateway_core::privacy;
 use shopkeep_gateway_core::prompt::{
     build_prompt, estimate_tokens, upstream_body, ChatMessage, HistoryTurn, PromptMode,
 };
-use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota, Verdict};
+use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota};
 use shopkeep_gateway_core::relay::encode_event;
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::responder;
@@ -109,21 +109,9 @@ pub(crate) async fn chat(
         limits: tenant.config.limits,
     };
     let t_tenant = now_ms();
-    let quota = match limiter::admit(env, &claims.tenant_id, &admit).await? {
-        Verdict::Admitted { quota, .. } => quota,
-        Verdict::Refused {
-            limit,
-            retry_after_ms,
-            quota,
-        } => {
-            let retry_after_s = u32::try_from(retry_after_ms.div_ceil(1000)).unwrap_or(u32::MAX);
-            return Err(Error::RateLimited {
-                limit,
-                retry_after_s,
-                quota,
-            });
-        }
-    };
+    let quota = limiter::admit(env, &claims.tenant_id, &admit)
+        .await?
+        .into_result()?;
     // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
     // fail upstream; a resend of the same client message id is decided here (turn.rs).
     let rules = &tenant.config.privacy;

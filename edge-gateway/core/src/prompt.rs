@@ -23,7 +23,7 @@ pub struct ChatMessage {
 }
 
 /// One stored turn of history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct HistoryTurn {
     /// Who wrote it.
     pub role: MessageRole,

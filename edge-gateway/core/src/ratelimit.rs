@@ -97,6 +97,25 @@ pub enum Verdict {
     },
 }
 
+impl Verdict {
+    /// The admitted quota, else the `429` error the chat route answers with (`Retry-After`,
+    /// `RateLimit-*`, and the code of the limit that refused).
+    pub fn into_result(self) -> crate::Result<Quota> {
+        match self {
+            Verdict::Admitted { quota, .. } => Ok(quota),
+            Verdict::Refused {
+                limit,
+                retry_after_ms,
+                quota,
+            } => Err(crate::Error::RateLimited {
+                limit,
+                retry_after_s: u32::try_from(retry_after_ms.div_ceil(1000)).unwrap_or(u32::MAX),
+                quota,
+            }),
+        }
+    }
+}
+
 /// The whole admission state of one tenant.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Limiter {

@@ -1,0 +1,160 @@
+//! The last turns of each active conversation, kept in the tenant's object as a *hint*.
+//!
+//! Every chat turn already asks the tenant's object for admission; answering with the
+//! conversation's recent turns lets the gateway build the prompt and start the upstream
+//! request while the user message is still being written to D1 (one D1 round trip off the
+//! time to the first token). D1 stays the truth: the shell compares the hint with the history
+//! D1 returns and, on any difference, drops the early request and asks again with D1's
+//! history (see `docs/ARCHITECTURE.md`, phase 3). The hint is memory only — never persisted —
+//! bounded per conversation and per tenant, dropped after an idle period, and cleared
+//! whenever a conversation is erased or purged, so erased text never reaches a prompt.
+
+use crate::prompt::{trim_history, HistoryTurn, HISTORY_BUDGET_TOKENS};
+use serde::{Deserialize, Serialize};
+use shopkeep_protocol::MessageRole;
+use std::collections::HashMap;
+
+/// Conversations remembered per tenant; the least recently used go first beyond this.
+pub const MAX_CONVERSATIONS: usize = 2_000;
+/// A conversation's hint is dropped after this long without a turn.
+pub const IDLE_MS: u64 = 30 * 60_000;
+
+/// One finished turn, reported when its lease is released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnRecord {
+    /// The conversation.
+    pub conversation: String,
+    /// The shopper's message as stored.
+    pub user: String,
+    /// The answer as stored, when it completed (cut or stopped answers are not history).
+    pub assistant: Option<String>,
+}
+
+/// The recent turns of a tenant's conversations.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecentTurns {
+    conversations: HashMap<String, (u64, Vec<HistoryTurn>)>,
+}
+
+impl RecentTurns {
+    /// The hint for a conversation: its recent turns, oldest first (empty when unknown or
+    /// idle for longer than [`IDLE_MS`]).
+    pub fn get(&self, conversation: &str, now_ms: u64) -> Vec<HistoryTurn> {
+        match self.conversations.get(conversation) {
+            Some((at, turns)) if now_ms.saturating_sub(*at) < IDLE_MS => turns.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Appends a finished turn, keeping only what a prompt can use (the history budget).
+    pub fn record(&mut self, now_ms: u64, turn: TurnRecord) {
+        let mut turns = self.get(&turn.conversation, now_ms);
+        turns.push(HistoryTurn {
+            role: MessageRole::User,
+            text: turn.user,
+        });
+        if let Some(text) = turn.assistant {
+            turns.push(HistoryTurn {
+                role: MessageRole::Assistant,
+                text,
+            });
+        }
+        // Keep twice the prompt's budget: the prompt trims again, and a trim that starts one
+        // turn later must still find the same turns.
+        let keep = trim_history(&turns, HISTORY_BUDGET_TOKENS * 2).len();
+        turns.drain(..turns.len() - keep);
+        if self.conversations.len() >= MAX_CONVERSATIONS
+            && !self.conversations.contains_key(&turn.conversation)
+        {
+            self.conversations
+                .retain(|_, (at, _)| now_ms.saturating_sub(*at) < IDLE_MS);
+            if self.conversations.len() >= MAX_CONVERSATIONS {
+                let oldest = self
+                    .conversations
+                    .iter()
+                    .min_by_key(|(_, (at, _))| *at)
+                    .map(|(id, _)| id.clone());
+                if let Some(id) = oldest {
+                    self.conversations.remove(&id);
+                }
+            }
+        }
+        self.conversations.insert(turn.conversation, (now_ms, turns));
+    }
+
+    /// Forgets everything (after an erase or a retention purge).
+    pub fn forget_all(&mut self) {
+        self.conversations.clear();
+    }
+
+    /// Conversations remembered.
+    pub fn len(&self) -> usize {
+        self.conversations.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.conversations.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(conversation: &str, user: &str, assistant: Option<&str>) -> TurnRecord {
+        TurnRecord {
+            conversation: conversation.into(),
+            user: user.into(),
+            assistant: assistant.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn turns_are_remembered_in_order_and_cut_answers_are_not_history() {
+        let mut recent = RecentTurns::default();
+        recent.record(0, turn("c_1", "hi", Some("hello")));
+        recent.record(10, turn("c_1", "ships when?", None));
+        let roles: Vec<_> = recent.get("c_1", 20).into_iter().map(|t| (t.role, t.text)).collect();
+        assert_eq!(
+            roles,
+            vec![
+                (MessageRole::User, "hi".into()),
+                (MessageRole::Assistant, "hello".into()),
+                (MessageRole::User, "ships when?".into())
+            ]
+        );
+        assert!(recent.get("c_2", 20).is_empty());
+    }
+
+    #[test]
+    fn idle_conversations_and_erased_ones_give_no_hint() {
+        let mut recent = RecentTurns::default();
+        recent.record(0, turn("c_1", "hi", Some("hello")));
+        assert!(recent.get("c_1", IDLE_MS).is_empty());
+        recent.record(IDLE_MS, turn("c_1", "again", None));
+        assert_eq!(recent.get("c_1", IDLE_MS + 1).len(), 1, "the idle turns are gone");
+        recent.forget_all();
+        assert!(recent.get("c_1", IDLE_MS + 1).is_empty());
+    }
+
+    #[test]
+    fn memory_is_bounded_per_conversation_and_per_tenant() {
+        let mut recent = RecentTurns::default();
+        let long = "word ".repeat(400);
+        for i in 0..50 {
+            recent.record(i, turn("c_1", &long, Some(&long)));
+        }
+        let kept: u32 = recent
+            .get("c_1", 60)
+            .iter()
+            .map(|t| crate::prompt::estimate_tokens(&t.text) + 4)
+            .sum();
+        assert!(kept <= HISTORY_BUDGET_TOKENS * 2, "{kept} tokens kept");
+        for i in 0..(MAX_CONVERSATIONS as u64 + 10) {
+            recent.record(100 + i, turn(&format!("c_{i}"), "hi", None));
+        }
+        assert_eq!(recent.len(), MAX_CONVERSATIONS);
+        assert!(recent.get("c_1", 100).is_empty(), "the least recently used went first");
+    }
+}
