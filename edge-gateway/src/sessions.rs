@@ -9,6 +9,7 @@ use crate::tenant_cache::{self, CachedTenant};
 use shopkeep_gateway_core::cors::origin_allowed;
 use shopkeep_gateway_core::identity::{self, IdentityError};
 use shopkeep_gateway_core::keyring::KeyRing;
+use shopkeep_gateway_core::privacy;
 use shopkeep_gateway_core::ratelimit::RouteClass;
 use shopkeep_gateway_core::requests::check_feedback;
 use shopkeep_gateway_core::requests::{bearer_token, decode_json, MAX_WIDGET_BODY_BYTES};
@@ -303,14 +304,21 @@ pub(crate) async fn feedback(
     origin: Option<&str>,
     message_id: &str,
 ) -> Result<Response, Error> {
-    let claims = authenticate(&req, env, origin, TokenRoute::Feedback)
-        .await?
-        .claims;
+    let Authenticated { claims, tenant } =
+        authenticate(&req, env, origin, TokenRoute::Feedback).await?;
     limiter::meter(env, &req, &claims.tenant_id, RouteClass::Feedback).await?;
     let body = http::read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let feedback: FeedbackRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
-    check_feedback(&feedback)?;
-    let rated = Store::new(env)?
+    let comment = check_feedback(&feedback)?;
+    let store = Store::new(env)?;
+    // A comment is stored as a message would be: redacted per the tenant's privacy rules,
+    // not at all in store-nothing mode.
+    let rules = &tenant.record.config.privacy;
+    let feedback = FeedbackRequest {
+        comment: comment.and_then(|c| privacy::stored_comment(&c, rules)),
+        ..feedback
+    };
+    let rated = store
         .rate_message(
             &claims.tenant_id,
             &claims.conversation_id,

@@ -14,6 +14,9 @@ use crate::error::{fail, Error, IoContext, Result};
 use crate::paths::{Paths, VERSION_PLACEHOLDER, WIDGET_PACKAGE, WIDGET_STEM};
 use crate::process::run;
 use crate::setup::hex;
+use crate::toolchain::{
+    cargo_selector, ci, pinned_present, widget_toolchain, Toolchain, PINNED_NIGHTLY,
+};
 
 /// Which parts to build.
 #[derive(Debug, Clone, Copy)]
@@ -95,10 +98,11 @@ pub(crate) fn wrangler_main(paths: &Paths) -> Result<String> {
 
 /// cargo → wasm-bindgen → wasm-opt; copies the result to `<dist>/widget/<hash>/`.
 fn widget(paths: &Paths, dist: &Path) -> Result<String> {
-    // Size build (widget/README.md "Release build"): nightly rebuilds std with immediate-abort
-    // panics and no Debug/location formatting, in its own target dir so it does not churn
-    // the stable cache. Stable is the fallback when nightly's rust-src is missing.
-    let nightly = crate::setup::nightly_ready();
+    // Size build (widget/README.md "Release build"): the pinned nightly rebuilds std with
+    // immediate-abort panics and no Debug/location formatting, in its own target dir so it
+    // does not churn the stable cache. Stable only as a local fallback (crate::toolchain).
+    let toolchain = widget_toolchain(ci(), pinned_present())?;
+    let nightly = toolchain == Toolchain::PinnedNightly;
     let target_dir = if nightly {
         paths.target().join("widget-nightly")
     } else {
@@ -107,12 +111,16 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
     let mut cargo = Command::new("cargo");
     cargo.current_dir(&paths.root);
     if nightly {
-        cargo.arg("+nightly").env(
+        cargo.arg(cargo_selector()).env(
             "RUSTFLAGS",
             "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none",
         );
     } else {
-        println!("build: warning: building the widget with stable Rust (nightly rust-src missing): ~8 KB gzip heavier");
+        eprintln!(
+            "build: WARNING: {PINNED_NIGHTLY} with rust-src is not installed; building the \
+             widget with stable Rust, ~8 KB gzip heavier (over the budget). Run `cargo xtask \
+             setup` to install it; under CI=true this is an error."
+        );
     }
     cargo
         .args([

@@ -1,10 +1,12 @@
 //! `cargo xtask fuzz [--seconds N] [--target NAME]`: runs the cargo-fuzz targets in `fuzz/`
-//! for a bounded time each (nightly Rust, cargo-fuzz pinned in the tool cache) and records
-//! executions, speed and crashes in docs/BENCHMARKS.md's "Fuzzing" section.
+//! for a bounded time each (the pinned nightly of [`crate::toolchain`], cargo-fuzz pinned in
+//! the tool cache) and records executions, speed and crashes in docs/BENCHMARKS.md's
+//! "Fuzzing" section.
 
 use crate::error::{fail, IoContext, Result};
 use crate::paths::Paths;
 use crate::setup::cargo_tool;
+use crate::toolchain::{self, PINNED_NIGHTLY};
 use std::fs;
 use std::process::Command;
 
@@ -74,13 +76,11 @@ pub(crate) fn fuzz(paths: &Paths, seconds: u64, only: Option<&str>) -> Result<bo
         &["cargo-fuzz"],
         &mut done,
     )?;
-    let nightly = Command::new("rustup")
-        .args(["run", "nightly", "rustc", "--version"])
-        .output();
-    if !nightly.is_ok_and(|o| o.status.success()) {
-        return fail(
-            "cargo xtask fuzz needs the nightly toolchain: rustup toolchain install nightly",
-        );
+    if !toolchain::pinned_present() {
+        return fail(format!(
+            "cargo xtask fuzz needs {PINNED_NIGHTLY}: run `cargo xtask setup` (it runs `{}`)",
+            toolchain::install_command()
+        ));
     }
     let bin = paths
         .tool_root("cargo-fuzz", CARGO_FUZZ_VERSION)
@@ -98,11 +98,12 @@ pub(crate) fn fuzz(paths: &Paths, seconds: u64, only: Option<&str>) -> Result<bo
         let mut cmd = Command::new("cargo");
         cmd.current_dir(paths.at("fuzz"))
             .env("PATH", &path)
-            .args(["+nightly", "fuzz", "run", &target, "--"])
+            .arg(toolchain::cargo_selector())
+            .args(["fuzz", "run", &target, "--"])
             .arg(format!("-max_total_time={seconds}"))
             .arg("-print_final_stats=1");
         // libFuzzer reports on stderr; keep both streams and show the tail.
-        println!("$ cargo +nightly fuzz run {target} -- -max_total_time={seconds}");
+        println!("$ cargo +{PINNED_NIGHTLY} fuzz run {target} -- -max_total_time={seconds}");
         let out = cmd
             .output()
             .context(|| format!("running cargo fuzz for {target}"))?;
@@ -140,7 +141,7 @@ pub(crate) fn fuzz(paths: &Paths, seconds: u64, only: Option<&str>) -> Result<bo
 
 fn table(runs: &[Run], seconds: u64) -> String {
     let mut out = format!(
-        "{SECTION}\n\n`cargo xtask fuzz --seconds {seconds}` (cargo-fuzz {CARGO_FUZZ_VERSION}, libFuzzer, nightly Rust) \
+        "{SECTION}\n\n`cargo xtask fuzz --seconds {seconds}` (cargo-fuzz {CARGO_FUZZ_VERSION}, libFuzzer, {PINNED_NIGHTLY}) \
          on the machine above; crashes are kept in `fuzz/artifacts/<target>/`.\n\n\
          | target | executions | exec/s | crashes |\n|---|---:|---:|---:|\n"
     );

@@ -32,6 +32,7 @@ mod process;
 mod setup;
 mod tenant;
 mod testing;
+mod toolchain;
 
 use std::process::ExitCode;
 
@@ -50,7 +51,7 @@ commands:
   bench [--requests N] [--weight-only] [--no-build]
                                  measure weight and gateway TTFT overhead → docs/BENCHMARKS.md
   fuzz [--seconds 60] [--target NAME]
-                                 run the fuzz targets (nightly) → docs/BENCHMARKS.md
+                                 run the fuzz targets (pinned nightly) → docs/BENCHMARKS.md
   tenant create|show|rotate-key|snippet <id> [options]
                                  operator commands (`cargo xtask tenant` for details)";
 

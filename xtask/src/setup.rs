@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{fail, IoContext, Result};
 use crate::paths::{Paths, WASM_BINDGEN_VERSION, WORKER_BUILD_VERSION};
 use crate::process::{output, run};
+use crate::toolchain;
 
 /// Chromium and its WebDriver from Debian.
 pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
@@ -41,7 +42,7 @@ pub(crate) fn setup(paths: &Paths) -> Result<Vec<String>> {
         &["wasm-bindgen", "wasm-bindgen-test-runner"],
         &mut done,
     )?;
-    nightly_for_size(&mut done);
+    pinned_nightly(&mut done);
     npm_packages(paths, &mut done)?;
     chromium(&mut done)?;
     dev_vars(paths, &mut done)?;
@@ -69,51 +70,27 @@ fn wasm_target(done: &mut Vec<String>) -> Result<()> {
     Ok(())
 }
 
-/// Whether the nightly toolchain with `rust-src` is there for the widget's size build.
-pub(crate) fn nightly_ready() -> bool {
-    Command::new("rustup")
-        .args(["component", "list", "--installed", "--toolchain", "nightly"])
-        .output()
-        .is_ok_and(|out| {
-            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("rust-src")
-        })
-}
-
-/// The widget's release build rebuilds std with nightly (`-Z build-std`, immediate-abort
-/// panics): ~8 KB gzip less than stable, which is what keeps it under the 60 KB budget. It
-/// needs nightly's `rust-src`; when that cannot be had, the build falls back to stable and
-/// says so (the widget works, the bench shows it over budget).
-fn nightly_for_size(done: &mut Vec<String>) {
-    if nightly_ready() {
+/// Installs the pinned nightly with `rust-src` ([`crate::toolchain`]) for the widget's size
+/// build and the fuzz targets, unless it is there. When it cannot be had, says what follows:
+/// CI builds fail, local builds fall back to stable (~8 KB gzip heavier).
+fn pinned_nightly(done: &mut Vec<String>) {
+    if toolchain::pinned_present() {
         return;
     }
-    let has_nightly = Command::new("rustup")
-        .args(["run", "nightly", "rustc", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let step = if has_nightly {
-        Command::new("rustup")
-            .args(["component", "add", "rust-src", "--toolchain", "nightly"])
-            .status()
-    } else {
-        Command::new("rustup")
-            .args([
-                "toolchain",
-                "install",
-                "nightly",
-                "--profile",
-                "minimal",
-                "--component",
-                "rust-src",
-            ])
-            .status()
-    };
-    if step.is_ok_and(|s| s.success()) && nightly_ready() {
-        done.push("added nightly rust-src (for the widget's size build)".into());
+    let step = Command::new("rustup")
+        .args(toolchain::INSTALL_ARGS)
+        .status();
+    if step.is_ok_and(|s| s.success()) && toolchain::pinned_present() {
+        done.push(format!(
+            "installed {} with rust-src (the widget's size build, fuzzing)",
+            toolchain::PINNED_NIGHTLY
+        ));
     } else {
         eprintln!(
-            "setup: warning: nightly rust-src is not available; the widget will be built with \
-             stable Rust (about 8 KB gzip heavier)"
+            "setup: WARNING: could not install {} with rust-src (`{}`): `cargo xtask build` \
+             will fail under CI=true and fall back to stable Rust locally (~8 KB gzip heavier)",
+            toolchain::PINNED_NIGHTLY,
+            toolchain::install_command()
         );
     }
 }

@@ -31,6 +31,19 @@ pub fn forms(text: &str, rules: &PrivacyRules) -> Forms {
     }
 }
 
+/// What is stored of a shopper's feedback comment: the same stored form as a message
+/// (redacted when the rules redact before storage), and nothing at all in store-nothing mode.
+/// Regression for "feedback comments are stored unredacted" (issue 10, item 9).
+pub fn stored_comment(comment: &str, rules: &PrivacyRules) -> Option<String> {
+    rules.store_transcripts.then(|| {
+        if rules.redact_pii_before_storage {
+            redact(comment).text
+        } else {
+            comment.to_owned()
+        }
+    })
+}
+
 /// History as the AI runtime may see it (stored history may predate a rule change, so it is
 /// redacted again when the rules say so).
 pub fn history_for_ai(history: Vec<HistoryTurn>, rules: &PrivacyRules) -> Vec<HistoryTurn> {
@@ -74,5 +87,34 @@ mod tests {
     #[test]
     fn store_nothing_mode_stores_nothing() {
         assert_eq!(forms(TEXT, &rules(false, true, true)).stored, None);
+    }
+
+    #[test]
+    fn feedback_comments_are_stored_in_the_same_form_as_messages() {
+        let comment = "Wrong size, write to ana@example.com or +34 612 34 56 78";
+        for rules in [
+            rules(true, true, true),
+            rules(true, true, false),
+            rules(true, false, true),
+            rules(false, true, true),
+        ] {
+            assert_eq!(
+                stored_comment(comment, &rules),
+                forms(comment, &rules).stored,
+                "{rules:?}"
+            );
+        }
+        assert_eq!(
+            stored_comment(comment, &rules(true, true, false)).as_deref(),
+            Some("Wrong size, write to [email] or [phone]")
+        );
+    }
+
+    #[test]
+    fn a_feedback_comment_is_not_stored_at_all_in_store_nothing_mode() {
+        assert_eq!(
+            stored_comment("great, thanks", &rules(false, false, false)),
+            None
+        );
     }
 }

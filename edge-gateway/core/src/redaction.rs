@@ -5,9 +5,18 @@
 //! scanners rather than regexes: each rule needs a checksum or context anyway, and the core
 //! stays free of a regex engine in the wasm.
 //!
+//! The scanners read the text's NFKC form ([`normalize`]), so look-alikes a shopper's keyboard
+//! or IME produces — full-width digits `４１１１`, `＋４９`, the full-width at sign `＠`,
+//! ideographic spaces, superscript or circled digits — are found like their ASCII forms. When
+//! something is found the result is the NFKC form with placeholders (the original spelling of
+//! the rest is not kept: mapping spans back through NFKC's compositions is not worth the code);
+//! when nothing is found the text is returned unchanged.
+//!
 //! Passes run in a fixed order, each on the previous pass's output, so placeholders act as
 //! barriers: e-mail, IBAN, card, phone. The result is idempotent (a second pass finds
-//! nothing) and text without an ASCII digit or `@` is returned unchanged.
+//! nothing), already NFKC when anything was replaced (placeholders are ASCII starters, so
+//! splicing them in composes nothing new), and text whose NFKC form has no ASCII digit or
+//! `@` is returned unchanged.
 //!
 //! - **E-mail**: `local@domain.tld`. The local part is letters (any script), digits and
 //!   `._%+-`; the domain is labels of letters, digits and `-` with at least two labels and an
@@ -32,7 +41,9 @@ mod phone;
 
 use phone::find_phones;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::ops::Range;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// What kind of personal data was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,22 +81,46 @@ pub struct Redacted {
     pub found: Vec<PiiKind>,
 }
 
-/// Replaces e-mail addresses, IBANs, card numbers and phone numbers with placeholders.
+/// Unicode NFKC (compatibility composition) of `text`; borrowed when it already is (all ASCII
+/// text is). Compatibility forms fold into their plain letters and digits (`４` → `4`, `＠` →
+/// `@`, `ﬁ` → `fi`); the length may change either way (`①` is one char, `1`; `ﷺ` is one char
+/// that becomes many), so limits are checked on this form.
+pub fn normalize(text: &str) -> Cow<'_, str> {
+    match is_nfkc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        IsNormalized::No | IsNormalized::Maybe => {
+            let normalized: String = text.nfkc().collect();
+            if normalized == text {
+                Cow::Borrowed(text)
+            } else {
+                Cow::Owned(normalized)
+            }
+        }
+    }
+}
+
+/// Replaces e-mail addresses, IBANs, card numbers and phone numbers, found in the text's NFKC
+/// form, with placeholders.
 pub fn redact(text: &str) -> Redacted {
-    if !text.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
-        return Redacted {
-            text: text.to_owned(),
-            found: Vec::new(),
-        };
+    let unchanged = || Redacted {
+        text: text.to_owned(),
+        found: Vec::new(),
+    };
+    let normalized = normalize(text);
+    if !normalized.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
+        return unchanged();
     }
     let mut doc = Doc {
-        chars: text.chars().collect(),
+        chars: normalized.chars().collect(),
         marks: Vec::new(),
     };
     doc.replace(PiiKind::Email, find_emails);
     doc.replace(PiiKind::Iban, find_ibans);
     doc.replace(PiiKind::Card, find_cards);
     doc.replace(PiiKind::Phone, find_phones);
+    if doc.marks.is_empty() {
+        return unchanged();
+    }
     doc.marks.sort_unstable_by_key(|&(at, _)| at);
     Redacted {
         text: doc.chars.into_iter().collect(),

@@ -1,5 +1,6 @@
 //! Decoding and checking of widget request bodies (STYLE: a refused request writes nothing).
 
+use crate::redaction::normalize;
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;
 use shopkeep_protocol::{ChatRequest, ErrorCode};
@@ -96,7 +97,12 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8], limit: usize) -> Result<T> 
     })
 }
 
-/// Checks a chat request and returns the trimmed message.
+/// Checks a chat request and returns the message, NFKC-normalised and trimmed.
+///
+/// The message is normalised first ([`normalize`]) and checked after, so what is stored, what
+/// the AI runtime gets and what redaction scans is one text, within the limits: NFKC can
+/// lengthen a message (one `ﷺ` becomes 18 characters), so the 4000-character limit counts the
+/// normalised text, and its control-character rule sees that text too.
 pub fn check_chat_request(req: &ChatRequest) -> Result<String> {
     let id = &req.client_message_id;
     if !(8..=64).contains(&id.len())
@@ -109,7 +115,8 @@ pub fn check_chat_request(req: &ChatRequest) -> Result<String> {
             "must be 8–64 characters of A-Z, a-z, 0-9, _ and -",
         ));
     }
-    let message = req.message.trim();
+    let normalized = normalize(&req.message);
+    let message = normalized.trim();
     if message.is_empty() {
         return Err(Error::invalid_field("message", "must not be empty"));
     }
@@ -131,26 +138,29 @@ pub fn check_chat_request(req: &ChatRequest) -> Result<String> {
     Ok(message.to_owned())
 }
 
-/// Checks a feedback request: comments are bounded and clean.
-pub fn check_feedback(req: &shopkeep_protocol::FeedbackRequest) -> Result<()> {
-    if let Some(comment) = &req.comment {
-        if comment.chars().count() > 500 {
-            return Err(Error::invalid_field(
-                "comment",
-                "must be at most 500 characters",
-            ));
-        }
-        if comment
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            return Err(Error::invalid_field(
-                "comment",
-                "must not contain control characters",
-            ));
-        }
+/// Checks a feedback request: comments are bounded and clean. Returns the comment
+/// NFKC-normalised (checked after normalising, as chat messages are).
+pub fn check_feedback(req: &shopkeep_protocol::FeedbackRequest) -> Result<Option<String>> {
+    let Some(comment) = &req.comment else {
+        return Ok(None);
+    };
+    let comment = normalize(comment);
+    if comment.chars().count() > 500 {
+        return Err(Error::invalid_field(
+            "comment",
+            "must be at most 500 characters",
+        ));
     }
-    Ok(())
+    if comment
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Error::invalid_field(
+            "comment",
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(comment.into_owned()))
 }
 
 /// Extracts the token from an `Authorization: Bearer <token>` header.
@@ -274,6 +284,48 @@ mod tests {
         assert!(check_chat_request(&chat("line\nbreak", "m_12345678")).is_ok());
         assert!(check_chat_request(&chat("hi", "short")).is_err());
         assert!(check_chat_request(&chat("hi", "has space!")).is_err());
+    }
+
+    #[test]
+    fn messages_are_nfkc_normalised_before_they_are_checked() {
+        assert_eq!(
+            check_chat_request(&chat(
+                "\u{3000}ｍａｉｌ ａ＠ｂ.ｃｏｍ ４２\u{3000}",
+                "m_12345678"
+            ))
+            .unwrap(),
+            "mail a@b.com 42"
+        );
+        // NFKC lengthens U+FDFA to 18 characters: the limit counts the normalised text.
+        assert!(check_chat_request(&chat(&"\u{FDFA}".repeat(222), "m_12345678")).is_ok());
+        assert!(check_chat_request(&chat(&"\u{FDFA}".repeat(223), "m_12345678")).is_err());
+        let comment = |text: &str| shopkeep_protocol::FeedbackRequest {
+            rating: shopkeep_protocol::Rating::Down,
+            comment: Some(text.into()),
+        };
+        assert_eq!(
+            check_feedback(&comment("ｔｏｏ ｓｍａｌｌ"))
+                .unwrap()
+                .as_deref(),
+            Some("too small")
+        );
+        assert!(check_feedback(&comment(&"\u{FDFA}".repeat(28))).is_err());
+    }
+
+    #[test]
+    fn normalising_never_turns_a_printable_character_into_a_control_character() {
+        let printable = (0..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_control());
+        for c in printable {
+            let text = c.to_string();
+            let normalized = normalize(&text);
+            assert!(
+                !normalized.chars().any(char::is_control),
+                "U+{:04X} normalises to {normalized:?}",
+                c as u32
+            );
+        }
     }
 
     #[test]

@@ -294,15 +294,19 @@ impl Store {
             .collect())
     }
 
-    /// Every conversation in scope with its messages, oldest message first.
+    /// Every conversation in scope with its messages, oldest message first, each with the
+    /// shopper's feedback on it (rating and the comment as stored).
     pub(crate) async fn export(
         &self,
         tenant_id: &str,
         scope: Scope<'_>,
-    ) -> Result<Vec<(String, Vec<StoredMessage>)>, Error> {
+    ) -> Result<Vec<(String, Vec<RatedMessage>)>, Error> {
         let sql = format!(
-            "SELECT id, role, text, status, client_message_id, created_at_ms, conversation_id FROM messages \
-             WHERE tenant_id = ?1 AND conversation_id IN ({}) ORDER BY conversation_id, created_at_ms, rowid",
+            "SELECT m.id, m.role, m.text, m.status, m.client_message_id, m.created_at_ms, \
+             m.conversation_id, f.rating, f.comment FROM messages m \
+             LEFT JOIN feedback f ON f.message_id = m.id AND f.tenant_id = m.tenant_id \
+             WHERE m.tenant_id = ?1 AND m.conversation_id IN ({}) \
+             ORDER BY m.conversation_id, m.created_at_ms, m.rowid",
             scope.conversations()
         );
         #[derive(Deserialize)]
@@ -310,6 +314,8 @@ impl Store {
             #[serde(flatten)]
             message: MessageRow,
             conversation_id: String,
+            rating: Option<String>,
+            comment: Option<String>,
         }
         let rows: Vec<Row> = self
             .statement(&sql, &[s(tenant_id), scope.value()])?
@@ -318,13 +324,18 @@ impl Store {
             .map_err(storage("export"))?
             .results()
             .map_err(storage("read export"))?;
-        let mut out: Vec<(String, Vec<StoredMessage>)> = Vec::new();
+        let mut out: Vec<(String, Vec<RatedMessage>)> = Vec::new();
         for row in rows {
+            let message = RatedMessage {
+                message: row.message.into_stored(),
+                feedback: row.rating.map(|rating| Feedback {
+                    rating,
+                    comment: row.comment,
+                }),
+            };
             match out.last_mut() {
-                Some((id, messages)) if *id == row.conversation_id => {
-                    messages.push(row.message.into_stored())
-                }
-                _ => out.push((row.conversation_id, vec![row.message.into_stored()])),
+                Some((id, messages)) if *id == row.conversation_id => messages.push(message),
+                _ => out.push((row.conversation_id, vec![message])),
             }
         }
         Ok(out)
