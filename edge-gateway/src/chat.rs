@@ -19,7 +19,7 @@ use shopkeep_gateway_core::privacy;
 use shopkeep_gateway_core::prompt::{
     build_prompt, estimate_tokens, upstream_body, ChatMessage, HistoryTurn, PromptMode,
 };
-use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota};
+use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota, TurnRecord, Verdict};
 use shopkeep_gateway_core::relay::encode_event;
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::responder;
@@ -31,7 +31,7 @@ use shopkeep_gateway_core::turn::{self, StoredAnswer, TurnStart};
 use shopkeep_gateway_core::upstream_policy::AttemptFailure;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{
-    ChatRequest, ErrorBody, ErrorCode, FinishReason, StreamEvent, ToolStatus, Usage,
+    ChatRequest, ErrorBody, ErrorCode, FinishReason, MessageStatus, StreamEvent, ToolStatus, Usage,
 };
 use std::rc::Rc;
 use std::time::Duration;
@@ -56,11 +56,56 @@ struct Job {
     tenant: Rc<CachedTenant>,
     /// Stored history for the prompt (as the privacy rules allow the AI to see it).
     history: Vec<HistoryTurn>,
+    /// The first upstream request, sent while the message was being stored.
+    early: Option<Early>,
+    /// The shopper's message as stored (`None` in store-nothing mode: nothing to remember).
+    stored_question: Option<String>,
+    /// The stored history (before this message) when the object's hint did not match it, so
+    /// the object rebuilds its hint from it.
+    resync: Option<Vec<HistoryTurn>>,
     targets: Vec<Target>,
     timeouts: upstream::Timeouts,
     prices: PriceTable,
     max_tokens: u32,
     started_ms: u64,
+}
+
+/// The first attempt on the first upstream, started in phase 3 alongside the D1 write.
+struct Early {
+    with_tools: bool,
+    opened: Result<Opened, AttemptFailure>,
+}
+
+/// Aborts an early upstream request that will not be used.
+fn abort_early(early: Option<(bool, Result<Opened, AttemptFailure>)>) {
+    if let Some((_, Ok(opened))) = early {
+        opened.abort.abort();
+    }
+}
+
+/// The body of the first round's request, exactly as the relay would build it.
+fn first_request_body(
+    tenant: &CachedTenant,
+    history: &[HistoryTurn],
+    question: &str,
+    model: &str,
+    with_tools: bool,
+) -> String {
+    let max_tokens = tenant.record.config.assistant.max_output_tokens;
+    let mode = if with_tools {
+        PromptMode::Tools
+    } else {
+        PromptMode::PromptOnly
+    };
+    let messages = build_prompt(
+        &tenant.record.config,
+        &tenant.index,
+        history,
+        question,
+        mode,
+    );
+    let tools = with_tools.then(|| tools::openai_tools(&tools::registry()));
+    upstream_body(model, &messages, max_tokens, tools.as_ref(), &[])
 }
 
 /// The shopper's end of the stream. `send` is false once the shopper has gone (stopped or
@@ -99,7 +144,10 @@ pub(crate) async fn chat(
     let t_auth = now_ms();
     let tenant = &cached.record;
     // Phase 2: rate-limit in the tenant's Durable Object. Only Cloudflare's own
-    // CF-Connecting-IP is trusted (X-Forwarded-For is client-controlled).
+    // CF-Connecting-IP is trusted (X-Forwarded-For is client-controlled). The object also
+    // answers with the conversation's recent turns: a history hint for phase 3.
+    let rules = &tenant.config.privacy;
+    let forms = privacy::forms(&question, rules);
     let master = secret(env, "MASTER_SECRET")?;
     let ip = header(&req, "CF-Connecting-IP").unwrap_or_else(|| String::from("unknown"));
     let admit = AdmitRequest {
@@ -107,50 +155,80 @@ pub(crate) async fn chat(
         ip_key: ip_key(master.as_bytes(), &claims.tenant_id, &ip, started_ms),
         lease_id: random_id("l_", &random_bytes()?),
         limits: tenant.config.limits,
+        conversation: forms
+            .stored
+            .is_some()
+            .then(|| claims.conversation_id.clone()),
     };
     let t_tenant = now_ms();
-    let quota = limiter::admit(env, &claims.tenant_id, &admit)
-        .await?
-        .into_result()?;
+    let verdict = limiter::admit(env, &claims.tenant_id, &admit).await?;
+    let hint = match &verdict {
+        Verdict::Admitted { history, .. } => privacy::history_for_ai(history.clone(), rules),
+        Verdict::Refused { .. } => Vec::new(),
+    };
+    let quota = verdict.into_result()?;
     // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
-    // fail upstream; a resend of the same client message id is decided here (turn.rs).
-    let rules = &tenant.config.privacy;
-    let forms = privacy::forms(&question, rules);
+    // reach the shopper; a resend of the same client message id is decided here (turn.rs).
+    // Meanwhile the first upstream request already goes out, built with the history hint;
+    // it is used only if D1 confirms the hint (turn::early_request_usable).
     let t_limit = now_ms();
+    let targets = upstream::targets(env, &tenant.config);
+    let timeouts = upstream::Timeouts::from_env(env);
+    let mut early: Option<Early> = None;
+    let mut resync = None;
     let (user_message_id, history) = match &forms.stored {
         Some(stored) => {
             let new_message_id = random_id("m_", &random_bytes()?);
-            let begun = store
-                .begin_turn(
-                    &claims.tenant_id,
-                    &claims.conversation_id,
-                    &claims.session_id,
-                    claims.user_id.as_deref(),
-                    &claims.origin,
-                    &request.client_message_id,
-                    &new_message_id,
-                    stored,
-                    started_ms,
-                )
-                .await
-                .and_then(|turn| {
-                    let user_message_id = turn.stored.user_message_id.clone();
-                    turn::decide(turn.stored, &new_message_id, stored, started_ms)
-                        .map(|start| (start, user_message_id, turn.history))
-                });
+            let begin = store.begin_turn(
+                &claims.tenant_id,
+                &claims.conversation_id,
+                &claims.session_id,
+                claims.user_id.as_deref(),
+                &claims.origin,
+                &request.client_message_id,
+                &new_message_id,
+                stored,
+                started_ms,
+            );
+            let (begun, early_open) = match targets.first() {
+                Some(first) => {
+                    let with_tools = upstream::tools_for(&targets) & 1 == 1;
+                    let body =
+                        first_request_body(&cached, &hint, &forms.for_ai, &first.model, with_tools);
+                    let open = upstream::attempt(first, &body, timeouts.first_byte_ms);
+                    let (begun, opened) = futures::join!(begin, open);
+                    (begun, Some((with_tools, opened)))
+                }
+                None => (begin.await, None),
+            };
+            let begun = begun.and_then(|turn| {
+                let user_message_id = turn.stored.user_message_id.clone();
+                turn::decide(turn.stored, &new_message_id, stored, started_ms)
+                    .map(|start| (start, user_message_id, turn.history))
+            });
             match begun {
                 Ok((TurnStart::Replay(answer), user_message_id, _)) => {
+                    abort_early(early_open);
                     // Nothing is generated: free the slot at once, spend no tokens.
-                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0).await;
+                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None).await;
                     let events = replay_events(&user_message_id, answer);
                     let timing = format!("auth;dur={}, replay;dur=0", t_auth - started_ms);
                     return event_stream_response(replay_body(&events), &timing, &quota, origin);
                 }
-                Ok((TurnStart::New | TurnStart::Retry, user_message_id, history)) => {
-                    (user_message_id, privacy::history_for_ai(history, rules))
+                Ok((start, user_message_id, stored_history)) => {
+                    let history = privacy::history_for_ai(stored_history.clone(), rules);
+                    if turn::early_request_usable(&start, &hint, &history) {
+                        early = early_open.map(|(with_tools, opened)| Early { with_tools, opened });
+                    } else {
+                        abort_early(early_open);
+                        resync = Some(stored_history);
+                    }
+                    (user_message_id, history)
                 }
                 Err(e) => {
-                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0).await;
+                    // Not stored: nothing may reach the shopper, and no answer is generated.
+                    abort_early(early_open);
+                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None).await;
                     return Err(e);
                 }
             }
@@ -164,8 +242,11 @@ pub(crate) async fn chat(
         env: env.clone(),
         lease_id: admit.lease_id,
         store,
-        targets: upstream::targets(env, &tenant.config),
-        timeouts: upstream::Timeouts::from_env(env),
+        targets,
+        timeouts,
+        early,
+        stored_question: forms.stored.clone(),
+        resync,
         prices: PriceTable::parse(&var(env, "AI_PRICES")).unwrap_or_else(|e| {
             worker::console_error!("{e}");
             PriceTable::default()
@@ -263,7 +344,7 @@ fn with_stream_headers(
 
 /// Phases 5 and 6: relay the answer, then store it — whatever happened on the way. Every
 /// decision is the core's answer machine; this loop only performs what it asks.
-async fn relay(job: Job, shopper: Shopper) {
+async fn relay(mut job: Job, shopper: Shopper) {
     let mut plan = Plan::new(job.targets.len(), job.max_tokens, jitter());
     plan.first_token_ms = job.timeouts.first_byte_ms;
     plan.idle_ms = job.timeouts.idle_ms;
@@ -273,6 +354,7 @@ async fn relay(job: Job, shopper: Shopper) {
     plan.tools_for = upstream::tools_for(&job.targets);
     let mut answer = Answer::new(plan, job.started_ms);
     let mut body: Option<Opened> = None;
+    let mut early = job.early.take();
     let prompt = |mode| {
         build_prompt(
             &job.tenant.record.config,
@@ -312,6 +394,19 @@ async fn relay(job: Job, shopper: Shopper) {
                 }
                 if delay_ms > 0 {
                     Delay::from(Duration::from_millis(delay_ms.into())).await;
+                }
+                // The first attempt may already be under way (started in phase 3).
+                if upstream == 0 && attempt == 0 && answer.tool_rounds() == 0 {
+                    if let Some(early) = early.take().filter(|e| e.with_tools == with_tools) {
+                        match early.opened {
+                            Ok(opened) => {
+                                answer.opened(now_ms(), opened.content_type.as_deref());
+                                body = Some(opened);
+                            }
+                            Err(failure) => answer.open_failed(failure, now_ms()),
+                        }
+                        continue;
+                    }
                 }
                 let request = if with_tools {
                     upstream_body(
@@ -493,14 +588,34 @@ async fn persist(job: &Job, shopper: &Shopper, answer: Answer) {
         created_at_ms: now,
     };
     let stored = job.store.finish_turn(message.as_ref(), &usage).await;
-    limiter::release(&job.env, &job.tenant_id, &job.lease_id, finished.tokens).await;
+    // The object remembers the stored turn as the conversation's history hint.
+    // Only a turn whose answer was stored (its conversation was not erased meanwhile).
+    let turn = match (&job.stored_question, &stored) {
+        (Some(user), Ok(true)) => Some(TurnRecord {
+            conversation: job.conversation_id.clone(),
+            user: user.clone(),
+            assistant: stored_text
+                .clone()
+                .filter(|_| outcome.status == MessageStatus::Complete),
+            resync: job.resync.clone(),
+        }),
+        _ => None,
+    };
+    limiter::release(
+        &job.env,
+        &job.tenant_id,
+        &job.lease_id,
+        finished.tokens,
+        turn,
+    )
+    .await;
     let last = match (stored, outcome.error) {
         (Err(e), _) => {
             worker::console_error!("storing answer {} failed: {e}", job.assistant_message_id);
             error_event(ErrorCode::StorageError)
         }
-        (Ok(()), Some(code)) => error_event(code),
-        (Ok(()), None) => StreamEvent::Done {
+        (Ok(_), Some(code)) => error_event(code),
+        (Ok(_), None) => StreamEvent::Done {
             message_id: job.assistant_message_id.clone(),
             finish: outcome.finish,
             usage: outcome.usage,

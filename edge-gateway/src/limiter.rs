@@ -21,7 +21,7 @@ use crate::tenant_cache;
 use serde::{Deserialize, Serialize};
 use shopkeep_gateway_core::admin_auth::ReplayGuard;
 use shopkeep_gateway_core::ratelimit::{
-    ip_key, AdmitRequest, MeterRequest, MeterVerdict, RouteClass, TenantObject, Verdict,
+    ip_key, AdmitRequest, MeterRequest, MeterVerdict, RouteClass, TenantObject, TurnRecord, Verdict,
 };
 use shopkeep_gateway_core::routes::valid_tenant_id;
 use shopkeep_gateway_core::Error;
@@ -47,6 +47,9 @@ struct SeenSignature {
 struct Release {
     lease_id: String,
     tokens: u64,
+    /// The finished turn, for the conversation's history hint (stored turns only).
+    #[serde(default)]
+    turn: Option<TurnRecord>,
 }
 
 /// Body of `/renew`.
@@ -110,10 +113,14 @@ impl DurableObject for TenantLimiter {
             }
             "/release" => {
                 let release: Release = req.json().await?;
-                let budget =
-                    self.object
-                        .borrow_mut()
-                        .release(now_ms(), &release.lease_id, release.tokens);
+                let budget = {
+                    let mut object = self.object.borrow_mut();
+                    let budget = object.release(now_ms(), &release.lease_id, release.tokens);
+                    if let (Ok(_), Some(turn)) = (&budget, release.turn) {
+                        let _ = object.record_turn(now_ms(), turn);
+                    }
+                    budget
+                };
                 match budget {
                     Ok(budget) => {
                         self.state.storage().put(BUDGET_KEY, budget).await?;
@@ -121,6 +128,10 @@ impl DurableObject for TenantLimiter {
                     }
                     Err(e) => Err(e),
                 }
+            }
+            "/forget" => {
+                self.object.borrow_mut().forget_turns();
+                to_json(&serde_json::json!({ "ok": true }))
             }
             "/renew" => {
                 let renew: Renew = req.json().await?;
@@ -204,13 +215,29 @@ pub(crate) async fn admit(
 
 /// Frees the stream's slot and spends its tokens. Failures are logged: the lease expires on
 /// its own.
-pub(crate) async fn release(env: &Env, tenant_id: &str, lease_id: &str, tokens: u64) {
+pub(crate) async fn release(
+    env: &Env,
+    tenant_id: &str,
+    lease_id: &str,
+    tokens: u64,
+    turn: Option<TurnRecord>,
+) {
     let body = Release {
         lease_id: lease_id.to_owned(),
         tokens,
+        turn,
     };
     if let Err(e) = call(env, tenant_id, "/release", &body).await {
         worker::console_error!("releasing lease failed: {e}");
+    }
+}
+
+/// Drops the tenant's history hints: conversations were erased or purged, and erased text
+/// must never reach a prompt. Failures are logged: D1 (the truth) is already erased, and the
+/// chat path drops any hint that D1 contradicts.
+pub(crate) async fn forget_turns(env: &Env, tenant_id: &str) {
+    if let Err(e) = call(env, tenant_id, "/forget", &serde_json::json!({})).await {
+        worker::console_error!("forgetting history hints failed: {e}");
     }
 }
 

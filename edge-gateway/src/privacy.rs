@@ -69,6 +69,7 @@ pub(crate) async fn shopper_erase(
             now_ms(),
         )
         .await?;
+    limiter::forget_turns(env, &claims.tenant_id).await;
     json_response(200, &serde_json::json!({ "erased": erased }), origin)
 }
 
@@ -126,6 +127,7 @@ pub(crate) async fn admin_erase(
     let erased = store
         .erase(tenant_id, Scope::User(&user), &actor, now_ms())
         .await?;
+    limiter::forget_turns(env, tenant_id).await;
     json_response(200, &serde_json::json!({ "erased": erased }), None)
 }
 
@@ -151,7 +153,8 @@ pub(crate) async fn purge_expired(env: &Env) {
             )
             .await
         {
-            Ok(erased) if erased.conversations > 0 => {
+            Ok(erased) if erased.conversations + erased.messages > 0 => {
+                limiter::forget_turns(env, &tenant_id).await;
                 worker::console_log!(
                     "retention: {tenant_id}: purged {} conversations",
                     erased.conversations

@@ -10,11 +10,13 @@
 mod gcra;
 mod ip;
 mod object;
+mod recent;
 mod routes;
 
 pub use gcra::{Gcra, Quota};
 pub use ip::{client_network, ip_key};
 pub use object::TenantObject;
+pub use recent::{RecentTurns, TurnRecord};
 use routes::RouteBuckets;
 pub use routes::{MeterRequest, MeterVerdict, RouteClass};
 
@@ -73,6 +75,9 @@ pub struct AdmitRequest {
     pub lease_id: String,
     /// The tenant's limits.
     pub limits: Limits,
+    /// The conversation, when the answer may use its recent turns as a history hint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
 }
 
 /// The answer to an admission request.
@@ -85,6 +90,10 @@ pub enum Verdict {
         lease_id: String,
         /// The session's request quota after this request, for `RateLimit-*` headers.
         quota: Quota,
+        /// The conversation's recent turns as the object remembers them (a hint; D1 is the
+        /// truth), when the request named one.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        history: Vec<crate::prompt::HistoryTurn>,
     },
     /// Refused by `limit`; retry after `retry_after_ms`.
     Refused {
@@ -202,6 +211,7 @@ impl Limiter {
         Verdict::Admitted {
             lease_id: req.lease_id.clone(),
             quota: session.1,
+            history: Vec::new(),
         }
     }
 
@@ -285,6 +295,7 @@ pub(crate) mod tests {
             ip_key: "ip".into(),
             lease_id: lease.into(),
             limits: l,
+            conversation: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! one message, never two. A resend of an answer that was cut, stopped or abandoned is
 //! answered again, for the same stored message.
 
+use crate::prompt::{trim_history, HistoryTurn, HISTORY_BUDGET_TOKENS};
 use crate::Error;
 use shopkeep_protocol::{ErrorCode, MessageStatus};
 
@@ -76,6 +77,19 @@ pub fn decide(
     }
 }
 
+/// Whether an upstream request started early — with the history hint of the tenant's object,
+/// while D1 was still storing the message — may answer this turn: only a new message, and only
+/// when the hint gives the prompt exactly the history D1 gives it (after the same trimming).
+/// Otherwise the early request is aborted and the turn asks again with D1's history.
+pub fn early_request_usable(
+    start: &TurnStart,
+    hint: &[HistoryTurn],
+    stored: &[HistoryTurn],
+) -> bool {
+    *start == TurnStart::New
+        && trim_history(hint, HISTORY_BUDGET_TOKENS) == trim_history(stored, HISTORY_BUDGET_TOKENS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +154,38 @@ mod tests {
             1_000 + IN_FLIGHT_MS,
         );
         assert_eq!(start.unwrap(), TurnStart::Retry);
+    }
+
+    #[test]
+    fn an_early_request_is_used_only_for_a_new_message_whose_hint_matches_storage() {
+        use shopkeep_protocol::MessageRole;
+        let t = |role, text: &str| HistoryTurn {
+            role,
+            text: text.into(),
+        };
+        let stored = vec![
+            t(MessageRole::User, "hi"),
+            t(MessageRole::Assistant, "hello"),
+        ];
+        assert!(early_request_usable(&TurnStart::New, &stored, &stored));
+        assert!(early_request_usable(&TurnStart::New, &[], &[]));
+        // The object forgot the conversation (evicted), or missed a turn: D1 wins.
+        assert!(!early_request_usable(&TurnStart::New, &[], &stored));
+        assert!(!early_request_usable(
+            &TurnStart::New,
+            &stored[..1],
+            &stored
+        ));
+        // After an erase the hint may hold erased text that D1 no longer has.
+        assert!(!early_request_usable(&TurnStart::New, &stored, &[]));
+        assert!(!early_request_usable(&TurnStart::Retry, &stored, &stored));
+        // Older turns beyond the prompt's budget do not matter.
+        let mut longer = vec![
+            t(MessageRole::User, &"old ".repeat(4000)),
+            t(MessageRole::Assistant, "ok"),
+        ];
+        longer.extend(stored.clone());
+        assert!(early_request_usable(&TurnStart::New, &stored, &longer));
     }
 
     #[test]

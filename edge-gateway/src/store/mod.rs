@@ -454,23 +454,26 @@ impl Store {
             .map_err(storage("bind"))
     }
 
-    /// Stores the assistant's message and the telemetry row, together.
+    /// Stores the assistant's message and the telemetry row, together. Returns whether the
+    /// answer was stored (false in store-nothing mode, or when its conversation was erased
+    /// meanwhile).
     pub(crate) async fn finish_turn(
         &self,
         message: Option<&AssistantRecord<'_>>,
         usage: &UsageRecord<'_>,
-    ) -> Result<(), Error> {
-        if let Some(message) = message {
-            self.store_answer(message).await?;
-        }
+    ) -> Result<bool, Error> {
+        let stored = match message {
+            Some(message) => self.store_answer(message).await?,
+            None => false,
+        };
         self.record_usage(usage).await;
-        Ok(())
+        Ok(stored)
     }
 
     /// Stores an answer only while its conversation still exists for its tenant: an answer
     /// that finishes after the shopper erased the conversation is dropped, not left as an
     /// orphan no later erase or purge would find.
-    async fn store_answer(&self, message: &AssistantRecord<'_>) -> Result<(), Error> {
+    async fn store_answer(&self, message: &AssistantRecord<'_>) -> Result<bool, Error> {
         let m = self
             .db
             .prepare(
@@ -488,11 +491,17 @@ impl Store {
                 n(message.created_at_ms),
             ])
             .map_err(storage("bind"))?;
-        self.db
+        let results = self
+            .db
             .batch(vec![m])
             .await
             .map_err(storage("store answer"))?;
-        Ok(())
+        let changes = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(changes > 0)
     }
 
     /// Telemetry never fails a chat: its error is logged, not returned. The row names its

@@ -6,7 +6,7 @@
 //! budget and an empty replay memory instead would re-open a spent daily budget and accept a
 //! replayed admin request.
 
-use super::{AdmitRequest, Limiter, MeterRequest, MeterVerdict, Verdict};
+use super::{AdmitRequest, Limiter, MeterRequest, MeterVerdict, RecentTurns, TurnRecord, Verdict};
 use crate::admin_auth::ReplayGuard;
 use crate::{Error, Result};
 
@@ -27,6 +27,8 @@ pub struct TenantObject {
     life: Life,
     limiter: Limiter,
     replay: ReplayGuard,
+    /// Recent turns per conversation: a history hint, memory only.
+    recent: RecentTurns,
 }
 
 impl Default for TenantObject {
@@ -42,6 +44,7 @@ impl TenantObject {
             life: Life::Restoring,
             limiter: Limiter::new(),
             replay: ReplayGuard::default(),
+            recent: RecentTurns::default(),
         }
     }
 
@@ -83,9 +86,28 @@ impl TenantObject {
         }
     }
 
-    /// [`Limiter::admit`], once restored.
+    /// [`Limiter::admit`], once restored; an admitted request that names a conversation gets
+    /// its recent turns as a history hint.
     pub fn admit(&mut self, now_ms: u64, req: &AdmitRequest) -> Result<Verdict> {
-        Ok(self.ready()?.0.admit(now_ms, req))
+        let mut verdict = self.ready()?.0.admit(now_ms, req);
+        if let (Verdict::Admitted { history, .. }, Some(conversation)) =
+            (&mut verdict, &req.conversation)
+        {
+            *history = self.recent.get(conversation, now_ms);
+        }
+        Ok(verdict)
+    }
+
+    /// Remembers a finished turn for the history hint (once restored).
+    pub fn record_turn(&mut self, now_ms: u64, turn: TurnRecord) -> Result<()> {
+        self.ready()?;
+        self.recent.record(now_ms, turn);
+        Ok(())
+    }
+
+    /// Forgets every history hint: a conversation was erased or purged.
+    pub fn forget_turns(&mut self) {
+        self.recent.forget_all();
     }
 
     /// [`Limiter::meter`], once restored.

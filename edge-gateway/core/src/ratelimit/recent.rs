@@ -15,9 +15,9 @@ use shopkeep_protocol::MessageRole;
 use std::collections::HashMap;
 
 /// Conversations remembered per tenant; the least recently used go first beyond this.
-pub const MAX_CONVERSATIONS: usize = 2_000;
+pub(super) const MAX_CONVERSATIONS: usize = 2_000;
 /// A conversation's hint is dropped after this long without a turn.
-pub const IDLE_MS: u64 = 30 * 60_000;
+pub(super) const IDLE_MS: u64 = 30 * 60_000;
 
 /// One finished turn, reported when its lease is released.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +28,10 @@ pub struct TurnRecord {
     pub user: String,
     /// The answer as stored, when it completed (cut or stopped answers are not history).
     pub assistant: Option<String>,
+    /// The conversation's history before this turn as D1 gave it, when the hint did not
+    /// match: the hint is rebuilt from it instead of appended to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resync: Option<Vec<HistoryTurn>>,
 }
 
 /// The recent turns of a tenant's conversations.
@@ -48,7 +52,10 @@ impl RecentTurns {
 
     /// Appends a finished turn, keeping only what a prompt can use (the history budget).
     pub fn record(&mut self, now_ms: u64, turn: TurnRecord) {
-        let mut turns = self.get(&turn.conversation, now_ms);
+        let mut turns = match turn.resync {
+            Some(base) => base,
+            None => self.get(&turn.conversation, now_ms),
+        };
         turns.push(HistoryTurn {
             role: MessageRole::User,
             text: turn.user,
@@ -79,7 +86,8 @@ impl RecentTurns {
                 }
             }
         }
-        self.conversations.insert(turn.conversation, (now_ms, turns));
+        self.conversations
+            .insert(turn.conversation, (now_ms, turns));
     }
 
     /// Forgets everything (after an erase or a retention purge).
@@ -107,6 +115,7 @@ mod tests {
             conversation: conversation.into(),
             user: user.into(),
             assistant: assistant.map(Into::into),
+            resync: None,
         }
     }
 
@@ -115,7 +124,11 @@ mod tests {
         let mut recent = RecentTurns::default();
         recent.record(0, turn("c_1", "hi", Some("hello")));
         recent.record(10, turn("c_1", "ships when?", None));
-        let roles: Vec<_> = recent.get("c_1", 20).into_iter().map(|t| (t.role, t.text)).collect();
+        let roles: Vec<_> = recent
+            .get("c_1", 20)
+            .into_iter()
+            .map(|t| (t.role, t.text))
+            .collect();
         assert_eq!(
             roles,
             vec![
@@ -128,12 +141,31 @@ mod tests {
     }
 
     #[test]
+    fn a_resync_replaces_a_stale_hint_with_the_stored_history() {
+        let mut recent = RecentTurns::default();
+        recent.record(0, turn("c_1", "stale", None));
+        let base = vec![HistoryTurn {
+            role: MessageRole::User,
+            text: "from D1".into(),
+        }];
+        let mut t = turn("c_1", "now", Some("answer"));
+        t.resync = Some(base);
+        recent.record(1, t);
+        let texts: Vec<String> = recent.get("c_1", 2).into_iter().map(|t| t.text).collect();
+        assert_eq!(texts, ["from D1", "now", "answer"]);
+    }
+
+    #[test]
     fn idle_conversations_and_erased_ones_give_no_hint() {
         let mut recent = RecentTurns::default();
         recent.record(0, turn("c_1", "hi", Some("hello")));
         assert!(recent.get("c_1", IDLE_MS).is_empty());
         recent.record(IDLE_MS, turn("c_1", "again", None));
-        assert_eq!(recent.get("c_1", IDLE_MS + 1).len(), 1, "the idle turns are gone");
+        assert_eq!(
+            recent.get("c_1", IDLE_MS + 1).len(),
+            1,
+            "the idle turns are gone"
+        );
         recent.forget_all();
         assert!(recent.get("c_1", IDLE_MS + 1).is_empty());
     }
@@ -155,6 +187,9 @@ mod tests {
             recent.record(100 + i, turn(&format!("c_{i}"), "hi", None));
         }
         assert_eq!(recent.len(), MAX_CONVERSATIONS);
-        assert!(recent.get("c_1", 100).is_empty(), "the least recently used went first");
+        assert!(
+            recent.get("c_1", 100).is_empty(),
+            "the least recently used went first"
+        );
     }
 }
