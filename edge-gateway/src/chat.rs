@@ -159,12 +159,15 @@ pub(crate) async fn chat(
             .stored
             .is_some()
             .then(|| claims.conversation_id.clone()),
+        client_message_id: Some(request.client_message_id.clone()),
     };
     let t_tenant = now_ms();
     let verdict = limiter::admit(env, &claims.tenant_id, &admit).await?;
-    let hint = match &verdict {
-        Verdict::Admitted { history, .. } => privacy::history_for_ai(history.clone(), rules),
-        Verdict::Refused { .. } => Vec::new(),
+    let (hint, resend) = match &verdict {
+        Verdict::Admitted {
+            history, resend, ..
+        } => (privacy::history_for_ai(history.clone(), rules), *resend),
+        Verdict::Refused { .. } => (Vec::new(), false),
     };
     let quota = verdict.into_result()?;
     // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
@@ -190,7 +193,8 @@ pub(crate) async fn chat(
                 stored,
                 started_ms,
             );
-            let (begun, early_open) = match targets.first() {
+            // A resend waits for D1: it is replayed or refused, never asked of the model early.
+            let (begun, early_open) = match targets.first().filter(|_| !resend) {
                 Some(first) => {
                     let with_tools = upstream::tools_for(&targets) & 1 == 1;
                     let body =

@@ -78,6 +78,9 @@ pub struct AdmitRequest {
     /// The conversation, when the answer may use its recent turns as a history hint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<String>,
+    /// The shopper's client message id, to recognise a resend before D1 is asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
 }
 
 /// The answer to an admission request.
@@ -94,6 +97,9 @@ pub enum Verdict {
         /// truth), when the request named one.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         history: Vec<crate::prompt::HistoryTurn>,
+        /// The client message id was sent before in this conversation (a resend).
+        #[serde(default)]
+        resend: bool,
     },
     /// Refused by `limit`; retry after `retry_after_ms`.
     Refused {
@@ -212,6 +218,7 @@ impl Limiter {
             lease_id: req.lease_id.clone(),
             quota: session.1,
             history: Vec::new(),
+            resend: false,
         }
     }
 
@@ -296,6 +303,7 @@ pub(crate) mod tests {
             lease_id: lease.into(),
             limits: l,
             conversation: None,
+            client_message_id: None,
         }
     }
 

@@ -90,10 +90,17 @@ impl TenantObject {
     /// its recent turns as a history hint.
     pub fn admit(&mut self, now_ms: u64, req: &AdmitRequest) -> Result<Verdict> {
         let mut verdict = self.ready()?.0.admit(now_ms, req);
-        if let (Verdict::Admitted { history, .. }, Some(conversation)) =
-            (&mut verdict, &req.conversation)
+        if let (
+            Verdict::Admitted {
+                history, resend, ..
+            },
+            Some(conversation),
+        ) = (&mut verdict, &req.conversation)
         {
             *history = self.recent.get(conversation, now_ms);
+            if let Some(id) = &req.client_message_id {
+                *resend = self.recent.note_id(conversation, id, now_ms);
+            }
         }
         Ok(verdict)
     }

@@ -34,10 +34,14 @@ pub struct TurnRecord {
     pub resync: Option<Vec<HistoryTurn>>,
 }
 
-/// The recent turns of a tenant's conversations.
+/// Client message ids remembered per conversation (resends are recognised among these).
+pub(super) const MAX_IDS: usize = 64;
+
+/// The recent turns of a tenant's conversations, and the client message ids sent in them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecentTurns {
     conversations: HashMap<String, (u64, Vec<HistoryTurn>)>,
+    ids: HashMap<String, (u64, Vec<String>)>,
 }
 
 impl RecentTurns {
@@ -90,9 +94,39 @@ impl RecentTurns {
             .insert(turn.conversation, (now_ms, turns));
     }
 
+    /// Notes a client message id sent in a conversation; returns whether it was seen before
+    /// (a resend: the turn must not start its upstream request before D1 decides).
+    pub fn note_id(&mut self, conversation: &str, client_message_id: &str, now_ms: u64) -> bool {
+        if self.ids.len() >= MAX_CONVERSATIONS && !self.ids.contains_key(conversation) {
+            self.ids
+                .retain(|_, (at, _)| now_ms.saturating_sub(*at) < IDLE_MS);
+            if self.ids.len() >= MAX_CONVERSATIONS {
+                let oldest = self
+                    .ids
+                    .iter()
+                    .min_by_key(|(_, (at, _))| *at)
+                    .map(|(k, _)| k.clone());
+                if let Some(k) = oldest {
+                    self.ids.remove(&k);
+                }
+            }
+        }
+        let (at, ids) = self.ids.entry(conversation.to_owned()).or_default();
+        *at = now_ms;
+        if ids.iter().any(|id| id == client_message_id) {
+            return true;
+        }
+        if ids.len() >= MAX_IDS {
+            ids.remove(0);
+        }
+        ids.push(client_message_id.to_owned());
+        false
+    }
+
     /// Forgets everything (after an erase or a retention purge).
     pub fn forget_all(&mut self) {
         self.conversations.clear();
+        self.ids.clear();
     }
 
     /// Conversations remembered.
@@ -153,6 +187,23 @@ mod tests {
         recent.record(1, t);
         let texts: Vec<String> = recent.get("c_1", 2).into_iter().map(|t| t.text).collect();
         assert_eq!(texts, ["from D1", "now", "answer"]);
+    }
+
+    #[test]
+    fn a_client_message_id_seen_before_is_a_resend() {
+        let mut recent = RecentTurns::default();
+        assert!(!recent.note_id("c_1", "m_a", 0));
+        assert!(recent.note_id("c_1", "m_a", 1), "the same id again");
+        assert!(!recent.note_id("c_2", "m_a", 2), "ids are per conversation");
+        for i in 0..MAX_IDS {
+            recent.note_id("c_1", &format!("m_{i}"), 3);
+        }
+        assert!(
+            !recent.note_id("c_1", "m_a", 4),
+            "only the last ids are remembered"
+        );
+        recent.forget_all();
+        assert!(!recent.note_id("c_1", "m_0", 5));
     }
 
     #[test]
