@@ -179,6 +179,7 @@ pub(crate) async fn chat(
     let timeouts = upstream::Timeouts::from_env(env);
     let mut early: Option<Early> = None;
     let mut resync = None;
+    let mut early_used = false;
     let (user_message_id, history) = match &forms.stored {
         Some(stored) => {
             let new_message_id = random_id("m_", &random_bytes()?);
@@ -223,6 +224,7 @@ pub(crate) async fn chat(
                     let history = privacy::history_for_ai(stored_history.clone(), rules);
                     if turn::early_request_usable(&start, &hint, &history) {
                         early = early_open.map(|(with_tools, opened)| Early { with_tools, opened });
+                        early_used = early.is_some();
                     } else {
                         abort_early(early_open);
                         resync = Some(stored_history);
@@ -276,12 +278,13 @@ pub(crate) async fn chat(
     ctx.wait_until(relay(job, shopper));
     // Where the time before the stream went, for operators and the bench (Server-Timing).
     let timing = format!(
-        "auth;dur={}, tenant;dur={}, limit;dur={}, store;dur={}, prompt;dur={}",
+        "auth;dur={}, tenant;dur={}, limit;dur={}, store;dur={}, prompt;dur={}, early;desc={}",
         t_auth - started_ms,
         t_tenant - t_auth,
         t_limit - t_tenant,
         t_store - t_limit,
-        now_ms() - t_store
+        now_ms() - t_store,
+        if early_used { "used" } else { "none" }
     );
     let body = rx.map(Ok::<Vec<u8>, worker::Error>);
     let response = Response::from_stream(body)

@@ -27,6 +27,7 @@ test('a later turn sees the stored history, whether or not the hint was used', a
   const third = `third ${tag()}`;
   const r = await chat(token, third);
   assert.equal(r.events.at(-1).type, 'done');
+  assert.match(r.headers.get('server-timing'), /early;desc=used/, 'the hint matched: the early request answered');
   const asked = (await requestsMentioning(third)).at(-1);
   const users = asked.messages.filter((m) => m.role === 'user').map((m) => m.content);
   assert.deepEqual(users, [first, second, third]);
@@ -42,6 +43,7 @@ test('a hint that disagrees with storage is dropped: the answer uses D1\'s histo
   const q = `after the removal ${tag()}`;
   const r = await chat(token, q);
   assert.equal(r.events.at(-1).type, 'done');
+  assert.match(r.headers.get('server-timing'), /early;desc=none/, 'the stale hint was dropped');
   const answered = (await requestsMentioning(q)).at(-1);
   assert.ok(!JSON.stringify(answered.messages).includes(gone), 'the answer was built from the stale hint');
   assert.deepEqual((await conversation(token)).messages.map((m) => m.role), ['user', 'assistant']);
