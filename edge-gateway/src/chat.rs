@@ -180,6 +180,8 @@ pub(crate) async fn chat(
     let mut early: Option<Early> = None;
     let mut resync = None;
     let mut early_used = false;
+    // When the D1 write and the early upstream request (if any) completed, for Server-Timing.
+    let (mut t_d1, mut t_open) = (t_limit, t_limit);
     let (user_message_id, history) = match &forms.stored {
         Some(stored) => {
             let new_message_id = random_id("m_", &random_bytes()?);
@@ -201,10 +203,24 @@ pub(crate) async fn chat(
                     let body =
                         first_request_body(&cached, &hint, &forms.for_ai, &first.model, with_tools);
                     let open = upstream::attempt(first, &body, timeouts.first_byte_ms);
+                    let begin = async {
+                        let begun = begin.await;
+                        t_d1 = now_ms();
+                        begun
+                    };
+                    let open = async {
+                        let opened = open.await;
+                        t_open = now_ms();
+                        opened
+                    };
                     let (begun, opened) = futures::join!(begin, open);
                     (begun, Some((with_tools, opened)))
                 }
-                None => (begin.await, None),
+                None => {
+                    let begun = begin.await;
+                    t_d1 = now_ms();
+                    (begun, None)
+                }
             };
             let begun = begun.and_then(|turn| {
                 let user_message_id = turn.stored.user_message_id.clone();
@@ -278,13 +294,15 @@ pub(crate) async fn chat(
     ctx.wait_until(relay(job, shopper));
     // Where the time before the stream went, for operators and the bench (Server-Timing).
     let timing = format!(
-        "auth;dur={}, tenant;dur={}, limit;dur={}, store;dur={}, prompt;dur={}, early;desc={}",
+        "auth;dur={}, tenant;dur={}, limit;dur={}, store;dur={}, prompt;dur={}, early;desc={}, d1;dur={}, upstream-head;dur={}",
         t_auth - started_ms,
         t_tenant - t_auth,
         t_limit - t_tenant,
         t_store - t_limit,
         now_ms() - t_store,
-        if early_used { "used" } else { "none" }
+        if early_used { "used" } else { "none" },
+        t_d1 - t_limit,
+        t_open - t_limit
     );
     let body = rx.map(Ok::<Vec<u8>, worker::Error>);
     let response = Response::from_stream(body)
