@@ -198,10 +198,16 @@ async function loadHostPage(browser, id, rate) {
 // Per-frame checks after a click / an Enter, inside the page (shadow root of #shopkeep-host).
 function watchPanel() {
   const root = document.querySelector('#shopkeep-host').shadowRoot;
-  const feel = { click: null, shell: null, panel: null, composer: null };
+  const feel = { click: null, frame: null, shell: null, panel: null, composer: null };
   window.__feel = feel;
-  // The click is complete when `click` fires (after pointerup); times run from its timestamp.
-  addEventListener('click', (e) => { feel.click ??= e.timeStamp; }, { capture: true });
+  // The click is complete when `click` fires (after pointerup); times run from its timestamp
+  // (when the input happened). The first frame after the click is handled is the floor: no
+  // page can answer a click sooner.
+  addEventListener('click', (e) => {
+    if (feel.click !== null) return;
+    feel.click = e.timeStamp;
+    requestAnimationFrame(() => { feel.frame = performance.now(); });
+  }, { capture: true });
   const shown = (el) => el && el.getBoundingClientRect().width > 0 && el.checkVisibility({ visibilityProperty: true });
   const tick = () => {
     const now = performance.now();
@@ -269,6 +275,7 @@ async function feelOnce(browser, target, rate, question) {
     });
     return {
       responder: target.id, rate,
+      next_frame: opened.frame - opened.click,
       panel: opened.shell - opened.click,
       widget_panel: opened.panel - opened.click,
       composer: opened.composer - opened.click,

@@ -247,11 +247,11 @@ pub(crate) fn host_section(run: &BrowserRun) -> String {
         if rate == 4 {
             let gap = ours.launcher.zip(none.fcp).map(|(l, f)| l - f);
             out.push_str(&format!(
-                "\nGoals for Shopkeep at 4×: launcher within one frame ({FRAME_MS:.1} ms) of the page's first paint → {} ({}; against the floor measured on other loads: {}); \
+                "\nGoals for Shopkeep at 4×: launcher within one frame ({FRAME_MS:.1} ms) of the floor → {} ({}; paired with each load's own first paint: {}); \
                  TBT ≤ 30 ms → {} ({}); ≤ 2 KB before the launcher → {} ({}); CLS 0 → {} ({}).\n",
-                opt(ours.paired, |g| format!("{g:+.0} ms")),
-                met(ours.paired.is_some_and(|g| g <= FRAME_MS)),
                 opt(gap, |g| format!("{g:+.0} ms")),
+                met(gap.is_some_and(|g| g <= FRAME_MS)),
+                opt(ours.paired, |g| format!("{g:+.0} ms")),
                 opt(ours.tbt, ms_f),
                 met(ours.tbt.is_some_and(|t| t <= 30.0)),
                 opt(ours.before, kb),
@@ -297,6 +297,9 @@ pub(crate) fn shopper_section(run: &BrowserRun) -> String {
          moves the mouse onto the launcher and clicks at once (so the hover warm-up gets no head \
          start); click time is the `click` event's timestamp, every other time is the first \
          animation frame in which the thing is there.\n\n\
+         - **next frame (floor)**: the first animation frame after the click was handled — \
+         the earliest any page can show an answer to a click (it includes the browser's own \
+         input handling, which 4× throttling slows too).\n\
          - **panel visible**: a panel is on screen — embed.js's panel-shaped shell (drawn on the \
          click while the widget loads) or the widget's panel.\n\
          - **widget panel**: the widget's own panel (`[data-sk=panel]`) is laid out.\n\
@@ -305,8 +308,8 @@ pub(crate) fn shopper_section(run: &BrowserRun) -> String {
          - **headers → first words**: from the chat response's headers (admitted, stored, \
          upstream called) to the first words painted; with the fake upstream this is an upper \
          bound of \"after the upstream's first token\" (it includes the upstream's own ~2 ms).\n\n\
-         | answered by | CPU | click → panel visible | click → widget panel | click → composer ready | Enter → first words | Enter → response headers | headers → first words |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+         | answered by | CPU | click → next frame (floor) | click → panel visible | click → widget panel | click → composer ready | Enter → first words | Enter → response headers | headers → first words |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         run.chromium, run.runs
     );
     let labels = [
@@ -321,7 +324,8 @@ pub(crate) fn shopper_section(run: &BrowserRun) -> String {
             }
             let m = |key: &'static str| med(&run.shopper, is, move |s| s[key].as_f64());
             out.push_str(&format!(
-                "| {label} | {rate}× | {} | {} | {} | {} | {} | {} |\n",
+                "| {label} | {rate}× | {} | {} | {} | {} | {} | {} | {} |\n",
+                opt(m("next_frame"), ms_f),
                 opt(m("panel"), ms_f),
                 opt(m("widget_panel"), ms_f),
                 opt(m("composer"), ms_f),
@@ -339,13 +343,23 @@ pub(crate) fn shopper_section(run: &BrowserRun) -> String {
         )
     };
     let panel = at4("fake", "panel").or(at4("builtin", "panel"));
+    let paired = |id: &str| {
+        med(
+            &run.shopper,
+            |s| s["responder"] == id && s["rate"].as_u64() == Some(4),
+            |s| Some(s["panel"].as_f64()? - s["next_frame"].as_f64()?),
+        )
+    };
+    let panel_after_floor = paired("fake").or(paired("builtin"));
     let composer = at4("fake", "composer").or(at4("builtin", "composer"));
     let words = at4("fake", "words_after_headers");
     out.push_str(&format!(
-        "\nGoals at 4×: panel visible within one frame of the click → {} ({}); composer ready ≤ 150 ms → {} ({}); \
+        "\nGoals at 4×: panel visible within one frame of the click → {} after the click, {} after \
+         the first frame that could show anything ({}); composer ready ≤ 150 ms → {} ({}); \
          first words ≤ 100 ms after the upstream's first token → {} ({}).\n",
         opt(panel, ms_f),
-        met(panel.is_some_and(|p| p <= FRAME_MS)),
+        opt(panel_after_floor, |p| format!("{p:+.0} ms")),
+        met(panel_after_floor.is_some_and(|p| p <= FRAME_MS)),
         opt(composer, ms_f),
         met(composer.is_some_and(|c| c <= 150.0)),
         opt(words, ms_f),
@@ -390,7 +404,9 @@ mod tests {
         );
         assert!(text.contains("| 4.0× |"), "{text}");
         assert!(
-            text.contains("of the page's first paint → +10 ms (met; against the floor measured on other loads: +10 ms)"),
+            text.contains(
+                "of the floor → +10 ms (met; paired with each load's own first paint: +10 ms)"
+            ),
             "{text}"
         );
     }
@@ -398,7 +414,7 @@ mod tests {
     #[test]
     fn shopper_section_checks_the_goals_at_4x() {
         let sample = |rate: u32, panel: f64| {
-            json!({"responder": "fake", "rate": rate, "panel": panel, "composer": 120.0,
+            json!({"responder": "fake", "rate": rate, "panel": panel, "next_frame": 20.0, "composer": 120.0,
                    "first_words": 60.0, "headers": 20.0, "words_after_headers": 40.0})
         };
         let run = BrowserRun {
@@ -409,7 +425,10 @@ mod tests {
         };
         let text = shopper_section(&run);
         assert!(
-            text.contains("panel visible within one frame of the click → 300 ms (**not met**)"),
+            text.contains(
+                "panel visible within one frame of the click → 300 ms after the click, \
+                 +280 ms after the first frame that could show anything (**not met**)"
+            ),
             "{text}"
         );
         assert!(
