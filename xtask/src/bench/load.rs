@@ -245,10 +245,11 @@ pub(crate) fn measure(paths: &Paths, stack: &Stack, options: LoadOptions) -> Res
         while Instant::now() < until {
             let (_, stats) = round(stack, &options, &format!("soak{i}"));
             println!(
-                "bench: soak round {i}: {} admitted, {} errored, TTFT p50 {}",
+                "bench: soak round {i}: {} admitted, {} errored, TTFT p50 {}, workerd {}",
                 stats.admitted,
                 stats.errored,
-                ms_f(percentile_f64(&stats.ttft_ms, 50.0).unwrap_or(0.0))
+                ms_f(percentile_f64(&stats.ttft_ms, 50.0).unwrap_or(0.0)),
+                mb(stats.workerd_rss)
             );
             soak.push(stats);
             i += 1;
