@@ -47,12 +47,14 @@ pub(crate) struct RoundStats {
     pub(crate) ttft_ms: Vec<f64>,
     /// Completed turns per second of wall time.
     pub(crate) turns_per_s: f64,
-    /// workerd CPU seconds per admitted turn.
-    pub(crate) workerd_cpu_ms_per_turn: f64,
-    /// wrangler's node CPU seconds per admitted turn.
-    pub(crate) node_cpu_ms_per_turn: f64,
-    /// workerd resident memory after the round.
-    pub(crate) workerd_rss: u64,
+    /// The worker's workerd: CPU ms per admitted turn.
+    pub(crate) worker_cpu_ms_per_turn: f64,
+    /// wrangler's dev proxy (its workerd and node): CPU ms per admitted turn.
+    pub(crate) proxy_cpu_ms_per_turn: f64,
+    /// The worker's workerd resident memory after the round.
+    pub(crate) worker_rss: u64,
+    /// The dev proxy's workerd resident memory after the round.
+    pub(crate) proxy_rss: u64,
     /// Wall time.
     pub(crate) wall: Duration,
 }
@@ -116,13 +118,27 @@ fn config_rps(
     threads: usize,
     secs: f64,
 ) -> (f64, usize) {
+    rps(
+        &format!("{gateway}/v1/tenants/{tenant}/config"),
+        etag,
+        threads,
+        secs,
+    )
+}
+
+/// Requests per second of `GET /healthz`.
+fn health_rps(gateway: &str, threads: usize, secs: f64) -> (f64, usize) {
+    rps(&format!("{gateway}/healthz"), None, threads, secs)
+}
+
+/// Requests per second of `GET url` (200 or 304 count) and failures, `threads` clients.
+fn rps(url: &str, etag: Option<&str>, threads: usize, secs: f64) -> (f64, usize) {
     let count = Arc::new(AtomicU64::new(0));
     let bad = Arc::new(AtomicU64::new(0));
     let until = Instant::now() + Duration::from_secs_f64(secs);
-    let url = format!("{gateway}/v1/tenants/{tenant}/config");
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (count, bad, url) = (count.clone(), bad.clone(), url.clone());
+            let (count, bad, url) = (count.clone(), bad.clone(), url.to_owned());
             let etag = etag.map(str::to_owned);
             std::thread::spawn(move || {
                 while Instant::now() < until {
@@ -158,7 +174,7 @@ fn gateway_origin(url: &str) -> String {
 /// One crowd round with CPU and memory accounting.
 fn round(stack: &Stack, options: &LoadOptions, tag: &str) -> (CrowdRun, RoundStats) {
     let pgid = stack.gateway_group();
-    let (w0, n0) = group_usage(pgid);
+    let before = group_usage(pgid);
     let crowd = Crowd {
         gateway: stack.gateway.clone(),
         tenant: TENANT.into(),
@@ -169,12 +185,14 @@ fn round(stack: &Stack, options: &LoadOptions, tag: &str) -> (CrowdRun, RoundSta
         tag: tag.into(),
     };
     let run = shoppers::run(&crowd, shoppers::question);
-    let (w1, n1) = group_usage(pgid);
+    let after = group_usage(pgid);
     let mut stats = round_stats(&run);
-    let turns = stats.admitted.max(1) as f64;
-    stats.workerd_cpu_ms_per_turn = (w1.cpu_s - w0.cpu_s) * 1000.0 / turns;
-    stats.node_cpu_ms_per_turn = (n1.cpu_s - n0.cpu_s) * 1000.0 / turns;
-    stats.workerd_rss = w1.rss;
+    let per_turn = |cpu_s: f64| cpu_s * 1000.0 / stats.admitted.max(1) as f64;
+    stats.worker_cpu_ms_per_turn = per_turn(after.worker.cpu_s - before.worker.cpu_s);
+    stats.proxy_cpu_ms_per_turn =
+        per_turn(after.proxy.cpu_s - before.proxy.cpu_s + after.node.cpu_s - before.node.cpu_s);
+    stats.worker_rss = after.worker.rss;
+    stats.proxy_rss = after.proxy.rss;
     (run, stats)
 }
 
@@ -187,7 +205,21 @@ pub(crate) struct LoadResult {
     leaked: u32,
     config_plain: (f64, usize),
     config_etag: (f64, usize),
+    health: (f64, usize),
     soak: Vec<RoundStats>,
+    /// Soak control: `GET /healthz` hammered for a while — memory growth that is not the
+    /// gateway's.
+    control: Option<Control>,
+}
+
+/// The soak's control run.
+#[derive(Debug, Clone, Copy)]
+struct Control {
+    requests: f64,
+    /// The worker's workerd RSS before and after.
+    worker: (u64, u64),
+    /// The dev proxy's workerd RSS before and after.
+    proxy: (u64, u64),
 }
 
 impl LoadResult {
@@ -238,18 +270,31 @@ pub(crate) fn measure(paths: &Paths, stack: &Stack, options: LoadOptions) -> Res
     .header("etag");
     let config_plain = config_rps(&stack.gateway, TENANT, None, 8, 5.0);
     let config_etag = config_rps(&stack.gateway, TENANT, etag.as_deref(), 8, 5.0);
+    let health = health_rps(&stack.gateway, 8, 5.0);
     let mut soak = Vec::new();
+    let mut control = None;
     if let Some(minutes) = options.soak_minutes {
+        // Control first: a route that does nothing (`/healthz`), to see how much the local
+        // dev stack's memory grows under traffic that is not the gateway's work.
+        let before = group_usage(stack.gateway_group());
+        let (rps, _) = health_rps(&stack.gateway, 16, 30.0);
+        let after = group_usage(stack.gateway_group());
+        control = Some(Control {
+            requests: rps * 30.0,
+            worker: (before.worker.rss, after.worker.rss),
+            proxy: (before.proxy.rss, after.proxy.rss),
+        });
         let until = Instant::now() + Duration::from_secs(minutes * 60);
         let mut i = 1;
         while Instant::now() < until {
             let (_, stats) = round(stack, &options, &format!("soak{i}"));
             println!(
-                "bench: soak round {i}: {} admitted, {} errored, TTFT p50 {}, workerd {}",
+                "bench: soak round {i}: {} admitted, {} errored, TTFT p50 {}, memory: worker {}, dev proxy {}",
                 stats.admitted,
                 stats.errored,
                 ms_f(percentile_f64(&stats.ttft_ms, 50.0).unwrap_or(0.0)),
-                mb(stats.workerd_rss)
+                mb(stats.worker_rss),
+                mb(stats.proxy_rss)
             );
             soak.push(stats);
             i += 1;
@@ -262,7 +307,9 @@ pub(crate) fn measure(paths: &Paths, stack: &Stack, options: LoadOptions) -> Res
         leaked,
         config_plain,
         config_etag,
+        health,
         soak,
+        control,
     })
 }
 
@@ -291,8 +338,8 @@ pub(crate) fn section(result: &LoadResult) -> String {
          | leases still held afterwards | **{}** |\n\
          | TTFT under load p50 / p99 | {} / {} |\n\
          | turns per second (wall {:.1} s) | {:.0} |\n\
-         | gateway CPU per turn: workerd / wrangler's node proxy | {:.1} ms / {:.1} ms |\n\
-         | workerd resident memory after the run | {} |\n",
+         | gateway CPU per turn: the worker's workerd / wrangler's dev proxy (workerd + node) | {:.1} ms / {:.1} ms |\n\
+         | resident memory after the run: the worker's workerd / the dev proxy's workerd | {} / {} |\n",
         s.admitted,
         s.refused,
         s.errored,
@@ -305,9 +352,10 @@ pub(crate) fn section(result: &LoadResult) -> String {
         pct(99.0),
         s.wall.as_secs_f64(),
         s.turns_per_s,
-        s.workerd_cpu_ms_per_turn,
-        s.node_cpu_ms_per_turn,
-        mb(s.workerd_rss),
+        s.worker_cpu_ms_per_turn,
+        s.proxy_cpu_ms_per_turn,
+        mb(s.worker_rss),
+        mb(s.proxy_rss),
         shoppers = options.shoppers,
         turns = options.turns,
     );
@@ -316,20 +364,24 @@ pub(crate) fn section(result: &LoadResult) -> String {
     }
     out.push_str(
         "\nCPU per turn is the CPU time (/proc, user + system) of the processes in wrangler's \
-         process group during the run, divided by the admitted turns: workerd (the worker, D1 \
-         and the Durable Object run there) and the node process of `wrangler dev`. It includes \
-         creating the sessions.\n",
+         process group during the run, divided by the admitted turns: the workerd that runs the \
+         worker (with D1 and the Durable Object), and wrangler's dev proxy in front of it (a \
+         second workerd and wrangler's node process; in production Cloudflare's edge does \
+         that). It includes creating the sessions.\n",
     );
     out.push_str(&format!(
         "\n`GET /v1/tenants/{{id}}/config` (the route every page view's widget revalidates), 8 \
          client threads for 5 s, a new connection per request:\n\n\
          | request | requests/s | failed |\n|---|---:|---:|\n\
          | without `If-None-Match` (200 + body) | {} | {} |\n\
-         | with the current `ETag` (304, no body) | {} | {} |\n",
+         | with the current `ETag` (304, no body) | {} | {} |\n\
+         | for reference: `GET /healthz` (does nothing; this client's and the dev proxy's ceiling) | {} | {} |\n",
         thousands(result.config_plain.0.round() as i64),
         result.config_plain.1,
         thousands(result.config_etag.0.round() as i64),
         result.config_etag.1,
+        thousands(result.health.0.round() as i64),
+        result.health.1,
     ));
     if !result.soak.is_empty() {
         let first = &result.soak[0];
@@ -343,16 +395,37 @@ pub(crate) fn section(result: &LoadResult) -> String {
         let tps: Vec<f64> = result.soak.iter().map(|r| r.turns_per_s).collect();
         out.push_str(&format!(
             "\nSoak: the same round repeated {} times. First → last round: TTFT p50 {} → {}, \
-             p99 {} → {}, workerd memory {} → {}; turns/s median {:.0}; errors over all rounds: **{errors}**.\n",
+             p99 {} → {}, memory of the worker's workerd {} → {} and of the dev proxy's workerd \
+             {} → {}; turns/s median {:.0}; errors over all rounds: **{errors}**.\n",
             result.soak.len(),
             ms_f(p(first, 50.0)),
             ms_f(p(last, 50.0)),
             ms_f(p(first, 99.0)),
             ms_f(p(last, 99.0)),
-            mb(first.workerd_rss),
-            mb(last.workerd_rss),
+            mb(first.worker_rss),
+            mb(last.worker_rss),
+            mb(first.proxy_rss),
+            mb(last.proxy_rss),
             median(&tps).unwrap_or(0.0),
         ));
+        if let Some(Control {
+            requests,
+            worker,
+            proxy,
+        }) = result.control
+        {
+            out.push_str(&format!(
+                "\nControl, before the soak: {} × `GET /healthz` (which does nothing) from 16 clients \
+                 in 30 s moved the worker's workerd {} → {} and the dev proxy's {} → {}: `wrangler \
+                 dev`'s processes grow under any sustained traffic, so memory drift here says \
+                 little about the gateway itself.\n",
+                thousands(requests.round() as i64),
+                mb(worker.0),
+                mb(worker.1),
+                mb(proxy.0),
+                mb(proxy.1),
+            ));
+        }
     }
     out
 }

@@ -1,7 +1,7 @@
 //! Looking at the gateway from outside while it runs: its processes' CPU time and memory
-//! (from /proc, summed over the process group wrangler leads: the node CLI and the workerd
-//! processes it starts) and its local D1 state (through `wrangler d1 execute`, the way an
-//! operator would).
+//! (from /proc, over the process group wrangler leads: the node CLI, the workerd that runs the
+//! worker — the one with an inspector — and the workerd of wrangler's dev proxy in front of it)
+//! and its local D1 state (through `wrangler d1 execute`, the way an operator would).
 
 use std::fs;
 use std::path::Path;
@@ -22,13 +22,23 @@ pub(crate) struct Usage {
     pub(crate) rss: u64,
 }
 
-/// `(workerd, node)` usage of the processes in group `pgid`.
-pub(crate) fn group_usage(pgid: u32) -> (Usage, Usage) {
+/// Usage of the processes of `wrangler dev`, by role.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct GroupUsage {
+    /// The workerd that runs the worker (D1 and the Durable Object run there too).
+    pub(crate) worker: Usage,
+    /// The workerd of wrangler's dev proxy, which runs none of our code.
+    pub(crate) proxy: Usage,
+    /// wrangler's node process.
+    pub(crate) node: Usage,
+}
+
+/// Usage of the processes in group `pgid`.
+pub(crate) fn group_usage(pgid: u32) -> GroupUsage {
     let tick = clock_ticks();
-    let mut workerd = Usage::default();
-    let mut node = Usage::default();
+    let mut group = GroupUsage::default();
     let Ok(entries) = fs::read_dir("/proc") else {
-        return (workerd, node);
+        return group;
     };
     for entry in entries.flatten() {
         let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
@@ -40,15 +50,18 @@ pub(crate) fn group_usage(pgid: u32) -> (Usage, Usage) {
         if parsed.pgid != pgid {
             continue;
         }
-        let usage = match parsed.comm.as_str() {
-            "workerd" => &mut workerd,
-            "node" => &mut node,
+        let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let has_inspector = cmdline.windows(16).any(|w| w == b"--inspector-addr");
+        let usage = match (parsed.comm.as_str(), has_inspector) {
+            ("workerd", true) => &mut group.worker,
+            ("workerd", false) => &mut group.proxy,
+            ("node", _) => &mut group.node,
             _ => continue,
         };
         usage.cpu_s += (parsed.utime + parsed.stime) as f64 / tick;
         usage.rss += rss_bytes(&entry.path().join("status")).unwrap_or(0);
     }
-    (workerd, node)
+    group
 }
 
 /// The fields of `/proc/<pid>/stat` we use.
@@ -142,8 +155,6 @@ mod tests {
     #[test]
     fn our_own_group_is_found() {
         // This test process is in some group; asking for a group that cannot exist finds nothing.
-        let (workerd, node) = group_usage(u32::MAX);
-        assert_eq!(workerd, Usage::default());
-        assert_eq!(node, Usage::default());
+        assert_eq!(group_usage(u32::MAX), GroupUsage::default());
     }
 }
