@@ -69,6 +69,8 @@ init({ clientId: '00000000-0000-4000-8000-000000000000' });</script>`,
 
 /** Source of a function returning the launcher element (or null), run inside the page. */
 export const FINDERS = {
+  // The page without a widget runs the same per-frame check, so every page pays for it.
+  none: `() => null`,
   shopkeep: `() => document.querySelector('#shopkeep-host')?.shadowRoot?.querySelector('[data-sk=launcher]')`,
   typebot: `() => document.querySelector('typebot-bubble')?.shadowRoot?.querySelector('button[part=button]')`,
   flowise: `() => document.querySelector('flowise-chatbot')?.shadowRoot?.querySelector('button[part=button]')`,

@@ -259,6 +259,15 @@ pub(crate) fn section(r: &FaultResult) -> String {
         r.leaked,
         r.session_failures,
     );
+    if r.lost.failed_answers_missing > 0 {
+        out.push_str(
+            "\nAn answer whose stream was already complete when storage went away is not stored: \
+             the gateway ends the stream with a retryable `storage_error` and the retry asks the \
+             model again. Nothing the shopper was told is stored goes missing, but the first \
+             answer's tokens are spent twice; retrying that one write for a few seconds before the \
+             final event would keep most of these answers.\n",
+        );
+    }
     if !r.unclear.is_empty() {
         out.push_str(&format!("\nUnclear answers: {}\n", r.unclear.join("; ")));
     }

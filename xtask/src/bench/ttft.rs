@@ -220,7 +220,11 @@ pub(crate) fn section(run: &mut GatewayRun, chunk_delay_ms: u64) -> String {
             "\nThe same loop with Portkey's open-source gateway, {}, as a third path (OpenAI \
              provider, custom host = the fake upstream). Portkey here only proxies: no session \
              token, no rate limit, no storage, no prompt assembly — Shopkeep does all of these \
-             before its first byte.\n\n\
+             before its first byte. Most of Portkey's overhead is a fixed pause: its stream reader \
+             waits 25 ms (`setTimeout`) before relaying the first chunk of a stream. It runs with \
+             `tests/bench/loopback-only.mjs` preloaded, which keeps it on 127.0.0.1 and hands it \
+             upstream responses with mutable headers (its node build otherwise fails every \
+             streamed request with \"TypeError: immutable\" under @hono/node-server).\n\n\
              | path | requests | TTFT p50 | TTFT p99 | overhead p50 | overhead p99 | stream end p50 | stream end p99 |\n\
              |---|---:|---:|---:|---:|---:|---:|---:|\n",
             run.portkey_description
