@@ -2,7 +2,9 @@
 //
 // Draws the launcher at once (colours from the cached config when there is one) and loads the
 // WebAssembly widget only when the shopper shows interest: warm-up on pointerenter/focus, mount on
-// click. Never throws on the host page; a failed load leaves a launcher that retries.
+// click. A click before the widget is there draws an empty panel-shaped shell at once, which the
+// widget's panel replaces in the same task. Never throws on the host page; a failed load leaves
+// a launcher that retries.
 // The build replaces __SHOPKEEP_WIDGET_VERSION__ with the versioned asset directory and minifies.
 (() => {
   try {
@@ -31,6 +33,11 @@
       ":host{all:initial;position:fixed;width:0;height:0;bottom:0;right:0;z-index:2147483647}" +
         "[data-sk=launcher]{position:fixed;bottom:20px;right:20px;width:56px;height:56px;padding:0;border:0;border-radius:50%;" +
         "background-color:#1f6feb;color:#fff;cursor:pointer;display:grid;place-items:center;box-shadow:0 4px 16px rgba(0,0,0,.25)}" +
+        // The shell has the panel's box (widget/src/style.rs) and its header's colour; before
+        // [data-side=left], which must win over its `right`.
+        "[data-sk=shell]{position:fixed;bottom:88px;right:20px;width:min(380px,calc(100vw - 32px));height:min(600px,calc(100vh - 120px));" +
+        "box-sizing:border-box;border-top:56px solid #1f6feb;border-radius:12px;background:#fff;box-shadow:0 12px 40px rgba(0,0,0,.22)}" +
+        "@media (max-width:640px){[data-sk=shell]{top:0;left:0;width:100%;height:100dvh;border-radius:0}}" +
         "[data-side=left]{right:auto;left:20px}[data-sk=launcher]:focus-visible{outline:3px solid #0b5cd5;outline-offset:2px}" +
         "svg{width:28px;height:28px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}" +
         "[data-state=loading] svg{opacity:.6}[data-state=error]{background-color:#b42318}"
@@ -61,7 +68,7 @@
     b.append(svg);
     root.append(b);
 
-    let loading, widget, dead;
+    let loading, widget, dead, shell;
     // Host-page listeners: `Shopkeep('on', 'opened' | 'closed' | 'message_sent' |
     // 'message_received' | 'unread_changed', callback)`; their exceptions stay theirs.
     const ls = {};
@@ -71,25 +78,43 @@
           f(detail);
         } catch (e) {}
       });
-    const load = () =>
-      (loading ||= import(base + "shopkeep_widget.js")
-        .then((m) => m.default({ module_or_path: base + "shopkeep_widget_bg.wasm" }).then(() => m))
-        .catch((e) => {
-          loading = 0;
-          throw e;
-        }));
+    // The wasm is fetched alongside the module, not after it.
+    const load = () => {
+      if (!loading) {
+        const wasm = fetch(base + "shopkeep_widget_bg.wasm");
+        wasm.catch(() => {});
+        loading = import(base + "shopkeep_widget.js")
+          .then((m) => m.default({ module_or_path: wasm }).then(() => m))
+          .catch((e) => {
+            loading = 0;
+            throw e;
+          });
+      }
+      return loading;
+    };
+    const unshell = () => shell && (shell.remove(), (shell = 0));
     // Commands wait here until the widget exists (open/toggle also load it).
     let queue = [];
     const run = () => {
       attr("data-state", "loading");
+      if (!shell) {
+        shell = d.createElement("div");
+        shell.setAttribute("data-sk", "shell");
+        shell.setAttribute("aria-hidden", "true");
+        if (theme.launcher_position == "left") shell.setAttribute("data-side", "left");
+        if (hex(theme.primary_color)) shell.style.borderTopColor = theme.primary_color;
+        if (hex(theme.background_color)) shell.style.backgroundColor = theme.background_color;
+        root.append(shell);
+      }
       load()
         .then((m) => {
           if (dead) return;
           widget ||= m.mount(root, { tenant, gateway, launcher: b, emit, assets: base });
           b.removeAttribute("data-state");
           while (queue.length) call(...queue.shift());
+          unshell();
         })
-        .catch(() => attr("data-state", "error"));
+        .catch(() => (attr("data-state", "error"), unshell()));
     };
     // open, close, toggle, is_open, identify(token), update(attrs), reset, on(event, cb), destroy.
     const call = (cmd, arg, cb) => {

@@ -269,6 +269,12 @@ impl Stack {
         })
     }
 
+    /// Process group of `wrangler dev` and the workerd it started (benchmarks read their CPU
+    /// time and memory from /proc).
+    pub(crate) fn gateway_group(&self) -> u32 {
+        self.wrangler.pid()
+    }
+
     /// Prints the tails of both logs (after a failure).
     pub(crate) fn print_logs(&self) {
         for service in [&self.wrangler, &self.fake] {

@@ -15,9 +15,16 @@ pub(crate) struct Response {
     pub(crate) status: u16,
     /// The decoded body.
     pub(crate) body: Vec<u8>,
+    /// The response head (status line and headers).
+    pub(crate) head: String,
 }
 
 impl Response {
+    /// A header's value (case-insensitive name).
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        header_value(self.head.as_bytes(), name)
+    }
+
     /// The body as text (lossy).
     pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -173,6 +180,7 @@ pub(crate) fn request(
     Ok(Response {
         status: head.status,
         body,
+        head: String::from_utf8_lossy(&raw[..head.body_start]).into_owned(),
     })
 }
 
@@ -183,6 +191,10 @@ pub(crate) struct StreamTiming {
     pub(crate) status: u16,
     /// From just before connecting until the body first contained the marker.
     pub(crate) first_marker: Option<Duration>,
+    /// From just before connecting until the body was complete.
+    pub(crate) end: Duration,
+    /// The decoded body.
+    pub(crate) body: Vec<u8>,
     /// The `Server-Timing` header, if any.
     pub(crate) server_timing: Option<String>,
 }
@@ -258,7 +270,9 @@ pub(crate) fn time_to_first(
     Ok(StreamTiming {
         status,
         first_marker,
+        end: start.elapsed(),
         server_timing,
+        body: decoded,
     })
 }
 

@@ -8,8 +8,10 @@
 //!   tenant; Ctrl-C stops everything.
 //! - `test [--only step,step]` — fmt, clippy (host and wasm32), purity, unit tests, wasm tests
 //!   in Chromium, build, end-to-end tests; ends with `summary: N passed, M failed`.
-//! - `bench [--requests N] [--weight-only] [--no-build]` — widget weight and gateway
-//!   time-to-first-token overhead into `docs/BENCHMARKS.md`.
+//! - `bench [--sections LIST] [--requests N] [--runs N] [--shoppers N] [--turns N]
+//!   [--soak MINUTES] [--screenshots] [--no-build]` — weight, host-page cost and shopper
+//!   timings against the npm peers, gateway overhead against Portkey, load and faults, into
+//!   `docs/BENCHMARKS.md`.
 //! - `fuzz [--seconds N] [--target NAME]` — the cargo-fuzz targets in `fuzz/`, bounded in
 //!   time; results into `docs/BENCHMARKS.md`.
 //! - `tenant create|show|rotate-key|snippet <id>` — operator commands over the platform and
@@ -48,8 +50,10 @@ commands:
   dev [--port 8787]              build and serve the demo at http://127.0.0.1:<port>/
   test [--only STEP[,STEP…]]     run every check; steps: setup, fmt, clippy, clippy-wasm,
                                  purity, unit, wasm, build, e2e
-  bench [--requests N] [--weight-only] [--no-build]
-                                 measure weight and gateway TTFT overhead → docs/BENCHMARKS.md
+  bench [--sections weight,host,shopper,gateway,load,faults] [--requests 200]
+        [--runs 7] [--shoppers 200] [--turns 3] [--soak MINUTES] [--screenshots]
+        [--weight-only] [--no-build]
+                                 measure against budgets and peers → docs/BENCHMARKS.md
   fuzz [--seconds 60] [--target NAME]
                                  run the fuzz targets (pinned nightly) → docs/BENCHMARKS.md
   tenant create|show|rotate-key|snippet <id> [options]
@@ -112,23 +116,40 @@ fn run(mut args: Vec<String>) -> Result<bool> {
             testing::test(&paths, &only)?
         }
         "bench" => {
-            let requests = parse_number(
-                "--requests",
-                take_value(&mut args, "--requests")?,
-                bench::DEFAULT_REQUESTS,
-            )?;
-            let weight_only = take_flag(&mut args, "--weight-only");
+            let number = |args: &mut Vec<String>, flag: &str, default: usize| {
+                parse_number(flag, take_value(args, flag)?, default)
+            };
+            let requests = number(&mut args, "--requests", bench::DEFAULT_REQUESTS)?;
+            let runs = number(&mut args, "--runs", bench::DEFAULT_RUNS)?;
+            let shoppers = number(&mut args, "--shoppers", bench::DEFAULT_SHOPPERS)?;
+            let turns = number(&mut args, "--turns", bench::DEFAULT_TURNS)?;
+            let soak_minutes = match take_value(&mut args, "--soak")? {
+                Some(value) => Some(parse_number("--soak", Some(value), 0u64)?),
+                None => None,
+            };
+            let mut sections = match take_value(&mut args, "--sections")? {
+                Some(list) => bench::Section::parse_list(&list)?,
+                None => bench::Section::ALL.to_vec(),
+            };
+            if take_flag(&mut args, "--weight-only") {
+                sections = vec![bench::Section::Weight];
+            }
             let no_build = take_flag(&mut args, "--no-build");
+            let screenshots = take_flag(&mut args, "--screenshots");
             ensure_no_extra(&args)?;
             bench::bench(
                 &paths,
-                bench::BenchOptions {
+                &bench::BenchOptions {
                     requests,
-                    weight_only,
+                    sections,
                     no_build,
+                    runs,
+                    shoppers,
+                    turns,
+                    soak_minutes,
+                    screenshots,
                 },
-            )
-            .map(|()| true)?
+            )?
         }
         "fuzz" => {
             let seconds = parse_number("--seconds", take_value(&mut args, "--seconds")?, 60u64)?;

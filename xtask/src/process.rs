@@ -200,6 +200,11 @@ impl Service {
         })
     }
 
+    /// The process id, which is also its process group's id (services lead their group).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The log file, if output goes to one.
     pub(crate) fn log(&self) -> Option<&Path> {
         self.log.as_deref()

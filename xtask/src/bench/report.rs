@@ -1,0 +1,114 @@
+//! docs/BENCHMARKS.md: the machine, the command, and one block per section. A run that skips
+//! a section keeps that section's block from the previous file (and the fuzzing section
+//! belongs to `cargo xtask fuzz`), so selective runs refresh only what they measured.
+
+use std::fs;
+use std::process::Command;
+
+/// `- date …\n- CPU …` lines describing this machine.
+pub(crate) fn machine(extra: &[(&str, String)]) -> String {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map(|(_, model)| model.trim().to_owned())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let ram_gib = fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("MemTotal:"))?
+                .to_owned();
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map(|kb| format!("{:.0} GiB", kb / 1_048_576.0))
+        .unwrap_or_else(|| "?".into());
+    let load = fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_default();
+    let mut out = format!(
+        "- date: {}\n- CPU: {cpu}, {cores} logical core(s) available (`nproc`), RAM {ram_gib}\n\
+         - load average when the run started: {load} (the machine is shared; compare runs on the same machine only)\n\
+         - OS: {}\n- Rust: {}\n",
+        command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        command_output("uname", &["-sr"]),
+        command_output("rustc", &["--version"]),
+    );
+    for (key, value) in extra {
+        if !value.is_empty() {
+            out.push_str(&format!("- {key}: {value}\n"));
+        }
+    }
+    out
+}
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The block under `## {heading}` in `text` (heading line included), up to the next `## `.
+pub(crate) fn existing_block(text: &str, heading: &str) -> Option<String> {
+    let marker = format!("## {heading}\n");
+    let start = if text.starts_with(&marker) {
+        0
+    } else {
+        text.find(&format!("\n{marker}"))? + 1
+    };
+    let after = &text[start + marker.len()..];
+    let end = after
+        .find("\n## ")
+        .map(|i| start + marker.len() + i + 1)
+        .unwrap_or(text.len());
+    Some(text[start..end].trim_end().to_owned())
+}
+
+/// `## heading` + body.
+pub(crate) fn block(heading: &str, body: &str) -> String {
+    format!("## {heading}\n\n{}", body.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "# Benchmarks\n\n## Machine\n\n- x\n\n## Load\n\nload table\n\n### sub\n\nmore\n\n## Fuzzing\n\nf\n";
+
+    #[test]
+    fn blocks_are_found_up_to_the_next_section() {
+        assert_eq!(
+            existing_block(DOC, "Load").as_deref(),
+            Some("## Load\n\nload table\n\n### sub\n\nmore")
+        );
+        assert_eq!(
+            existing_block(DOC, "Fuzzing").as_deref(),
+            Some("## Fuzzing\n\nf")
+        );
+        assert_eq!(existing_block(DOC, "Faults"), None);
+        assert_eq!(
+            existing_block("## Load\n\nx\n", "Load").as_deref(),
+            Some("## Load\n\nx")
+        );
+    }
+
+    #[test]
+    fn the_machine_is_described() {
+        let text = machine(&[("Node", "v22".into()), ("empty", String::new())]);
+        assert!(
+            text.contains("logical core(s) available (`nproc`), RAM"),
+            "{text}"
+        );
+        assert!(text.contains("- Node: v22\n"), "{text}");
+        assert!(!text.contains("empty"), "{text}");
+    }
+}
