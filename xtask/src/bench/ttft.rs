@@ -290,7 +290,15 @@ fn phase_table(run: &mut GatewayRun) -> String {
     let mut out = String::from(
         "| phase (Server-Timing) | p50 | p99 | share of gateway TTFT p50 |\n|---|---:|---:|---:|\n",
     );
-    for name in ["auth", "tenant", "limit", "store", "d1", "upstream-head", "prompt"] {
+    for name in [
+        "auth",
+        "tenant",
+        "limit",
+        "store",
+        "d1",
+        "upstream-head",
+        "prompt",
+    ] {
         let Some(samples) = run.phases.get_mut(name) else {
             continue;
         };
