@@ -19,7 +19,7 @@ use shopkeep_gateway_core::privacy;
 use shopkeep_gateway_core::prompt::{
     build_prompt, estimate_tokens, upstream_body, ChatMessage, HistoryTurn, PromptMode,
 };
-use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota, TurnRecord, Verdict};
+use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota, Sent, TurnRecord, Verdict};
 use shopkeep_gateway_core::relay::encode_event;
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
 use shopkeep_gateway_core::responder;
@@ -60,6 +60,8 @@ struct Job {
     early: Option<Early>,
     /// The shopper's message as stored (`None` in store-nothing mode: nothing to remember).
     stored_question: Option<String>,
+    /// `(conversation, client message id)`, reported to the object when the turn ends.
+    ended: Option<(String, String)>,
     /// The stored history (before this message) when the object's hint did not match it, so
     /// the object rebuilds its hint from it.
     resync: Option<Vec<HistoryTurn>>,
@@ -163,12 +165,17 @@ pub(crate) async fn chat(
     };
     let t_tenant = now_ms();
     let verdict = limiter::admit(env, &claims.tenant_id, &admit).await?;
-    let (hint, resend) = match &verdict {
-        Verdict::Admitted {
-            history, resend, ..
-        } => (privacy::history_for_ai(history.clone(), rules), *resend),
-        Verdict::Refused { .. } => (Vec::new(), false),
+    let (hint, sent) = match &verdict {
+        Verdict::Admitted { history, sent, .. } => {
+            (privacy::history_for_ai(history.clone(), rules), *sent)
+        }
+        Verdict::Refused { .. } => (Vec::new(), Sent::New),
     };
+    let resend = sent != Sent::New;
+    let ended = Some((
+        claims.conversation_id.clone(),
+        request.client_message_id.clone(),
+    ));
     let quota = verdict.into_result()?;
     // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
     // reach the shopper; a resend of the same client message id is decided here (turn.rs).
@@ -224,14 +231,20 @@ pub(crate) async fn chat(
             };
             let begun = begun.and_then(|turn| {
                 let user_message_id = turn.stored.user_message_id.clone();
-                turn::decide(turn.stored, &new_message_id, stored, started_ms)
-                    .map(|start| (start, user_message_id, turn.history))
+                turn::decide(
+                    turn.stored,
+                    &new_message_id,
+                    stored,
+                    started_ms,
+                    sent == Sent::Finished,
+                )
+                .map(|start| (start, user_message_id, turn.history))
             });
             match begun {
                 Ok((TurnStart::Replay(answer), user_message_id, _)) => {
                     abort_early(early_open);
                     // Nothing is generated: free the slot at once, spend no tokens.
-                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None).await;
+                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
                     let events = replay_events(&user_message_id, answer);
                     let timing = format!("auth;dur={}, replay;dur=0", t_auth - started_ms);
                     return event_stream_response(replay_body(&events), &timing, &quota, origin);
@@ -250,7 +263,7 @@ pub(crate) async fn chat(
                 Err(e) => {
                     // Not stored: nothing may reach the shopper, and no answer is generated.
                     abort_early(early_open);
-                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None).await;
+                    limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
                     return Err(e);
                 }
             }
@@ -268,6 +281,7 @@ pub(crate) async fn chat(
         timeouts,
         early,
         stored_question: forms.stored.clone(),
+        ended,
         resync,
         prices: PriceTable::parse(&var(env, "AI_PRICES")).unwrap_or_else(|e| {
             worker::console_error!("{e}");
@@ -632,6 +646,7 @@ async fn persist(job: &Job, shopper: &Shopper, answer: Answer) {
         &job.lease_id,
         finished.tokens,
         turn,
+        job.ended.clone(),
     )
     .await;
     let last = match (stored, outcome.error) {

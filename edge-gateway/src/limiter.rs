@@ -50,6 +50,9 @@ struct Release {
     /// The finished turn, for the conversation's history hint (stored turns only).
     #[serde(default)]
     turn: Option<TurnRecord>,
+    /// `(conversation, client message id)` of the turn that ended, stored or not.
+    #[serde(default)]
+    ended: Option<(String, String)>,
 }
 
 /// Body of `/renew`.
@@ -118,6 +121,9 @@ impl DurableObject for TenantLimiter {
                     let budget = object.release(now_ms(), &release.lease_id, release.tokens);
                     if let (Ok(_), Some(turn)) = (&budget, release.turn) {
                         let _ = object.record_turn(now_ms(), turn);
+                    }
+                    if let (Ok(_), Some((conversation, id))) = (&budget, &release.ended) {
+                        object.turn_ended(conversation, id);
                     }
                     budget
                 };
@@ -221,11 +227,13 @@ pub(crate) async fn release(
     lease_id: &str,
     tokens: u64,
     turn: Option<TurnRecord>,
+    ended: Option<(String, String)>,
 ) {
     let body = Release {
         lease_id: lease_id.to_owned(),
         tokens,
         turn,
+        ended,
     };
     if let Err(e) = call(env, tenant_id, "/release", &body).await {
         worker::console_error!("releasing lease failed: {e}");

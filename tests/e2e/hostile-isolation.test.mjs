@@ -301,3 +301,38 @@ test('pagination cursor: a malformed cursor is a 400, not a silent first page', 
   assert.equal(r.status, 400);
   assert.equal(r.json.error.code, 'invalid_field');
 });
+
+test('resend_after_lost_answer_write: a resend whose answer could not be stored is answered again, not 409', async () => {
+  const t = await createTenantWithKeys('iso-lost');
+  const s = await session(t.id);
+  const id = messageId();
+  const question = `lost answer ${'word '.repeat(80)}${tag()}`;
+  const response = await fetch(`${GATEWAY}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: GATEWAY, authorization: `Bearer ${s.token}` },
+    body: JSON.stringify({ message: question, client_message_id: id }),
+  });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes('event: delta')) text += decoder.decode((await reader.read()).value, { stream: true });
+  // Storage goes away while the answer streams: the answer cannot be stored.
+  await d1('ALTER TABLE messages RENAME TO messages_away');
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    await d1('ALTER TABLE messages_away RENAME TO messages');
+  }
+  const last = parseEvents(text).at(-1);
+  assert.equal(last.type, 'error', JSON.stringify(last));
+  assert.equal(last.code, 'storage_error');
+  const again = await chat(s.token, question, { clientMessageId: id });
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  assert.equal(again.events.at(-1).type, 'done');
+  const stored = (await conversation(s.token)).messages;
+  assert.deepEqual(stored.map((m) => [m.role, m.status]), [['user', 'complete'], ['assistant', 'complete']]);
+});

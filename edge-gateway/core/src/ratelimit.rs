@@ -16,7 +16,7 @@ mod routes;
 pub use gcra::{Gcra, Quota};
 pub use ip::{client_network, ip_key};
 pub use object::TenantObject;
-pub use recent::{RecentTurns, TurnRecord};
+pub use recent::{RecentTurns, Sent, TurnRecord};
 use routes::RouteBuckets;
 pub use routes::{MeterRequest, MeterVerdict, RouteClass};
 
@@ -97,9 +97,10 @@ pub enum Verdict {
         /// truth), when the request named one.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         history: Vec<crate::prompt::HistoryTurn>,
-        /// The client message id was sent before in this conversation (a resend).
+        /// What the object knew of the client message id (a resend, and whether its earlier
+        /// turn is still running).
         #[serde(default)]
-        resend: bool,
+        sent: Sent,
     },
     /// Refused by `limit`; retry after `retry_after_ms`.
     Refused {
@@ -218,7 +219,7 @@ impl Limiter {
             lease_id: req.lease_id.clone(),
             quota: session.1,
             history: Vec::new(),
-            resend: false,
+            sent: Sent::New,
         }
     }
 

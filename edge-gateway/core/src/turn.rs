@@ -54,12 +54,15 @@ pub enum TurnStart {
 
 /// Decides a turn. `inserted_id` is the id this request tried to store its message under:
 /// when storage kept that id, the message is new. `stored_form` is the storage form of this
-/// request's text.
+/// request's text. `earlier_ended`: the tenant's object saw the earlier turn of this id end
+/// (its lease released) — an unanswered one then failed (e.g. storing its answer did) and is
+/// answered again at once instead of waiting out [`IN_FLIGHT_MS`].
 pub fn decide(
     stored: StoredTurn,
     inserted_id: &str,
     stored_form: &str,
     now_ms: u64,
+    earlier_ended: bool,
 ) -> Result<TurnStart, Error> {
     if stored.user_message_id == inserted_id {
         return Ok(TurnStart::New);
@@ -70,6 +73,7 @@ pub fn decide(
     match stored.answer {
         Some(answer) if answer.status == MessageStatus::Complete => Ok(TurnStart::Replay(answer)),
         Some(_) => Ok(TurnStart::Retry),
+        None if earlier_ended => Ok(TurnStart::Retry),
         None if now_ms.saturating_sub(stored.created_at_ms) < IN_FLIGHT_MS => {
             Err(Error::code(ErrorCode::TurnInProgress))
         }
@@ -115,14 +119,14 @@ mod tests {
     fn a_message_stored_under_this_requests_id_is_new() {
         let mut stored = turn(None);
         stored.user_message_id = "m_mine".into();
-        let start = decide(stored, "m_mine", "Where is my parcel?", 2_000).unwrap();
+        let start = decide(stored, "m_mine", "Where is my parcel?", 2_000, false).unwrap();
         assert_eq!(start, TurnStart::New);
     }
 
     #[test]
     fn resend_answered_twice_a_completed_turn_is_replayed() {
         let stored = turn(Some((MessageStatus::Complete, "On its way.")));
-        let start = decide(stored, "m_other", "Where is my parcel?", 2_000).unwrap();
+        let start = decide(stored, "m_other", "Where is my parcel?", 2_000, false).unwrap();
         let TurnStart::Replay(answer) = start else {
             panic!("expected a replay, got {start:?}")
         };
@@ -132,14 +136,20 @@ mod tests {
     #[test]
     fn resend_with_other_text_is_refused_whatever_the_answer() {
         for answer in [None, Some((MessageStatus::Complete, "x"))] {
-            let result = decide(turn(answer), "m_other", "Cancel my order", 2_000);
+            let result = decide(turn(answer), "m_other", "Cancel my order", 2_000, false);
             assert_eq!(code(result), ErrorCode::MessageIdReused);
         }
     }
 
     #[test]
     fn a_resend_while_the_answer_is_being_written_is_in_progress() {
-        let result = decide(turn(None), "m_other", "Where is my parcel?", 1_000 + 30_000);
+        let result = decide(
+            turn(None),
+            "m_other",
+            "Where is my parcel?",
+            1_000 + 30_000,
+            false,
+        );
         assert_eq!(code(result), ErrorCode::TurnInProgress);
         assert!(ErrorCode::TurnInProgress.retryable());
         assert!(!ErrorCode::MessageIdReused.retryable());
@@ -152,7 +162,16 @@ mod tests {
             "m_other",
             "Where is my parcel?",
             1_000 + IN_FLIGHT_MS,
+            false,
         );
+        assert_eq!(start.unwrap(), TurnStart::Retry);
+    }
+
+    #[test]
+    fn resend_after_a_lost_answer_write_is_answered_again_not_in_progress() {
+        // Storage failed while the answer was being stored; the turn's lease was released, so
+        // the object knows it ended: the shopper's retry is answered, not told to wait.
+        let start = decide(turn(None), "m_other", "Where is my parcel?", 2_000, true);
         assert_eq!(start.unwrap(), TurnStart::Retry);
     }
 
@@ -196,6 +215,7 @@ mod tests {
                 "m_other",
                 "Where is my parcel?",
                 2_000,
+                false,
             );
             assert_eq!(start.unwrap(), TurnStart::Retry);
         }

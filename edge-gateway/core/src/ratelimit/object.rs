@@ -90,16 +90,12 @@ impl TenantObject {
     /// its recent turns as a history hint.
     pub fn admit(&mut self, now_ms: u64, req: &AdmitRequest) -> Result<Verdict> {
         let mut verdict = self.ready()?.0.admit(now_ms, req);
-        if let (
-            Verdict::Admitted {
-                history, resend, ..
-            },
-            Some(conversation),
-        ) = (&mut verdict, &req.conversation)
+        if let (Verdict::Admitted { history, sent, .. }, Some(conversation)) =
+            (&mut verdict, &req.conversation)
         {
             *history = self.recent.get(conversation, now_ms);
             if let Some(id) = &req.client_message_id {
-                *resend = self.recent.note_id(conversation, id, now_ms);
+                *sent = self.recent.note_id(conversation, id, now_ms);
             }
         }
         Ok(verdict)
@@ -110,6 +106,11 @@ impl TenantObject {
         self.ready()?;
         self.recent.record(now_ms, turn);
         Ok(())
+    }
+
+    /// Notes that the turn of a client message id ended (its lease was released).
+    pub fn turn_ended(&mut self, conversation: &str, client_message_id: &str) {
+        self.recent.finished(conversation, client_message_id);
     }
 
     /// Forgets every history hint: a conversation was erased or purged.

@@ -37,11 +37,25 @@ pub struct TurnRecord {
 /// Client message ids remembered per conversation (resends are recognised among these).
 pub(super) const MAX_IDS: usize = 64;
 
-/// The recent turns of a tenant's conversations, and the client message ids sent in them.
+/// What the object knows of a client message id when a turn is admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sent {
+    /// Not seen (new, or the object forgot it).
+    #[default]
+    New,
+    /// Seen, and its earlier turn still holds its lease: it is being answered.
+    InFlight,
+    /// Seen, and its earlier turn has ended (answered, failed or cut).
+    Finished,
+}
+
+/// The recent turns of a tenant's conversations, and the client message ids sent in them
+/// (with whether their turn is still running).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecentTurns {
     conversations: HashMap<String, (u64, Vec<HistoryTurn>)>,
-    ids: HashMap<String, (u64, Vec<String>)>,
+    ids: HashMap<String, (u64, Vec<(String, bool)>)>,
 }
 
 impl RecentTurns {
@@ -94,9 +108,10 @@ impl RecentTurns {
             .insert(turn.conversation, (now_ms, turns));
     }
 
-    /// Notes a client message id sent in a conversation; returns whether it was seen before
-    /// (a resend: the turn must not start its upstream request before D1 decides).
-    pub fn note_id(&mut self, conversation: &str, client_message_id: &str, now_ms: u64) -> bool {
+    /// Notes that a turn for a client message id starts; returns what was known of the id
+    /// before (a resend must not start its upstream request before D1 decides, and a resend
+    /// whose earlier turn ended is answered again rather than refused as in progress).
+    pub fn note_id(&mut self, conversation: &str, client_message_id: &str, now_ms: u64) -> Sent {
         if self.ids.len() >= MAX_CONVERSATIONS && !self.ids.contains_key(conversation) {
             self.ids
                 .retain(|_, (at, _)| now_ms.saturating_sub(*at) < IDLE_MS);
@@ -113,14 +128,31 @@ impl RecentTurns {
         }
         let (at, ids) = self.ids.entry(conversation.to_owned()).or_default();
         *at = now_ms;
-        if ids.iter().any(|id| id == client_message_id) {
-            return true;
+        if let Some((_, running)) = ids.iter_mut().find(|(id, _)| id == client_message_id) {
+            let was = if *running {
+                Sent::InFlight
+            } else {
+                Sent::Finished
+            };
+            *running = true;
+            return was;
         }
         if ids.len() >= MAX_IDS {
             ids.remove(0);
         }
-        ids.push(client_message_id.to_owned());
-        false
+        ids.push((client_message_id.to_owned(), true));
+        Sent::New
+    }
+
+    /// Notes that the turn for a client message id has ended (its lease was released).
+    pub fn finished(&mut self, conversation: &str, client_message_id: &str) {
+        if let Some((_, ids)) = self.ids.get_mut(conversation) {
+            for (id, running) in ids.iter_mut() {
+                if id == client_message_id {
+                    *running = false;
+                }
+            }
+        }
     }
 
     /// Forgets everything (after an erase or a retention purge).
@@ -190,20 +222,40 @@ mod tests {
     }
 
     #[test]
-    fn a_client_message_id_seen_before_is_a_resend() {
+    fn a_client_message_id_seen_before_is_a_resend_in_flight_or_finished() {
         let mut recent = RecentTurns::default();
-        assert!(!recent.note_id("c_1", "m_a", 0));
-        assert!(recent.note_id("c_1", "m_a", 1), "the same id again");
-        assert!(!recent.note_id("c_2", "m_a", 2), "ids are per conversation");
+        assert_eq!(recent.note_id("c_1", "m_a", 0), Sent::New);
+        assert_eq!(
+            recent.note_id("c_1", "m_a", 1),
+            Sent::InFlight,
+            "the same id again"
+        );
+        recent.finished("c_1", "m_a");
+        assert_eq!(
+            recent.note_id("c_1", "m_a", 2),
+            Sent::Finished,
+            "its turn ended"
+        );
+        assert_eq!(
+            recent.note_id("c_1", "m_a", 2),
+            Sent::InFlight,
+            "the retry runs now"
+        );
+        assert_eq!(
+            recent.note_id("c_2", "m_a", 2),
+            Sent::New,
+            "ids are per conversation"
+        );
         for i in 0..MAX_IDS {
             recent.note_id("c_1", &format!("m_{i}"), 3);
         }
-        assert!(
-            !recent.note_id("c_1", "m_a", 4),
-            "only the last ids are remembered"
+        assert_eq!(
+            recent.note_id("c_1", "m_a", 4),
+            Sent::New,
+            "only the last ids are kept"
         );
         recent.forget_all();
-        assert!(!recent.note_id("c_1", "m_0", 5));
+        assert_eq!(recent.note_id("c_1", "m_0", 5), Sent::New);
     }
 
     #[test]
