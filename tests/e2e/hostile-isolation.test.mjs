@@ -46,6 +46,35 @@ async function putConfig(t, change) {
   assert.equal(saved.status, 200, JSON.stringify(saved.json));
 }
 
+/**
+ * Starts a chat turn and reads its stream up to the first delta; `rest()` reads it to the end
+ * and returns all the text read.
+ */
+async function streamUntilFirstDelta(token, message, clientMessageId) {
+  const response = await fetch(`${GATEWAY}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: GATEWAY, authorization: `Bearer ${token}` },
+    body: JSON.stringify({ message, client_message_id: clientMessageId }),
+  });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes('event: delta')) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, 'the stream ended before its first delta');
+    text += decoder.decode(value, { stream: true });
+  }
+  return {
+    async rest() {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return text;
+        text += decoder.decode(value, { stream: true });
+      }
+    },
+  };
+}
+
 /** Every route that carries a session token, as one call each. */
 const tokenRoutes = (token, answerId = 'm_nosuchanswer1') => ({
   chat: () => call('POST', '/v1/chat', token, { message: 'hello', client_message_id: messageId() }),
@@ -182,28 +211,12 @@ test('resend_in_flight: a resend while the answer is still streaming is a 409 an
   const s = await session(t.id);
   const id = messageId();
   const question = `in flight ${'word '.repeat(40)}${tag()}`;
-  const response = await fetch(`${GATEWAY}/v1/chat`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: GATEWAY, authorization: `Bearer ${s.token}` },
-    body: JSON.stringify({ message: question, client_message_id: id }),
-  });
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!text.includes('event: delta')) {
-    const { value, done } = await reader.read();
-    assert.ok(!done, 'the stream ended before its first delta');
-    text += decoder.decode(value, { stream: true });
-  }
+  const stream = await streamUntilFirstDelta(s.token, question, id);
   const resent = await chat(s.token, question, { clientMessageId: id });
   assert.equal(resent.status, 409, JSON.stringify(resent.body ?? resent.events));
   assert.equal(resent.body.error.code, 'turn_in_progress');
   assert.equal(resent.body.error.retryable, true);
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
+  const text = await stream.rest();
   assert.equal(parseEvents(text).at(-1).type, 'done');
   assert.equal((await upstreamRequestsFor(question)).length, 1, 'the model was asked once');
 });
@@ -212,21 +225,10 @@ test('erase_race_orphan: an answer that finishes after an erase leaves no row be
   const t = await createTenantWithKeys('iso-erase');
   const s = await session(t.id);
   const question = `erase while answering ${'word '.repeat(40)}${tag()}`;
-  const response = await fetch(`${GATEWAY}/v1/chat`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: GATEWAY, authorization: `Bearer ${s.token}` },
-    body: JSON.stringify({ message: question, client_message_id: messageId() }),
-  });
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!text.includes('event: delta')) text += decoder.decode((await reader.read()).value, { stream: true });
+  const stream = await streamUntilFirstDelta(s.token, question, messageId());
   const erased = await call('POST', '/v1/privacy/erase', s.token, {});
   assert.equal(erased.status, 200);
-  for (;;) {
-    const { done } = await reader.read();
-    if (done) break;
-  }
+  await stream.rest();
   await new Promise((r) => setTimeout(r, 500));
   for (const table of ['messages', 'feedback', 'usage_events']) {
     const left = await d1(`SELECT COUNT(*) AS n FROM ${table} WHERE conversation_id = '${s.conversation_id}'`);
@@ -307,23 +309,12 @@ test('resend_after_lost_answer_write: a resend whose answer could not be stored 
   const s = await session(t.id);
   const id = messageId();
   const question = `lost answer ${'word '.repeat(80)}${tag()}`;
-  const response = await fetch(`${GATEWAY}/v1/chat`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: GATEWAY, authorization: `Bearer ${s.token}` },
-    body: JSON.stringify({ message: question, client_message_id: id }),
-  });
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!text.includes('event: delta')) text += decoder.decode((await reader.read()).value, { stream: true });
+  const stream = await streamUntilFirstDelta(s.token, question, id);
   // Storage goes away while the answer streams: the answer cannot be stored.
   await d1('ALTER TABLE messages RENAME TO messages_away');
+  let text;
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
+    text = await stream.rest();
   } finally {
     await d1('ALTER TABLE messages_away RENAME TO messages');
   }

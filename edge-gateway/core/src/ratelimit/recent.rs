@@ -58,6 +58,25 @@ pub struct RecentTurns {
     ids: HashMap<String, (u64, Vec<(String, bool)>)>,
 }
 
+/// Before a new conversation is added to `map` (entries keyed by conversation, stamped with
+/// their last use): drops idle entries, then the least recently used one, so at most
+/// [`MAX_CONVERSATIONS`] are kept.
+fn make_room<V>(map: &mut HashMap<String, (u64, V)>, conversation: &str, now_ms: u64) {
+    if map.len() < MAX_CONVERSATIONS || map.contains_key(conversation) {
+        return;
+    }
+    map.retain(|_, (at, _)| now_ms.saturating_sub(*at) < IDLE_MS);
+    if map.len() >= MAX_CONVERSATIONS {
+        let oldest = map
+            .iter()
+            .min_by_key(|(_, (at, _))| *at)
+            .map(|(id, _)| id.clone());
+        if let Some(id) = oldest {
+            map.remove(&id);
+        }
+    }
+}
+
 impl RecentTurns {
     /// The hint for a conversation: its recent turns, oldest first (empty when unknown or
     /// idle for longer than [`IDLE_MS`]).
@@ -88,22 +107,7 @@ impl RecentTurns {
         // turn later must still find the same turns.
         let keep = trim_history(&turns, HISTORY_BUDGET_TOKENS * 2).len();
         turns.drain(..turns.len() - keep);
-        if self.conversations.len() >= MAX_CONVERSATIONS
-            && !self.conversations.contains_key(&turn.conversation)
-        {
-            self.conversations
-                .retain(|_, (at, _)| now_ms.saturating_sub(*at) < IDLE_MS);
-            if self.conversations.len() >= MAX_CONVERSATIONS {
-                let oldest = self
-                    .conversations
-                    .iter()
-                    .min_by_key(|(_, (at, _))| *at)
-                    .map(|(id, _)| id.clone());
-                if let Some(id) = oldest {
-                    self.conversations.remove(&id);
-                }
-            }
-        }
+        make_room(&mut self.conversations, &turn.conversation, now_ms);
         self.conversations
             .insert(turn.conversation, (now_ms, turns));
     }
@@ -112,20 +116,7 @@ impl RecentTurns {
     /// before (a resend must not start its upstream request before D1 decides, and a resend
     /// whose earlier turn ended is answered again rather than refused as in progress).
     pub fn note_id(&mut self, conversation: &str, client_message_id: &str, now_ms: u64) -> Sent {
-        if self.ids.len() >= MAX_CONVERSATIONS && !self.ids.contains_key(conversation) {
-            self.ids
-                .retain(|_, (at, _)| now_ms.saturating_sub(*at) < IDLE_MS);
-            if self.ids.len() >= MAX_CONVERSATIONS {
-                let oldest = self
-                    .ids
-                    .iter()
-                    .min_by_key(|(_, (at, _))| *at)
-                    .map(|(k, _)| k.clone());
-                if let Some(k) = oldest {
-                    self.ids.remove(&k);
-                }
-            }
-        }
+        make_room(&mut self.ids, conversation, now_ms);
         let (at, ids) = self.ids.entry(conversation.to_owned()).or_default();
         *at = now_ms;
         if let Some((_, running)) = ids.iter_mut().find(|(id, _)| id == client_message_id) {
