@@ -365,8 +365,8 @@ impl Store {
             .db
             .prepare(
                 "SELECT u.id, u.text, u.created_at_ms, a.id AS answer_id, a.text AS answer_text, \
-                 a.status AS answer_status FROM messages u LEFT JOIN messages a ON a.rowid = \
-                 (SELECT x.rowid FROM messages x WHERE x.tenant_id = u.tenant_id \
+                 a.status AS answer_status FROM messages u LEFT JOIN messages a ON a.tenant_id = u.tenant_id \
+                 AND a.rowid = (SELECT x.rowid FROM messages x WHERE x.tenant_id = u.tenant_id \
                   AND x.conversation_id = u.conversation_id AND x.reply_to = u.id AND x.role = 'assistant' \
                   ORDER BY x.created_at_ms DESC, x.rowid DESC LIMIT 1) \
                  WHERE u.tenant_id = ?1 AND u.conversation_id = ?2 AND u.client_message_id = ?3",
