@@ -16,9 +16,7 @@ use shopkeep_gateway_core::answer::{Answer, Next, Plan};
 use shopkeep_gateway_core::error::quota_headers;
 use shopkeep_gateway_core::pricing::PriceTable;
 use shopkeep_gateway_core::privacy;
-use shopkeep_gateway_core::prompt::{
-    build_prompt, estimate_tokens, upstream_body, ChatMessage, HistoryTurn, PromptMode,
-};
+use shopkeep_gateway_core::prompt::{estimate_tokens, round_request, HistoryTurn};
 use shopkeep_gateway_core::ratelimit::{ip_key, AdmitRequest, Quota, Sent, TurnRecord, Verdict};
 use shopkeep_gateway_core::relay::encode_event;
 use shopkeep_gateway_core::requests::{check_chat_request, decode_json, MAX_WIDGET_BODY_BYTES};
@@ -83,31 +81,6 @@ fn abort_early(early: Option<(bool, Result<Opened, AttemptFailure>)>) {
     if let Some((_, Ok(opened))) = early {
         opened.abort.abort();
     }
-}
-
-/// The body of the first round's request, exactly as the relay would build it.
-fn first_request_body(
-    tenant: &CachedTenant,
-    history: &[HistoryTurn],
-    question: &str,
-    model: &str,
-    with_tools: bool,
-) -> String {
-    let max_tokens = tenant.record.config.assistant.max_output_tokens;
-    let mode = if with_tools {
-        PromptMode::Tools
-    } else {
-        PromptMode::PromptOnly
-    };
-    let messages = build_prompt(
-        &tenant.record.config,
-        &tenant.index,
-        history,
-        question,
-        mode,
-    );
-    let tools = with_tools.then(|| tools::openai_tools(&tools::registry()));
-    upstream_body(model, &messages, max_tokens, tools.as_ref(), &[])
 }
 
 /// The shopper's end of the stream. `send` is false once the shopper has gone (stopped or
@@ -207,8 +180,15 @@ pub(crate) async fn chat(
             let (begun, early_open) = match targets.first().filter(|_| !resend) {
                 Some(first) => {
                     let with_tools = upstream::tools_for(&targets) & 1 == 1;
-                    let body =
-                        first_request_body(&cached, &hint, &forms.for_ai, &first.model, with_tools);
+                    let body = round_request(
+                        &tenant.config,
+                        &cached.index,
+                        &hint,
+                        &forms.for_ai,
+                        &first.model,
+                        with_tools,
+                        &[],
+                    );
                     let open = upstream::attempt(first, &body, timeouts.first_byte_ms);
                     let begin = async {
                         let begun = begin.await;
@@ -388,25 +368,12 @@ async fn relay(mut job: Job, shopper: Shopper) {
     plan.first_token_ms = job.timeouts.first_byte_ms;
     plan.idle_ms = job.timeouts.idle_ms;
     plan.max_answer_ms = job.timeouts.max_answer_ms;
-    // `prompt::upstream_body` always asks for `stream_options.include_usage`.
+    // `prompt::round_request` always asks for `stream_options.include_usage`.
     plan.include_usage = true;
     plan.tools_for = upstream::tools_for(&job.targets);
     let mut answer = Answer::new(plan, job.started_ms);
     let mut body: Option<Opened> = None;
     let mut early = job.early.take();
-    let prompt = |mode| {
-        build_prompt(
-            &job.tenant.record.config,
-            &job.tenant.index,
-            &job.history,
-            &job.question,
-            mode,
-        )
-    };
-    let tool_messages = prompt(PromptMode::Tools);
-    let mut prompt_only: Option<Vec<ChatMessage>> = None;
-    let offered = tools::registry();
-    let offered_json = tools::openai_tools(&offered);
     loop {
         if shopper.gone() {
             answer.shopper_gone();
@@ -447,19 +414,15 @@ async fn relay(mut job: Job, shopper: Shopper) {
                         continue;
                     }
                 }
-                let request = if with_tools {
-                    upstream_body(
-                        &target.model,
-                        &tool_messages,
-                        job.max_tokens,
-                        Some(&offered_json),
-                        answer.exchanges(),
-                    )
-                } else {
-                    let messages =
-                        prompt_only.get_or_insert_with(|| prompt(PromptMode::PromptOnly));
-                    upstream_body(&target.model, messages, job.max_tokens, None, &[])
-                };
+                let request = round_request(
+                    &job.tenant.record.config,
+                    &job.tenant.index,
+                    &job.history,
+                    &job.question,
+                    &target.model,
+                    with_tools,
+                    answer.exchanges(),
+                );
                 match upstream::attempt(target, &request, timeout_ms).await {
                     Ok(opened) => {
                         answer.opened(now_ms(), opened.content_type.as_deref());

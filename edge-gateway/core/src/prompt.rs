@@ -106,6 +106,35 @@ pub fn build_prompt(
     messages
 }
 
+/// The body of one upstream round: the prompt in the mode the round asks for (tools, or
+/// prompt-only for a runtime that refuses them), the `tools` when offered, and the tool
+/// exchanges so far. Phase 3's early request and every round of the relay are built here, so
+/// the early request is exactly the one the relay would have sent.
+pub fn round_request(
+    config: &TenantConfig,
+    index: &KnowledgeIndex,
+    history: &[HistoryTurn],
+    question: &str,
+    model: &str,
+    with_tools: bool,
+    exchanges: &[ToolExchange],
+) -> String {
+    let mode = if with_tools {
+        PromptMode::Tools
+    } else {
+        PromptMode::PromptOnly
+    };
+    let messages = build_prompt(config, index, history, question, mode);
+    let tools = with_tools.then(|| crate::tools::openai_tools(&crate::tools::registry()));
+    upstream_body(
+        model,
+        &messages,
+        config.assistant.max_output_tokens,
+        tools.as_ref(),
+        exchanges,
+    )
+}
+
 /// The most recent turns that fit in `budget` tokens, oldest first, never starting with an
 /// assistant turn (a reply without its question confuses models).
 pub fn trim_history(history: &[HistoryTurn], budget: u32) -> &[HistoryTurn] {
@@ -269,6 +298,59 @@ mod tests {
         let tools = build_prompt(&config, &index, &[], q, PromptMode::Tools);
         assert!(!tools[0].content.contains("within 30 days"));
         assert!(tools[0].content.contains("search_knowledge"));
+    }
+
+    #[test]
+    fn a_round_request_offers_tools_and_exchanges_only_in_tools_mode() {
+        use crate::retrieval::Snippet;
+        use crate::tools::ToolCall;
+        let config: TenantConfig = serde_json::from_value(json!({
+            "tenant_id": "acme", "name": "Acme", "allowed_origins": ["https://acme.example"]
+        }))
+        .unwrap();
+        let index = KnowledgeIndex::new(vec![Snippet {
+            id: "returns".into(),
+            title: "Returns".into(),
+            text: "Return unworn items within 30 days.".into(),
+        }]);
+        let exchange = ToolExchange {
+            calls: vec![ToolCall {
+                id: "call_1".into(),
+                name: "search_knowledge".into(),
+                arguments: "{}".into(),
+            }],
+            results: vec![("call_1".into(), "{}".into())],
+        };
+        let q = "can I return my shoes";
+        let exchanges = std::slice::from_ref(&exchange);
+        let tools: Value = serde_json::from_str(&round_request(
+            &config,
+            &index,
+            &[],
+            q,
+            "m",
+            true,
+            exchanges,
+        ))
+        .unwrap();
+        assert_eq!(tools["tools"][0]["function"]["name"], "search_knowledge");
+        assert_eq!(tools["messages"].as_array().map(Vec::len), Some(4));
+        assert_eq!(tools["max_tokens"], config.assistant.max_output_tokens);
+        let only: Value = serde_json::from_str(&round_request(
+            &config,
+            &index,
+            &[],
+            q,
+            "m",
+            false,
+            exchanges,
+        ))
+        .unwrap();
+        assert!(only.get("tools").is_none());
+        assert_eq!(only["messages"].as_array().map(Vec::len), Some(2));
+        assert!(only["messages"][0]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("within 30 days")));
     }
 
     #[test]
