@@ -24,7 +24,7 @@ use shopkeep_gateway_core::responder;
 use shopkeep_gateway_core::session_check::TokenRoute;
 use shopkeep_gateway_core::session_token::random_id;
 use shopkeep_gateway_core::tenant::PrivacyRules;
-use shopkeep_gateway_core::tools::{self, ToolName, ToolOutcome};
+use shopkeep_gateway_core::tools::{self, ToolName, ToolOutcome, Toolset};
 use shopkeep_gateway_core::turn::{self, StoredAnswer, TurnStart};
 use shopkeep_gateway_core::upstream_policy::AttemptFailure;
 use shopkeep_gateway_core::Error;
@@ -67,6 +67,8 @@ struct Job {
     timeouts: upstream::Timeouts,
     prices: PriceTable,
     max_tokens: u32,
+    /// The tools offered in this turn (what the tenant has configured).
+    toolset: Toolset,
     started_ms: u64,
 }
 
@@ -157,6 +159,7 @@ pub(crate) async fn chat(
     let t_limit = now_ms();
     let targets = upstream::targets(env, &tenant.config);
     let timeouts = upstream::Timeouts::from_env(env);
+    let toolset = tools::offered(&tenant.config);
     let mut early: Option<Early> = None;
     let mut resync = None;
     let mut early_used = false;
@@ -186,7 +189,7 @@ pub(crate) async fn chat(
                         &hint,
                         &forms.for_ai,
                         &first.model,
-                        with_tools,
+                        with_tools.then_some(toolset),
                         &[],
                     );
                     let open = upstream::attempt(first, &body, timeouts.first_byte_ms);
@@ -268,6 +271,7 @@ pub(crate) async fn chat(
             PriceTable::default()
         }),
         max_tokens: tenant.config.assistant.max_output_tokens,
+        toolset,
         tenant_id: claims.tenant_id,
         conversation_id: claims.conversation_id,
         user_message_id,
@@ -371,6 +375,7 @@ async fn relay(mut job: Job, shopper: Shopper) {
     // `prompt::round_request` always asks for `stream_options.include_usage`.
     plan.include_usage = true;
     plan.tools_for = upstream::tools_for(&job.targets);
+    plan.toolset = job.toolset;
     let mut answer = Answer::new(plan, job.started_ms);
     let mut body: Option<Opened> = None;
     let mut early = job.early.take();
@@ -420,7 +425,7 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     &job.history,
                     &job.question,
                     &target.model,
-                    with_tools,
+                    with_tools.then_some(job.toolset),
                     answer.exchanges(),
                 );
                 match upstream::attempt(target, &request, timeout_ms).await {

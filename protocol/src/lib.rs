@@ -23,7 +23,10 @@ pub use session::{
     ChatRequest, ConsentRequest, ConversationResponse, CreateSessionRequest, FeedbackRequest,
     MessageRole, MessageStatus, Rating, SessionResponse, StoredMessage,
 };
-pub use stream::{Block, FinishReason, Source, StreamEvent, ToolStatus, Usage};
+pub use stream::{
+    Block, CardVariant, FinishReason, Money, Platform, ProductCard, Source, StreamEvent,
+    ToolStatus, Usage,
+};
 
 /// Version of the wire protocol. Bumped only for breaking changes; routes carry it as `/v1/`.
 pub const PROTOCOL_VERSION: u32 = 1;

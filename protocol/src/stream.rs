@@ -82,8 +82,8 @@ pub enum ToolStatus {
     Failed,
 }
 
-/// One block of rich content. Later kinds (product cards, order summaries, handoff notices)
-/// are added as variants; the wire tag is `kind`.
+/// One block of rich content. Later kinds (order summaries, handoff notices) are added as
+/// variants; the wire tag is `kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -93,6 +93,83 @@ pub enum Block {
         /// The sources, best first.
         sources: Vec<Source>,
     },
+    /// Product cards, built by the gateway from catalog rows (never from model text): one is
+    /// shown as a card, several as a carousel.
+    Products {
+        /// The products, best first.
+        products: Vec<ProductCard>,
+    },
+}
+
+/// Which shop platform a product comes from: decides the widget's default "Add to cart".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// Shopify: `POST /cart/add.js` on the page's own origin, by variant id.
+    Shopify,
+    /// WooCommerce: `?add-to-cart=<id>` (variation id when there is one).
+    Woocommerce,
+    /// Anything else (feed, upload): only the `shopkeep:add_to_cart` event fires.
+    #[default]
+    Other,
+}
+
+/// A price: an amount in the currency's minor units (cents), so no float ever rounds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    /// The amount in minor units, e.g. `12999` for 129.99 EUR.
+    pub amount_minor: i64,
+    /// ISO 4217 code, upper case, e.g. `EUR`.
+    pub currency: String,
+    /// Digits after the decimal point for this currency (2 for EUR, 0 for JPY).
+    pub exponent: u8,
+}
+
+/// One product card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCard {
+    /// The product's id in the tenant's catalog (what `get_product` takes).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its page on the shop's site (https).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Its main image (https), lazy-loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The price shown: the lowest price of the variants that match, else of all variants.
+    pub price: Money,
+    /// The price before a discount, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_at: Option<Money>,
+    /// Whether any variant is in stock.
+    pub available: bool,
+    /// Option names in order, e.g. `["Size", "Colour"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// The variants (the matching ones first, at most a few dozen).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<CardVariant>,
+    /// The variant "Add to cart" adds unless the shopper picks another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_variant: Option<String>,
+    /// The shop platform ("Add to cart" default).
+    #[serde(default)]
+    pub platform: Platform,
+}
+
+/// One variant of a product card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardVariant {
+    /// The platform's variant id (Shopify variant id, WooCommerce variation id), as a string.
+    pub id: String,
+    /// Its option values, in the order of [`ProductCard::options`], e.g. `["M", "Blue"]`.
+    pub values: Vec<String>,
+    /// Its price.
+    pub price: Money,
+    /// Whether it is in stock.
+    pub available: bool,
 }
 
 /// A source an answer cites.

@@ -35,7 +35,7 @@ use crate::openai_sse::{OpenAiStreamDecoder, UpstreamEvent, ENDED_EARLY};
 use crate::relay::{Ending, Outcome, Relay};
 use crate::tools::{CallAssembler, Invocation};
 use crate::upstream_policy::{retry_delay_ms, AttemptFailure};
-use shopkeep_protocol::{ErrorCode, StreamEvent};
+use shopkeep_protocol::{Block, ErrorCode, StreamEvent};
 
 /// What the shell should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +92,8 @@ pub struct Finished {
     pub first_token_ms: Option<u64>,
     /// Tokens to spend from the daily budget when the lease is released.
     pub tokens: u64,
+    /// The rich content shown with the answer (product cards, sources), stored with it.
+    pub blocks: Vec<Block>,
 }
 
 #[derive(Debug)]
@@ -140,6 +142,8 @@ pub struct Answer {
     last_failure: Option<AttemptFailure>,
     /// Tool rounds done, their calls and results, and the usage of their upstream rounds.
     rounds: rounds::Rounds,
+    /// Blocks shown so far.
+    blocks: Vec<Block>,
 }
 
 impl Answer {
@@ -165,6 +169,7 @@ impl Answer {
             renew_at_ms: started_ms.saturating_add(plan.renew_every_ms),
             last_failure: None,
             rounds: rounds::Rounds::default(),
+            blocks: Vec::new(),
         }
     }
 
@@ -357,6 +362,17 @@ impl Answer {
         }
     }
 
+    /// Rich content a tool built from data (product cards, sources): kept for the stored
+    /// answer, and returned as the `blocks` event to send now (`None` when there is nothing,
+    /// or the answer has ended).
+    pub fn show_blocks(&mut self, blocks: Vec<Block>) -> Option<StreamEvent> {
+        if blocks.is_empty() || matches!(self.phase, Phase::Ended(_)) {
+            return None;
+        }
+        self.blocks.extend(blocks.iter().cloned());
+        Some(StreamEvent::Blocks { blocks })
+    }
+
     /// Text relayed so far.
     pub fn text(&self) -> &str {
         self.relay.text()
@@ -384,6 +400,7 @@ impl Answer {
             upstream: self.answered_by,
             first_token_ms: self.first_token_ms,
             tokens,
+            blocks: self.blocks,
         }
     }
 

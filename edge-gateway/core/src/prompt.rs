@@ -4,6 +4,7 @@
 use crate::answer::ToolExchange;
 use crate::retrieval::KnowledgeIndex;
 use crate::tenant::TenantConfig;
+use crate::tools::Toolset;
 use serde::Serialize;
 use serde_json::{json, Value};
 use shopkeep_protocol::MessageRole;
@@ -106,8 +107,8 @@ pub fn build_prompt(
     messages
 }
 
-/// The body of one upstream round: the prompt in the mode the round asks for (tools, or
-/// prompt-only for a runtime that refuses them), the `tools` when offered, and the tool
+/// The body of one upstream round: the prompt in the mode the round asks for (`tools` offered,
+/// or `None`: prompt-only for a runtime that refuses them), the `tools` array, and the tool
 /// exchanges so far. Phase 3's early request and every round of the relay are built here, so
 /// the early request is exactly the one the relay would have sent.
 pub fn round_request(
@@ -116,16 +117,16 @@ pub fn round_request(
     history: &[HistoryTurn],
     question: &str,
     model: &str,
-    with_tools: bool,
+    tools: Option<Toolset>,
     exchanges: &[ToolExchange],
 ) -> String {
-    let mode = if with_tools {
+    let mode = if tools.is_some() {
         PromptMode::Tools
     } else {
         PromptMode::PromptOnly
     };
     let messages = build_prompt(config, index, history, question, mode);
-    let tools = with_tools.then(|| crate::tools::openai_tools(&crate::tools::registry()));
+    let tools = tools.map(|set| crate::tools::openai_tools(&crate::tools::registry(set)));
     upstream_body(
         model,
         &messages,
@@ -259,7 +260,7 @@ mod tests {
             role: "user",
             content: "returns?".into(),
         }];
-        let tools = openai_tools(&registry());
+        let tools = openai_tools(&registry(Toolset::KNOWLEDGE));
         let body: Value = serde_json::from_str(&upstream_body(
             "m",
             &user,
@@ -329,7 +330,7 @@ mod tests {
             &[],
             q,
             "m",
-            true,
+            Some(Toolset::KNOWLEDGE),
             exchanges,
         ))
         .unwrap();
@@ -342,7 +343,7 @@ mod tests {
             &[],
             q,
             "m",
-            false,
+            None,
             exchanges,
         ))
         .unwrap();

@@ -30,22 +30,74 @@ pub const KNOWLEDGE_RESULTS: usize = 4;
 pub enum ToolName {
     /// Search the shop's help content (knowledge snippets).
     SearchKnowledge,
+    /// Search the shop's catalog (full text + filters); results become product cards.
+    SearchProducts,
+    /// One product of the catalog by id, with all its variants.
+    GetProduct,
 }
 
 impl ToolName {
+    /// Every tool, in registry order.
+    pub const ALL: [ToolName; 3] = [
+        ToolName::SearchKnowledge,
+        ToolName::SearchProducts,
+        ToolName::GetProduct,
+    ];
+
     /// The wire name the model calls.
     pub fn as_str(self) -> &'static str {
         match self {
             ToolName::SearchKnowledge => "search_knowledge",
+            ToolName::SearchProducts => "search_products",
+            ToolName::GetProduct => "get_product",
         }
     }
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<ToolName> {
-        match name {
-            "search_knowledge" => Some(ToolName::SearchKnowledge),
-            _ => None,
-        }
+        ToolName::ALL.into_iter().find(|tool| tool.as_str() == name)
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// The set of tools offered in one turn (what the tenant has configured: a catalog adds the
+/// product tools). `Copy`, so a [`crate::answer::Plan`] carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Toolset(u32);
+
+impl Toolset {
+    /// Only `search_knowledge`: every tenant has it.
+    pub const KNOWLEDGE: Toolset = Toolset(1);
+
+    /// A set of these tools.
+    pub fn of(tools: &[ToolName]) -> Toolset {
+        Toolset(tools.iter().fold(0, |bits, tool| bits | tool.bit()))
+    }
+
+    /// This set with `tool` added.
+    pub fn with(self, tool: ToolName) -> Toolset {
+        Toolset(self.0 | tool.bit())
+    }
+
+    /// Whether `tool` is offered.
+    pub fn contains(self, tool: ToolName) -> bool {
+        self.0 & tool.bit() != 0
+    }
+
+    /// The offered tools, in registry order.
+    pub fn iter(self) -> impl Iterator<Item = ToolName> {
+        ToolName::ALL
+            .into_iter()
+            .filter(move |tool| self.contains(*tool))
+    }
+}
+
+impl Default for Toolset {
+    fn default() -> Self {
+        Toolset::KNOWLEDGE
     }
 }
 
@@ -72,23 +124,75 @@ pub struct ToolSpec {
     pub storage: Storage,
 }
 
-/// The tools offered for a tenant. Today always `search_knowledge`; the catalog, order and
-/// handoff tools join when the tenant has configured them.
-pub fn registry() -> Vec<ToolSpec> {
-    vec![ToolSpec {
-        name: ToolName::SearchKnowledge,
-        description: "Search the shop's help content (shipping, returns, payment, sizes, \
-                      policies, contact). Call it before answering any question about the shop.",
-        parameters: json!({
-            "type": "object",
-            "properties": {
-                "query": {"type": "string", "description": "What to look up, in the shopper's words."}
-            },
-            "required": ["query"],
-            "additionalProperties": false
-        }),
-        storage: Storage::NameOnly,
-    }]
+/// The tools offered in a turn, in registry order: `search_knowledge` always; the catalog,
+/// order and handoff tools when the tenant has configured them (see [`Toolset`]).
+pub fn registry(toolset: Toolset) -> Vec<ToolSpec> {
+    toolset.iter().map(spec).collect()
+}
+
+/// The tools a tenant's configuration offers: `search_knowledge` always; the catalog issue's
+/// product tools once a catalog source is configured.
+pub fn offered(_config: &crate::tenant::TenantConfig) -> Toolset {
+    Toolset::KNOWLEDGE
+}
+
+/// One tool's description, schema and storage rule.
+pub fn spec(name: ToolName) -> ToolSpec {
+    match name {
+        ToolName::SearchKnowledge => ToolSpec {
+            name,
+            description: "Search the shop's help content (shipping, returns, payment, sizes, \
+                          policies, contact). Call it before answering any question about the \
+                          shop.",
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string", "description": "What to look up, in the shopper's words."}
+                },
+                "required": ["query"],
+                "additionalProperties": false
+            }),
+            storage: Storage::NameOnly,
+        },
+        ToolName::SearchProducts => ToolSpec {
+            name,
+            description: "Search the shop's products. Call it for any question about products, \
+                          prices, sizes, colours or stock. The shopper sees the results as cards, \
+                          so describe them briefly and never invent a product or a price.",
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string", "description": "What the shopper looks for, e.g. \"waterproof jacket\"."},
+                    "max_price": {"type": "number", "description": "Highest price, in the shop's currency."},
+                    "min_price": {"type": "number", "description": "Lowest price, in the shop's currency."},
+                    "in_stock": {"type": "boolean", "description": "Only products in stock."},
+                    "category": {"type": "string", "description": "A category or tag."},
+                    "options": {
+                        "type": "object",
+                        "description": "Option values the variant must have, e.g. {\"size\": \"M\", \"colour\": \"blue\"}.",
+                        "additionalProperties": {"type": "string"}
+                    }
+                },
+                "required": ["query"],
+                "additionalProperties": false
+            }),
+            storage: Storage::Result,
+        },
+        ToolName::GetProduct => ToolSpec {
+            name,
+            description: "One product by its id (from search_products), with every variant, \
+                          its price and stock.",
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "description": "The product id."}
+                },
+                "required": ["id"],
+                "additionalProperties": false
+            }),
+            storage: Storage::Result,
+        },
+    }
 }
 
 /// The `tools` array of an OpenAI-compatible request.

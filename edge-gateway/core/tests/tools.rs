@@ -7,7 +7,7 @@ use serde_json::json;
 use shopkeep_gateway_core::retrieval::{KnowledgeIndex, Snippet};
 use shopkeep_gateway_core::tools::{
     openai_tools, plan_round, registry, search_knowledge, CallAssembler, Invocation, ToolCall,
-    ToolCallDelta, ToolName, ToolOutcome, MAX_CALLS_PER_ROUND, MAX_TOOL_ROUNDS,
+    ToolCallDelta, ToolName, ToolOutcome, Toolset, MAX_CALLS_PER_ROUND, MAX_TOOL_ROUNDS,
 };
 
 fn call(name: &str, arguments: &str) -> ToolCall {
@@ -100,7 +100,11 @@ proptest! {
 
 #[test]
 fn unknown_tool_is_refused_with_a_reason_for_the_model() {
-    let plan = plan_round(vec![call("delete_all_orders", "{}")], &registry(), 0);
+    let plan = plan_round(
+        vec![call("delete_all_orders", "{}")],
+        &registry(Toolset::KNOWLEDGE),
+        0,
+    );
     let Invocation::Refuse { reason, .. } = &plan[0] else {
         panic!("ran an unknown tool: {plan:?}")
     };
@@ -110,7 +114,11 @@ fn unknown_tool_is_refused_with_a_reason_for_the_model() {
 #[test]
 fn malformed_arguments_are_refused_not_a_crash() {
     for args in ["{\"query\": ", "[1,2]", "\"text\"", "null"] {
-        let plan = plan_round(vec![call("search_knowledge", args)], &registry(), 0);
+        let plan = plan_round(
+            vec![call("search_knowledge", args)],
+            &registry(Toolset::KNOWLEDGE),
+            0,
+        );
         assert!(
             matches!(plan[0], Invocation::Refuse { .. }),
             "{args}: {plan:?}"
@@ -118,7 +126,7 @@ fn malformed_arguments_are_refused_not_a_crash() {
     }
     let plan = plan_round(
         vec![call("search_knowledge", r#"{"query":"returns"}"#)],
-        &registry(),
+        &registry(Toolset::KNOWLEDGE),
         0,
     );
     assert!(matches!(
@@ -134,10 +142,14 @@ fn malformed_arguments_are_refused_not_a_crash() {
 fn round_cap_refuses_every_call_of_a_round_past_the_limit() {
     let calls = vec![call("search_knowledge", r#"{"query":"x"}"#)];
     assert!(matches!(
-        plan_round(calls.clone(), &registry(), MAX_TOOL_ROUNDS - 1)[0],
+        plan_round(
+            calls.clone(),
+            &registry(Toolset::KNOWLEDGE),
+            MAX_TOOL_ROUNDS - 1
+        )[0],
         Invocation::Run { .. }
     ));
-    let plan = plan_round(calls, &registry(), MAX_TOOL_ROUNDS);
+    let plan = plan_round(calls, &registry(Toolset::KNOWLEDGE), MAX_TOOL_ROUNDS);
     assert!(matches!(&plan[0], Invocation::Refuse { reason, .. } if reason.contains("limit")));
 }
 
@@ -146,7 +158,7 @@ fn calls_past_the_per_round_cap_are_refused() {
     let calls = (0..MAX_CALLS_PER_ROUND + 2)
         .map(|_| call("search_knowledge", r#"{"query":"x"}"#))
         .collect();
-    let plan = plan_round(calls, &registry(), 0);
+    let plan = plan_round(calls, &registry(Toolset::KNOWLEDGE), 0);
     let refused = plan
         .iter()
         .filter(|i| matches!(i, Invocation::Refuse { .. }))
@@ -196,7 +208,7 @@ fn tool_results_reach_the_model_as_json_and_errors_never_crash() {
         ToolOutcome::Failed("nope".into()).content(),
         r#"{"error":"nope"}"#
     );
-    let tools = openai_tools(&registry());
+    let tools = openai_tools(&registry(Toolset::KNOWLEDGE));
     assert_eq!(tools[0]["type"], "function");
     assert_eq!(tools[0]["function"]["name"], "search_knowledge");
     assert_eq!(tools[0]["function"]["parameters"]["required"][0], "query");

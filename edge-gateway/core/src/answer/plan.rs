@@ -1,6 +1,7 @@
 //! What one answer may do: its upstreams, its limits and caps, and how they are derived.
 
 use crate::ratelimit::LEASE_TTL_MS;
+use crate::tools::Toolset;
 use crate::upstream_policy::{FIRST_BYTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, MAX_ANSWER_MS};
 
 /// Bytes of answer text allowed per output token the tenant grants (`max_output_tokens`).
@@ -61,6 +62,8 @@ pub struct Plan {
     /// Which upstreams are offered the tools, a bit per index (a runtime remembered as
     /// refusing `tools` is served in prompt-only mode).
     pub tools_for: u32,
+    /// The tools offered (what the tenant has configured).
+    pub toolset: Toolset,
 }
 
 impl Plan {
@@ -76,6 +79,7 @@ impl Plan {
             renew_every_ms: RENEW_EVERY_MS,
             jitter,
             tools_for: u32::MAX,
+            toolset: Toolset::KNOWLEDGE,
         }
     }
 }

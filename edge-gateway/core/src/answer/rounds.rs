@@ -92,7 +92,7 @@ impl Answer {
                 .completion_tokens
                 .saturating_add(usage.completion_tokens);
         }
-        let calls = plan_round(calls, &registry(), self.rounds.done);
+        let calls = plan_round(calls, &registry(self.plan.toolset), self.rounds.done);
         self.phase = Phase::Tools { upstream, calls };
         true
     }

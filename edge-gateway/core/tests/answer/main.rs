@@ -28,6 +28,7 @@ fn plan(upstreams: usize) -> Plan {
         renew_every_ms: 100_000,
         jitter: 0.5,
         tools_for: u32::MAX,
+        toolset: shopkeep_gateway_core::tools::Toolset::KNOWLEDGE,
     }
 }
 
