@@ -10,6 +10,7 @@ mod chat;
 mod env;
 mod http;
 mod insights;
+mod jobs;
 mod limiter;
 mod privacy;
 mod sessions;
@@ -26,6 +27,17 @@ use worker::{event, Context, Env, Request, Response};
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     privacy::purge_expired(&env).await;
+}
+
+/// The jobs queue's consumer (wrangler.toml `[[queues.consumers]]`).
+#[event(queue)]
+async fn queue(
+    batch: worker::MessageBatch<serde_json::Value>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
+    jobs::consume(batch, env).await;
+    Ok(())
 }
 
 #[event(fetch)]
