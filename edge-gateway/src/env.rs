@@ -49,3 +49,10 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
 pub(crate) fn jitter() -> f64 {
     js_sys::Math::random()
 }
+
+/// Whether tenant-given URLs may point at loopback/private addresses over http: only for
+/// local development and tests (`ALLOW_PRIVATE_FETCH=1`, set by `cargo xtask dev`/`test`).
+#[allow(dead_code)] // the catalog, crawler and webhook fetchers check URLs with it
+pub(crate) fn allow_private_fetch(env: &Env) -> bool {
+    var(env, "ALLOW_PRIVATE_FETCH") == "1"
+}

@@ -52,7 +52,8 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
         &WranglerOptions {
             port,
             persist_to: None,
-            vars: Vec::new(),
+            // The demo's fake shop and fixture site listen on 127.0.0.1 (core outbound.rs).
+            vars: vec![("ALLOW_PRIVATE_FETCH".into(), "1".into())],
             log: None,
         },
     )?;

@@ -253,6 +253,8 @@ impl Stack {
                 ("PLATFORM_SECRET".into(), platform_secret.clone()),
                 ("AI_BASE_URL".into(), format!("{upstream}/v1")),
                 ("AI_MODEL".into(), "fake-normal".into()),
+                // The fake shop and the fixture site listen on 127.0.0.1 (outbound.rs).
+                ("ALLOW_PRIVATE_FETCH".into(), "1".into()),
             ],
             log: Some(dir.join("wrangler.log")),
         };
