@@ -20,6 +20,7 @@ pub mod identity;
 pub mod keyring;
 mod mac;
 pub mod openai_sse;
+pub mod orders;
 pub mod outbound;
 pub mod pricing;
 pub mod privacy;
