@@ -16,8 +16,11 @@ pub mod cors;
 pub mod ct;
 pub mod cursor;
 pub mod error;
+pub mod handoff;
+pub mod hours;
 pub mod identity;
 pub mod keyring;
+pub mod live;
 mod mac;
 pub mod openai_sse;
 pub mod orders;
@@ -39,5 +42,6 @@ pub mod tenant;
 pub mod tools;
 pub mod turn;
 pub mod upstream_policy;
+pub mod webhooks;
 
 pub use error::{Error, Result};
