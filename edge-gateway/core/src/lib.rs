@@ -12,6 +12,7 @@
 pub mod admin_auth;
 pub mod analytics;
 pub mod answer;
+pub mod cbor;
 pub mod cors;
 pub mod ct;
 pub mod cursor;
@@ -38,10 +39,12 @@ pub mod retrieval;
 pub mod routes;
 pub mod session_check;
 pub mod session_token;
+pub mod staff;
 pub mod tenant;
 pub mod tools;
 pub mod turn;
 pub mod upstream_policy;
+pub mod webauthn;
 pub mod webhooks;
 
 pub use error::{Error, Result};
