@@ -118,6 +118,76 @@ pub fn normalise_email(raw: &str) -> Option<String> {
         .then_some(folded)
 }
 
+/// Whether a shopper's sentence asks about an order ("where is my order?", "track my
+/// parcel", "order #1001 status"): the built-in responder's routing to `lookup_order`.
+pub fn asks_about_order(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '#')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    let about_order =
+        has("order") || has("orders") || has("parcel") || has("package") || has("shipment");
+    let asks = [
+        "where",
+        "status",
+        "track",
+        "tracking",
+        "shipped",
+        "arrive",
+        "arrived",
+        "delivery",
+        "delivered",
+        "late",
+        "when",
+    ]
+    .iter()
+    .any(|w| has(w));
+    (about_order && asks)
+        || has("track") && (has("parcel") || has("package") || has("order"))
+        || words.iter().any(|w| {
+            w.starts_with('#') && w.len() > 3 && w[1..].bytes().all(|b| b.is_ascii_digit())
+        }) && about_order
+}
+
+/// The `lookup_order` arguments a shopper's sentence carries: an order number (`#1001`,
+/// `order 1001`, `order number 1001`) and an email, when present.
+pub fn arguments_from_text(text: &str) -> Value {
+    let mut number = None;
+    let mut email = None;
+    let tokens: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '?' | '!'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    for (i, token) in tokens.iter().enumerate() {
+        let token = token.trim_end_matches(['.', ':']);
+        if email.is_none() && token.contains('@') {
+            email = normalise_email(token);
+        }
+        let after_order_word = i > 0 && {
+            let previous = tokens[i - 1].to_lowercase();
+            previous == "order" || previous == "number" || previous == "no." || previous == "nr"
+        };
+        let digits = token.trim_start_matches('#');
+        if number.is_none()
+            && (token.starts_with('#') || after_order_word)
+            && (3..=12).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            number = Some(format!("#{digits}"));
+        }
+    }
+    let mut arguments = serde_json::Map::new();
+    if let Some(number) = number {
+        arguments.insert("order_number".into(), Value::String(number));
+    }
+    if let Some(email) = email {
+        arguments.insert("email".into(), Value::String(email));
+    }
+    Value::Object(arguments)
+}
+
 /// A tracking URL kept only when it is https (anything else is dropped, not rewritten).
 fn https_only(url: Option<&str>) -> Option<String> {
     url.map(str::trim)
@@ -181,6 +251,39 @@ mod tests {
         for bad in ["ada", "@example.com", "ada@", "a@b@c"] {
             assert_eq!(normalise_email(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn order_questions_are_recognised_and_their_details_read() {
+        for yes in [
+            "Where is my order?",
+            "where's my order #1001",
+            "Can you track my parcel",
+            "order 1001 status please",
+            "When will my package arrive?",
+        ] {
+            assert!(asks_about_order(yes), "{yes}");
+        }
+        for no in [
+            "Do you have waterproof jackets?",
+            "What is your return policy?",
+            "I want to order boots",
+        ] {
+            assert!(!asks_about_order(no), "{no}");
+        }
+        assert_eq!(
+            arguments_from_text("Where is order #1001? My email is Ada@Example.com."),
+            json!({"order_number": "#1001", "email": "ada@example.com"})
+        );
+        assert_eq!(
+            arguments_from_text("order number 20043, ada@example.com"),
+            json!({"order_number": "#20043", "email": "ada@example.com"})
+        );
+        assert_eq!(arguments_from_text("where is my order"), json!({}));
+        assert_eq!(
+            arguments_from_text("I am 25 years old, order 12"),
+            json!({})
+        );
     }
 
     #[test]
