@@ -144,11 +144,11 @@ pub fn asks_about_order(text: &str) -> bool {
     ]
     .iter()
     .any(|w| has(w));
-    (about_order && asks)
-        || has("track") && (has("parcel") || has("package") || has("order"))
-        || words.iter().any(|w| {
-            w.starts_with('#') && w.len() > 3 && w[1..].bytes().all(|b| b.is_ascii_digit())
-        }) && about_order
+    let tracks = has("track") && (has("parcel") || has("package") || has("order"));
+    let names_a_number = words
+        .iter()
+        .any(|w| w.len() > 3 && w.starts_with('#') && w[1..].bytes().all(|b| b.is_ascii_digit()));
+    (about_order && (asks || names_a_number)) || tracks
 }
 
 /// The `lookup_order` arguments a shopper's sentence carries: an order number (`#1001`,
