@@ -17,6 +17,7 @@ pub mod feeds;
 pub mod http;
 pub mod orders;
 pub mod pages;
+pub mod server;
 pub mod shop;
 pub mod shopify;
 pub mod woo;

@@ -10,14 +10,12 @@
 //! xtask finds the port. Routes are listed in tests/fake-shop/README.md.
 
 use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use shopkeep_fake_shop::catalog::{self, DEFAULT_PRODUCTS, SEED};
-use shopkeep_fake_shop::http::{read_request, Response};
-use shopkeep_fake_shop::shop::{Credentials, Now, Shop};
+use shopkeep_fake_shop::server;
+use shopkeep_fake_shop::shop::{Credentials, Shop};
 
 const USAGE: &str = "usage: shopkeep-fake-shop [--port N] [--host ADDR] [--products N] \
 [--shopify-token T] [--woo-key K] [--woo-secret S] | --eval [--products N]";
@@ -102,48 +100,7 @@ fn main() {
     let _ = io::stdout().flush();
 
     let shop = Arc::new(Shop::new(catalog, options.credentials));
-    let started = Instant::now();
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let shop = Arc::clone(&shop);
-        thread::spawn(move || {
-            if let Err(err) = serve(stream, &shop, started) {
-                if !matches!(
-                    err.kind(),
-                    io::ErrorKind::BrokenPipe
-                        | io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::UnexpectedEof
-                ) {
-                    eprintln!("connection error: {err}");
-                }
-            }
-        });
-    }
-}
-
-fn serve(mut stream: TcpStream, shop: &Shop, started: Instant) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let response = match read_request(&stream) {
-        Ok(request) => {
-            let now = Now {
-                ms: started.elapsed().as_millis() as u64,
-                unix: SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0),
-            };
-            shop.handle(&request, now)
-        }
-        Err(err) if err.kind() == io::ErrorKind::InvalidData => {
-            Response::new(400, "text/plain", format!("bad request: {err}"))
-        }
-        Err(err) => return Err(err),
-    };
-    if response.delay_ms > 0 {
-        thread::sleep(Duration::from_millis(response.delay_ms));
-    }
-    response.write_to(&mut stream)
+    server::serve_forever(listener, shop);
 }
 
 #[cfg(test)]
