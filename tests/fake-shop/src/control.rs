@@ -11,7 +11,8 @@
 //!             {"prefix": "/merchant", "delay_ms": 800, "times": 1}],
 //!  "delete": ["summit-waterproof-jacket"],
 //!  "set_price": [{"handle": "basecamp-fleece", "price": "69.00", "compare_at_price": null}],
-//!  "set_stock": [{"sku": "JAC-00000-M-TEAL", "stock": 0}]}
+//!  "set_stock": [{"sku": "JAC-00000-M-TEAL", "stock": 0}],
+//!  "identity": {"kid": "i1", "secret_hex": "…"}}
 //! ```
 
 use serde_json::Value;
@@ -70,6 +71,8 @@ pub struct Command {
     pub set_price: Vec<PriceChange>,
     /// `(sku, stock)` to set from now on.
     pub set_stock: Vec<(String, u32)>,
+    /// The tenant identity key the fake login signs with.
+    pub identity: Option<crate::identity::IdentityKey>,
 }
 
 /// "129.99" → 12999 (at most two decimals, no sign).
@@ -148,7 +151,14 @@ pub fn parse_command(body: &[u8]) -> Result<Command, String> {
     if !value.is_object() {
         return Err("body must be a JSON object".into());
     }
-    let known = ["reset", "faults", "delete", "set_price", "set_stock"];
+    let known = [
+        "reset",
+        "faults",
+        "delete",
+        "set_price",
+        "set_stock",
+        "identity",
+    ];
     if let Some(unknown) = value
         .as_object()
         .and_then(|o| o.keys().find(|k| !known.contains(&k.as_str())))
@@ -203,6 +213,20 @@ pub fn parse_command(body: &[u8]) -> Result<Command, String> {
                 .as_u64()
                 .ok_or("`set_stock[].stock` must be a whole number")? as u32,
         ));
+    }
+    if !value["identity"].is_null() {
+        let identity = &value["identity"];
+        command.identity = Some(crate::identity::IdentityKey {
+            kid: identity["kid"]
+                .as_str()
+                .filter(|k| !k.is_empty())
+                .ok_or("`identity.kid` is required")?
+                .to_owned(),
+            secret: identity["secret_hex"]
+                .as_str()
+                .and_then(crate::identity::parse_hex)
+                .ok_or("`identity.secret_hex` must be 16–128 bytes of hex")?,
+        });
     }
     Ok(command)
 }

@@ -15,6 +15,7 @@ pub mod control;
 pub mod eval;
 pub mod feeds;
 pub mod http;
+pub mod identity;
 pub mod orders;
 pub mod pages;
 pub mod server;

@@ -126,6 +126,7 @@ pub fn storefront(
     request: &Request,
     cart: &Cart,
     notice: Option<&str>,
+    login: Option<&(String, String)>,
 ) -> Response {
     let cards: String = catalog
         .products
@@ -138,9 +139,27 @@ pub fn storefront(
         .param("tenant")
         .and_then(|t| tenant_id(&t))
         .unwrap_or_else(|| "demo".into());
+    // The fake login: the host-page API stub queues `identify` until the widget loads (the
+    // token is base64url and dots only, safe inside a JS string).
+    let identify = login
+        .map(|(_, token)| {
+            format!(
+                "<script>window.Shopkeep=window.Shopkeep||function(){{(Shopkeep.q=Shopkeep.q||[]).push(arguments)}};\
+                 Shopkeep('identify', '{token}');</script>\n"
+            )
+        })
+        .unwrap_or_default();
+    let signed_in = login
+        .map(|(name, _)| {
+            format!(
+                "<span data-signed-in>Signed in as {}</span>",
+                html_escape(name)
+            )
+        })
+        .unwrap_or_default();
     let embed = match gateway {
         Some(gateway) => format!(
-            "<script async src=\"{}/embed.js\" data-tenant=\"{}\"></script>\n",
+            "{identify}<script async src=\"{}/embed.js\" data-tenant=\"{}\"></script>\n",
             html_escape(&gateway),
             html_escape(&tenant)
         ),
@@ -158,7 +177,7 @@ pub fn storefront(
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <link rel=\"icon\" href=\"data:,\"><title>Acme Outfitters ({name} fake shop)</title>\
          <style>{STYLE}</style></head>\n<body data-platform=\"{platform}\">\
-         <header><a href=\"{home}\">Acme Outfitters</a>\
+         <header><a href=\"{home}\">Acme Outfitters</a>{signed_in}\
          <a class=\"cart\" href=\"{home}#cart\">Cart (<span data-cart-count>{count}</span>)</a></header>\n\
          <main>{notice}<h2>Best sellers</h2><ul class=\"grid\">{cards}</ul></main>\n{script}{embed}</body></html>\n",
         platform = if platform == Platform::Shopify { "shopify" } else { "woocommerce" },

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::catalog::Catalog;
 use crate::control::{self, Command, FaultKind};
 use crate::http::{Request, Response};
+use crate::identity::{self, IdentityKey};
 use crate::pages::{self, Cart, Platform};
 use crate::{feeds, orders, shopify, woo};
 
@@ -52,6 +53,7 @@ struct State {
     log: Vec<Value>,
     carts: HashMap<String, Cart>,
     next_cart: u64,
+    identity: Option<IdentityKey>,
 }
 
 /// One running shop.
@@ -80,6 +82,7 @@ impl Shop {
                 log: Vec::new(),
                 carts: HashMap::new(),
                 next_cart: 1,
+                identity: None,
             }),
             pristine,
         }
@@ -119,11 +122,11 @@ impl Shop {
                 retry_after,
             }) => fault_response(request, status, retry_after),
             Some(FaultKind::Delay { ms }) => {
-                let mut response = self.route(request);
+                let mut response = self.route(request, now);
                 response.delay_ms = ms;
                 response
             }
-            None => self.route(request),
+            None => self.route(request, now),
         };
         if let Some(entry) = self.state().log.get_mut(seq) {
             entry["status"] = json!(response.status);
@@ -131,7 +134,7 @@ impl Shop {
         response
     }
 
-    fn route(&self, request: &Request) -> Response {
+    fn route(&self, request: &Request, now: Now) -> Response {
         let catalog = self.catalog();
         let path = request.path.as_str();
         let method = request.method.as_str();
@@ -160,10 +163,23 @@ impl Shop {
             ("GET", "/export/products.json") => {
                 cors(Response::json(200, &feeds::export_json(&catalog, &base)))
             }
-            ("GET", "/shopify/" | "/shopify") => self.with_cart(request, |_, cart| {
-                pages::storefront(Platform::Shopify, &catalog, request, cart, None)
-            }),
-            ("GET", "/woo/" | "/woo") => self.woo_page(&catalog, request),
+            ("GET", "/shopify/" | "/shopify") => {
+                let login = self.login(Platform::Shopify, request, now);
+                self.with_cart(request, |_, cart| {
+                    pages::storefront(
+                        Platform::Shopify,
+                        &catalog,
+                        request,
+                        cart,
+                        None,
+                        login.as_ref(),
+                    )
+                })
+            }
+            ("GET", "/woo/" | "/woo") => {
+                let login = self.login(Platform::Woo, request, now);
+                self.woo_page(&catalog, request, login.as_ref())
+            }
             ("GET", "/cart.js" | "/shopify/cart.js") => self.with_cart(request, |token, cart| {
                 Response::json(200, &pages::cart_js(&catalog, token, cart))
             }),
@@ -266,10 +282,35 @@ impl Shop {
         }
     }
 
-    fn woo_page(&self, catalog: &Catalog, request: &Request) -> Response {
+    /// `?login=<email or customer id>`: the fake login, when a test gave the shop an identity
+    /// key — `(customer name, identity token)`.
+    fn login(&self, platform: Platform, request: &Request, now: Now) -> Option<(String, String)> {
+        let wanted = request.param("login")?;
+        let key = self.state().identity.clone()?;
+        let customer = orders::CUSTOMERS.iter().find(|c| {
+            c.email.eq_ignore_ascii_case(&wanted)
+                || c.shopify_id.to_string() == wanted
+                || c.woo_id.to_string() == wanted
+        })?;
+        let sub = match platform {
+            Platform::Shopify => customer.shopify_id,
+            Platform::Woo => customer.woo_id,
+        };
+        Some((
+            format!("{} {}", customer.first, customer.last),
+            identity::token(&key, customer, sub, now.unix),
+        ))
+    }
+
+    fn woo_page(
+        &self,
+        catalog: &Catalog,
+        request: &Request,
+        login: Option<&(String, String)>,
+    ) -> Response {
         let Some(add) = request.param("add-to-cart") else {
             return self.with_cart(request, |_, cart| {
-                pages::storefront(Platform::Woo, catalog, request, cart, None)
+                pages::storefront(Platform::Woo, catalog, request, cart, None, login)
             });
         };
         let quantity: u32 = request
@@ -299,7 +340,7 @@ impl Shop {
                 }
                 None => "Sorry, this product cannot be purchased.".into(),
             };
-            pages::storefront(Platform::Woo, catalog, request, cart, Some(&notice))
+            pages::storefront(Platform::Woo, catalog, request, cart, Some(&notice), login)
         })
     }
 
@@ -378,6 +419,10 @@ impl Shop {
             state.faults.clear();
             state.log.clear();
             state.carts.clear();
+            state.identity = None;
+        }
+        if command.identity.is_some() {
+            state.identity = command.identity;
         }
         state.faults.extend(command.faults);
         state.catalog = Arc::new(catalog);

@@ -173,3 +173,84 @@ fn product_pages_exist_for_the_links_every_shape_gives() {
     assert_eq!(get(&shop, &format!("/woo/product/{handle}/")).status, 200);
     assert_eq!(get(&shop, "/shopify/products/no-such-thing").status, 404);
 }
+
+#[test]
+fn the_fake_login_identifies_a_fixture_customer_with_a_signed_token() {
+    use shopkeep_fake_shop::identity::{base64url, hmac_sha256};
+    let shop = shop();
+    let url = "/shopify/?gateway=http%3A%2F%2F127.0.0.1%3A9&tenant=e2e&login=ada%40example.com";
+    assert!(
+        !get(&shop, url).text().contains("identify"),
+        "no key, no login"
+    );
+    let secret = "0f".repeat(32);
+    common::control(
+        &shop,
+        &format!(r#"{{"identity": {{"kid": "i7", "secret_hex": "{secret}"}}}}"#),
+    );
+    let page = get(&shop, url).text();
+    assert!(page.contains("Signed in as Ada Lovelace"));
+    let token = page
+        .split("Shopkeep('identify', '")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let signature = base64url(&hmac_sha256(
+        &[0x0f; 32],
+        format!("{}.{}", parts[0], parts[1]).as_bytes(),
+    ));
+    assert_eq!(parts[2], signature);
+    let decode = |part: &str| -> serde_json::Value {
+        // base64url → bytes (test-side decoder).
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let bits: Vec<u8> = part
+            .bytes()
+            .map(|c| alphabet.iter().position(|a| *a == c).unwrap() as u8)
+            .collect();
+        let mut out = Vec::new();
+        for chunk in bits.chunks(4) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (18 - 6 * i)));
+            for i in 0..chunk.len() - 1 {
+                out.push((n >> (16 - 8 * i)) as u8);
+            }
+        }
+        serde_json::from_slice(&out).unwrap()
+    };
+    assert_eq!(decode(parts[0])["kid"], "i7");
+    let claims = decode(parts[1]);
+    assert_eq!(
+        (claims["sub"].as_str(), claims["email"].as_str()),
+        (Some("7001"), Some("ada@example.com"))
+    );
+    assert_eq!(claims["exp"].as_u64(), Some(common::NOW.unix + 3_600));
+    let woo = get(
+        &shop,
+        "/woo/?gateway=http%3A%2F%2F127.0.0.1%3A9&login=ada%40example.com",
+    )
+    .text();
+    let woo_claims = decode(
+        woo.split("Shopkeep('identify', '")
+            .nth(1)
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap(),
+    );
+    assert_eq!(
+        woo_claims["sub"], "11",
+        "the Woo customer id on the Woo shop"
+    );
+    assert!(!get(
+        &shop,
+        "/shopify/?gateway=http%3A%2F%2F127.0.0.1%3A9&login=nobody%40example.com"
+    )
+    .text()
+    .contains("identify"));
+}
