@@ -21,5 +21,6 @@ pub mod pages;
 pub mod server;
 pub mod shop;
 pub mod shopify;
+pub mod storefront_api;
 pub mod woo;
 pub mod words;

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! shopkeep-fake-shop [--port 0] [--host 127.0.0.1] [--products 2400]
-//!                    [--shopify-token T] [--woo-key K] [--woo-secret S]
+//!                    [--shopify-token T] [--storefront-token T] [--woo-key K] [--woo-secret S]
 //! shopkeep-fake-shop --eval [--products 2400]     # prints tests/eval/catalog-questions.json
 //! ```
 //!
@@ -18,7 +18,7 @@ use shopkeep_fake_shop::server;
 use shopkeep_fake_shop::shop::{Credentials, Shop};
 
 const USAGE: &str = "usage: shopkeep-fake-shop [--port N] [--host ADDR] [--products N] \
-[--shopify-token T] [--woo-key K] [--woo-secret S] | --eval [--products N]";
+[--shopify-token T] [--storefront-token T] [--woo-key K] [--woo-secret S] | --eval [--products N]";
 
 #[derive(Debug)]
 struct Options {
@@ -61,6 +61,7 @@ fn parse_options(args: impl IntoIterator<Item = String>) -> Result<Options, Stri
                 }
             }
             "--shopify-token" => options.credentials.shopify_token = value,
+            "--storefront-token" => options.credentials.storefront_token = value,
             "--woo-key" => options.credentials.woo_key = value,
             "--woo-secret" => options.credentials.woo_secret = value,
             _ => return Err(format!("unknown option {flag}\n{USAGE}")),

@@ -14,13 +14,15 @@ use crate::control::{self, Command, FaultKind};
 use crate::http::{Request, Response};
 use crate::identity::{self, IdentityKey};
 use crate::pages::{self, Cart, Platform};
-use crate::{feeds, orders, shopify, woo};
+use crate::{feeds, orders, shopify, storefront_api, woo};
 
 /// Credentials the order APIs accept (documented in README.md; test-only values).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// `X-Shopify-Access-Token` for the Admin API.
     pub shopify_token: String,
+    /// `X-Shopify-Storefront-Access-Token` for the Storefront GraphQL API.
+    pub storefront_token: String,
     /// WooCommerce consumer key.
     pub woo_key: String,
     /// WooCommerce consumer secret.
@@ -31,6 +33,7 @@ impl Default for Credentials {
     fn default() -> Self {
         Credentials {
             shopify_token: "shpat_fakeshop_0123456789abcdef".into(),
+            storefront_token: "fakeshop_storefront_0123456789abcdef".into(),
             woo_key: "ck_fakeshop_0123456789abcdef".into(),
             woo_secret: "cs_fakeshop_0123456789abcdef".into(),
         }
@@ -140,7 +143,7 @@ impl Shop {
         let method = request.method.as_str();
         if method == "OPTIONS" {
             return cors(Response::new(204, "text/plain", ""))
-                .header("Access-Control-Allow-Methods", "GET, OPTIONS")
+                .header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
                 .header("Access-Control-Allow-Headers", "*");
         }
         let base = request.base_url();
@@ -204,6 +207,13 @@ impl Shop {
                     &catalog,
                     request,
                     &path["/woo/wp-json/wc/store/v1/products/".len()..],
+                ))
+            }
+            ("POST", _) if path.starts_with("/shopify/api/") && path.ends_with("/graphql.json") => {
+                cors(storefront_api::graphql(
+                    &catalog,
+                    request,
+                    &self.credentials.storefront_token,
                 ))
             }
             ("GET", _) if path.starts_with("/shopify/admin/api/2024-10/orders") => {

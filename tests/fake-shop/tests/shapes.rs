@@ -400,3 +400,68 @@ fn the_json_export_matches_the_csv() {
     actual.sort();
     assert_eq!(actual, rows(&shop.catalog()));
 }
+
+fn graphql(
+    shop: &shopkeep_fake_shop::shop::Shop,
+    token: &str,
+    variables: serde_json::Value,
+) -> shopkeep_fake_shop::http::Response {
+    let body = serde_json::json!({"query": "query Products($first: Int!, $after: String) { products(first: $first, after: $after) { edges { cursor node { handle } } pageInfo { hasNextPage endCursor } } }", "variables": variables});
+    let request =
+        shopkeep_fake_shop::http::Request::new("POST", "/shopify/api/2024-10/graphql.json")
+            .with_header("X-Shopify-Storefront-Access-Token", token)
+            .with_body(&body.to_string());
+    shop.handle(&request, common::NOW)
+}
+
+#[test]
+fn the_storefront_graphql_api_pages_by_cursor_through_every_variant() {
+    let shop = shop();
+    let token = shopkeep_fake_shop::shop::Credentials::default().storefront_token;
+    assert_eq!(
+        graphql(&shop, "wrong", serde_json::json!({"first": 10})).status,
+        401
+    );
+    let mut actual = Vec::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let body = graphql(
+            &shop,
+            &token,
+            serde_json::json!({"first": 250, "after": after}),
+        )
+        .json_body();
+        let products = &body["data"]["products"];
+        for edge in products["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            for variant in node["variants"]["edges"].as_array().unwrap() {
+                let v = &variant["node"];
+                assert_eq!(v["price"]["currencyCode"], "EUR");
+                actual.push(Row {
+                    handle: node["handle"].as_str().unwrap().into(),
+                    sku: v["sku"].as_str().unwrap().into(),
+                    price_cents: cents(v["price"]["amount"].as_str().unwrap()),
+                    compare_at_cents: v["compareAtPrice"]["amount"].as_str().map(cents),
+                    available: v["availableForSale"].as_bool().unwrap(),
+                    options: v["selectedOptions"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|o| o["value"].as_str().unwrap().to_owned())
+                        .collect(),
+                });
+            }
+        }
+        pages += 1;
+        if products["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = products["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(pages, 10);
+    actual.sort();
+    assert_eq!(actual, rows(&shop.catalog()));
+    let too_many = graphql(&shop, &token, serde_json::json!({"first": 251})).json_body();
+    assert!(too_many["errors"][0]["message"].is_string());
+}
