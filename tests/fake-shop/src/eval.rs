@@ -347,9 +347,11 @@ pub fn questions(catalog: &Catalog) -> Vec<Question> {
         let Some(size_position) = product.options.iter().position(|o| o.name == "Size") else {
             continue;
         };
-        let Some(variant) = product.variants.iter().find(|v| v.available()) else {
+        let in_stock: Vec<_> = product.variants.iter().filter(|v| v.available()).collect();
+        if in_stock.is_empty() {
             continue;
-        };
+        }
+        let variant = in_stock[rng.below(in_stock.len() as u64) as usize];
         let size = variant.options[size_position].clone();
         let spec = words::category(product.category);
         let c = Constraints {
@@ -363,7 +365,7 @@ pub fn questions(catalog: &Catalog) -> Vec<Question> {
         out.push(q(
             "in_stock",
             format!(
-                "Is the {} {} {} in stock in size {size}?",
+                "Do you have the {} {} {} in size {size} in stock?",
                 product.brand, product.model, spec.singular
             ),
             args(
@@ -423,9 +425,21 @@ pub fn questions(catalog: &Catalog) -> Vec<Question> {
         } else {
             plural(spec)
         };
+        let text = if k % 2 == 0 {
+            let article = if word.ends_with('s') {
+                ""
+            } else if attribute.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an "
+            } else {
+                "a "
+            };
+            format!("I need {article}{attribute} {word}")
+        } else {
+            format!("any {attribute} {word}?")
+        };
         out.push(q(
             "plural_singular",
-            format!("a {attribute} {word}"),
+            text,
             args(&format!("{attribute} {word}"), None, &[]),
             base(spec, Some(attribute)),
         ));
