@@ -186,6 +186,45 @@ pub fn storefront(
     ))
 }
 
+/// `GET /`: where everything is (for people running `cargo xtask dev`).
+pub fn index(base: &str) -> Response {
+    let links = [
+        (
+            "/shopify/",
+            "Shopify-shaped storefront (add ?gateway=<origin>&tenant=<id>)",
+        ),
+        (
+            "/woo/",
+            "WooCommerce-shaped storefront (add ?gateway=<origin>&tenant=<id>)",
+        ),
+        (
+            "/shopify/products.json?limit=250&page=1",
+            "Shopify products.json",
+        ),
+        (
+            "/woo/wp-json/wc/store/v1/products?per_page=100&page=1",
+            "WooCommerce Store API",
+        ),
+        ("/merchant/feed.xml", "Google Merchant feed"),
+        ("/export/products.csv", "CSV export"),
+        ("/export/products.json", "JSON export"),
+        ("/__requests", "request log"),
+    ];
+    let items: String = links
+        .iter()
+        .map(|(path, label)| {
+            format!("<li><a href=\"{path}\">{label}</a> <code>{base}{path}</code></li>")
+        })
+        .collect();
+    Response::html(format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">\
+         <title>Shopkeep fake shop</title><style>{STYLE}</style></head><body><main><h1>Shopkeep fake shop</h1>\
+         <p>Catalog source URLs: <code>{base}/shopify</code>, <code>{base}/woo</code>, \
+         <code>{base}/merchant/feed.xml</code>. See tests/fake-shop/README.md.</p><ul>{items}</ul></main></body></html>\n",
+        base = html_escape(base),
+    ))
+}
+
 /// A product page (`/shopify/products/<handle>`, `/woo/product/<slug>/`).
 pub fn product_page(platform: Platform, product: &Product) -> Response {
     let rows: String = product

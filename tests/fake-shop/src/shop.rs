@@ -179,10 +179,19 @@ impl Shop {
                     )
                 })
             }
+            // WordPress handles `?add-to-cart=` on any front-end URL (the shop root, a product
+            // page); the fake answers each with the Woo storefront and its notice.
             ("GET", "/woo/" | "/woo") => {
                 let login = self.login(Platform::Woo, request, now);
                 self.woo_page(&catalog, request, login.as_ref())
             }
+            ("GET", _)
+                if request.param("add-to-cart").is_some()
+                    && (path == "/" || path.starts_with("/woo/product/")) =>
+            {
+                self.woo_page(&catalog, request, None)
+            }
+            ("GET", "/") => pages::index(&request.base_url()),
             ("GET", "/cart.js" | "/shopify/cart.js") => self.with_cart(request, |token, cart| {
                 Response::json(200, &pages::cart_js(&catalog, token, cart))
             }),

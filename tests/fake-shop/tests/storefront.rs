@@ -254,3 +254,26 @@ fn the_fake_login_identifies_a_fixture_customer_with_a_signed_token() {
     .text()
     .contains("identify"));
 }
+
+#[test]
+fn add_to_cart_works_on_any_woo_front_end_url() {
+    let shop = shop();
+    let product = shop.catalog().products[2].clone();
+    let variation = product.variants[1].woo_id;
+    for path in ["/".to_owned(), format!("/woo/product/{}/", product.handle)] {
+        let page = get(&shop, &format!("{path}?add-to-cart={variation}"));
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            page.text().contains("has been added to your cart"),
+            "{path}"
+        );
+        assert!(
+            page.text().contains("<span data-cart-count>1</span>"),
+            "{path}"
+        );
+    }
+    assert!(
+        get(&shop, "/").text().contains("/merchant/feed.xml"),
+        "the index lists the shapes"
+    );
+}
