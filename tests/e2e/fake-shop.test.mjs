@@ -71,3 +71,24 @@ test("the fake shop's Shopify storefront embeds the widget and counts the cart",
     await context.close();
   }
 });
+
+test("the fake shop's WooCommerce storefront embeds the widget and takes ?add-to-cart=", async () => {
+  const url = `${SHOP}/woo/?gateway=${encodeURIComponent(GATEWAY)}&tenant=e2e`;
+  const { context, page, problems } = await openPage(browser, url);
+  try {
+    await widget(page).launcher.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await page.locator('[data-cart-count]').textContent(), '0');
+    const product = (await (await fetch(`${SHOP}/woo/wp-json/wc/store/v1/products?per_page=1`)).json())[0];
+    const variation = product.variations.find((v) => v.attributes.length > 0).id;
+    // Woo's default add: a same-origin request to ?add-to-cart=, then the count refreshes.
+    await page.evaluate(async (id) => {
+      window.dispatchEvent(new CustomEvent('shopkeep:add_to_cart', { detail: { variant_id: id, quantity: 2 } }));
+      await fetch(`/woo/?add-to-cart=${id}&quantity=2`, { credentials: 'same-origin' });
+    }, variation);
+    await page.waitForFunction(() => document.querySelector('[data-cart-count]').textContent === '2', null, { timeout: 10_000 });
+    assert.deepEqual(await page.evaluate(() => window.shopkeepCartEvents.length), 1);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
