@@ -12,6 +12,7 @@
 pub mod admin_auth;
 pub mod analytics;
 pub mod answer;
+pub mod catalog;
 pub mod cors;
 pub mod ct;
 pub mod cursor;
@@ -32,6 +33,7 @@ pub mod responder;
 pub mod retention;
 pub mod retrieval;
 pub mod routes;
+pub mod secretbox;
 pub mod session_check;
 pub mod session_token;
 pub mod tenant;
