@@ -71,7 +71,6 @@ pub fn parse_feed(text: &str, default_currency: Option<&str>) -> Result<Page, Pa
     let mut saw_root = false;
     let mut count = 0usize;
     loop {
-        let pos = reader.buffer_position() as usize;
         let event = reader.read_event().map_err(|e| PageError {
             position: format!("line {}", line_at(text, reader.buffer_position() as usize)),
             reason: format!("the feed is not well-formed XML ({e}); nothing was imported"),
@@ -91,6 +90,9 @@ pub fn parse_feed(text: &str, default_currency: Option<&str>) -> Result<Page, Pa
                 }
                 if (local == "item" || local == "entry") && current.is_none() {
                     count += 1;
+                    // The item's own `<`: the reader is just past its start tag.
+                    let end = (reader.buffer_position() as usize).min(text.len());
+                    let pos = text[..end].rfind('<').unwrap_or(0);
                     current = Some(Item {
                         number: count,
                         line: line_at(text, pos),

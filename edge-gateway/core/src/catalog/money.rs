@@ -132,7 +132,7 @@ pub fn from_minor(minor: &str, currency: &str, exp: u8) -> Result<Money, PriceEr
 /// A number the model or shopper gave ("200", "199.5") as minor units of a currency with
 /// `exp` decimals, rounding half up (a filter, not a price: rounding is harmless here).
 pub fn filter_amount(value: f64, exp: u8) -> Option<i64> {
-    if !value.is_finite() || value < 0.0 || value > 1e12 {
+    if !value.is_finite() || !(0.0..=1e12).contains(&value) {
         return None;
     }
     Some((value * 10f64.powi(i32::from(exp))).round() as i64)
