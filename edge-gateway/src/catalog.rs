@@ -762,7 +762,8 @@ pub(crate) async fn delete_source(
     env: &Env,
     tenant_id: &str,
 ) -> Result<Response, Error> {
-    let AdminCall { store, .. } = admin_call(&mut req, env, tenant_id).await?;
+    // DELETE has no body: read (and sign over) whatever is sent, without a content type.
+    let AdminCall { store, .. } = admin_call_raw(&mut req, env, tenant_id, 1024).await?;
     store.delete_catalog(tenant_id).await?;
     crate::tenant_cache::forget(tenant_id);
     Response::empty()
