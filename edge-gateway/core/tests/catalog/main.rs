@@ -10,4 +10,5 @@ mod secretbox;
 mod shopify;
 mod sync;
 mod upload;
+mod wiring;
 mod woo;
