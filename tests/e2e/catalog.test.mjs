@@ -120,7 +120,12 @@ after(() => server.close());
 
 // ---- gateway plumbing -------------------------------------------------------------------
 
-async function admin(t, method, path, body, { contentType = 'application/json', raw } = {}) {
+// A signature is accepted once: a counter in the query keeps two identical requests in the
+// same second (status polls, repeated searches) distinct. Routes ignore the query.
+let nonce = 0;
+async function admin(t, method, pathOnly, body, { contentType = 'application/json', raw } = {}) {
+  nonce += 1;
+  const path = `${pathOnly}?n=${nonce}`;
   const text = raw ?? (body === undefined ? '' : JSON.stringify(body));
   const headers = { 'shopkeep-signature': adminSignature(t.admin.secret_hex, { kid: t.admin.kid, method, pathAndQuery: path, body: text }) };
   if (text !== '') headers['content-type'] = contentType;
@@ -233,7 +238,6 @@ test('a 500 fails the sync and keeps the last good catalog; a product gone from 
   assert.deepEqual(await search(t, { query: 'hoodie' }), []);
   const running = await admin(t, 'POST', `${cat(t)}/sync`, { full: true });
   assert.equal(running.status, 202);
-  // Another body than the first (a signature is accepted once).
   const second = await admin(t, 'POST', `${cat(t)}/sync`, { full: false });
   assert.equal(second.status, 409, 'one sync at a time');
   assert.equal(second.json.error.code, 'sync_running');
