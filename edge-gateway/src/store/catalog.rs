@@ -531,10 +531,19 @@ impl Store {
         let statement = match fts {
             Some(q) => self
                 .db
+                // Two steps: rank matching rowids of the tenant's products (reading only the
+                // index and the products' key columns), then read `data` for the best ones.
+                // The tenant is checked on `products` (the isolation); reading the FTS
+                // table's own unindexed tenant column for every match, or sorting whole rows,
+                // made a 10,000-product search 3-15 times slower (sqlite3 on the host: 15 → 5 ms
+                // for a 1,000-match term). CROSS JOIN keeps the index as the outer loop (with
+                // nullable filters SQLite otherwise walked the tenant's products and probed
+                // the index per row).
                 .prepare(format!(
-                    "SELECT p.data FROM products_fts f JOIN products p ON p.rowid = f.rowid \
-                     WHERE products_fts MATCH ?2 AND f.tenant_id = ?1 AND p.tenant_id = ?1 {filters} \
-                     ORDER BY bm25(products_fts, 10.0, 1.0, 4.0, 3.0) LIMIT ?6"
+                    "SELECT p2.data FROM (SELECT p.rowid AS r, bm25(products_fts, 10.0, 1.0, 4.0, 3.0) AS s \
+                     FROM products_fts f CROSS JOIN products p ON p.rowid = f.rowid \
+                     WHERE products_fts MATCH ?2 AND p.tenant_id = ?1 {filters} ORDER BY s LIMIT ?6) t \
+                     JOIN products p2 ON p2.rowid = t.r WHERE p2.tenant_id = ?1 ORDER BY t.s"
                 ))
                 .bind(&[s(tenant_id), s(q), bound(min), bound(max), n(u64::from(in_stock)), n(limit.into())]),
             None => self
