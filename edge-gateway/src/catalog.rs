@@ -70,7 +70,9 @@ pub(crate) async fn put_source(
     env: &Env,
     tenant_id: &str,
 ) -> Result<Response, Error> {
-    let AdminCall { body, store, .. } = admin_call(&mut req, env, tenant_id).await?;
+    let AdminCall {
+        body, store, actor, ..
+    } = admin_call(&mut req, env, tenant_id).await?;
     let body: SourceBody = shopkeep_gateway_core::requests::decode_json(
         &body,
         shopkeep_gateway_core::requests::MAX_ADMIN_BODY_BYTES,
@@ -183,6 +185,15 @@ pub(crate) async fn put_source(
         .catalog_source(tenant_id)
         .await?
         .ok_or_else(|| Error::Internal("source vanished".into()))?;
+    store
+        .catalog_audit(
+            tenant_id,
+            &actor,
+            "catalog.source_saved",
+            &json!({"kind": source.kind, "url": source.url, "has_credentials": source.credentials.is_some()}),
+            now_ms(),
+        )
+        .await;
     json_response(200, &json!({ "source": source.public() }), None)
 }
 
@@ -763,8 +774,17 @@ pub(crate) async fn delete_source(
     tenant_id: &str,
 ) -> Result<Response, Error> {
     // DELETE has no body: read (and sign over) whatever is sent, without a content type.
-    let AdminCall { store, .. } = admin_call_raw(&mut req, env, tenant_id, 1024).await?;
+    let AdminCall { store, actor, .. } = admin_call_raw(&mut req, env, tenant_id, 1024).await?;
     store.delete_catalog(tenant_id).await?;
+    store
+        .catalog_audit(
+            tenant_id,
+            &actor,
+            "catalog.source_removed",
+            &json!({}),
+            now_ms(),
+        )
+        .await;
     crate::tenant_cache::forget(tenant_id);
     Response::empty()
         .map(|r| r.with_status(204))

@@ -280,6 +280,9 @@ test('the storefront token is write-only and encrypted at rest; the GraphQL conn
   assert.ok(!got.text.includes(STOREFRONT_TOKEN));
   const rows = await d1(`SELECT credentials FROM catalog_sources WHERE tenant_id = '${t.id}'`);
   assert.ok(rows[0].credentials.startsWith('sb1.') && !rows[0].credentials.includes(STOREFRONT_TOKEN));
+  const audit = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/audit`);
+  assert.equal(audit.status, 200);
+  assert.ok(audit.text.includes('catalog.source_saved') && !audit.text.includes(STOREFRONT_TOKEN), 'audited, without the token');
   // Saving again without the token keeps it (the console cannot send it back).
   const again = await saveSource(t, { kind: 'shopify', url: urlOf(shop, '/shopify'), schedule: 'daily' });
   assert.equal(again.has_credentials, true);

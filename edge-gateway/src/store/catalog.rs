@@ -194,6 +194,30 @@ impl Store {
         Ok(())
     }
 
+    /// An audit row for a catalog change (never a credential: only whether one is stored).
+    pub(crate) async fn catalog_audit(
+        &self,
+        tenant_id: &str,
+        actor: &str,
+        action: &str,
+        detail: &serde_json::Value,
+        now_ms: u64,
+    ) {
+        let statement = self
+            .db
+            .prepare(
+                "INSERT INTO audit_log (tenant_id, actor, action, detail_json, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .bind(&[s(tenant_id), s(actor), s(action), s(&detail.to_string()), n(now_ms)]);
+        let result = match statement {
+            Ok(statement) => statement.run().await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            worker::console_error!("catalog audit write failed: {e}");
+        }
+    }
+
     /// Removes the source, its syncs and every product of the tenant.
     pub(crate) async fn delete_catalog(&self, tenant_id: &str) -> Result<(), Error> {
         let t = [s(tenant_id)];
