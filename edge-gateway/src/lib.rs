@@ -24,10 +24,16 @@ use shopkeep_gateway_core::routes::{self, Method, Route};
 use shopkeep_gateway_core::Error;
 use worker::{event, Context, Env, Request, Response};
 
-/// The cron trigger (wrangler.toml `[triggers]`): the retention purge.
+/// The daily cron (wrangler.toml `[triggers]`): the retention purge.
+const DAILY_CRON: &str = "17 3 * * *";
+
+/// The cron triggers (wrangler.toml `[triggers]`): the retention purge daily; due catalog
+/// syncs on every trigger (hourly).
 #[event(scheduled)]
-async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    privacy::purge_expired(&env).await;
+async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    if event.cron() == DAILY_CRON {
+        privacy::purge_expired(&env).await;
+    }
     catalog::start_due_syncs(&env).await;
 }
 

@@ -395,3 +395,23 @@ test('search at 10,000 products: took_ms measured inside the gateway', async () 
   console.log(`catalog search at 10,000 products: took_ms p50 ${p50}, p99 ${p99}`);
   assert.ok(p50 <= 50, `p50 ${p50} ms`);
 });
+
+test('the hourly cron starts a due scheduled sync', async () => {
+  const t = await createTenantWithKeys('cat-cron');
+  const shop = newShop();
+  await saveSource(t, { kind: 'woocommerce', url: urlOf(shop, '/woo'), schedule: 'daily' });
+  assert.equal((await admin(t, 'GET', cat(t))).json.last_sync, null);
+  const fired = await fetch(`${GATEWAY}/__scheduled?cron=41+*+*+*+*`);
+  assert.equal(fired.status, 200);
+  const until = Date.now() + 45_000;
+  for (;;) {
+    const r = await admin(t, 'GET', cat(t));
+    if (r.json.last_sync?.status === 'done') {
+      assert.equal(r.json.products, 5);
+      assert.equal(r.json.last_sync.full, true, 'never synced: a full sync');
+      break;
+    }
+    if (Date.now() > until) throw new Error(`no scheduled sync: ${JSON.stringify(r.json)}`);
+    await new Promise((r2) => setTimeout(r2, 250));
+  }
+});
