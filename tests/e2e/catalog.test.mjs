@@ -45,7 +45,7 @@ const urlOf = (shop, path) => `${fixtureBase}/s/${shop.id}${path}`;
 
 const shopifyProduct = (p) => ({
   id: p.id, title: p.title, handle: p.handle, body_html: `<p>${p.desc}</p>`, product_type: p.type, tags: p.tags.join(', '),
-  updated_at: '2026-11-01T10:00:00Z', options: [{ name: 'Size', position: 1 }],
+  updated_at: p.updated ?? '2026-11-01T10:00:00Z', options: [{ name: 'Size', position: 1 }],
   images: [{ src: `https://cdn.example/${p.handle}.jpg` }],
   variants: p.variants.map(([id, size, ok]) => ({ id, option1: size, price: p.price, compare_at_price: null, available: ok, sku: `${p.handle}-${size}` })),
 });
@@ -414,4 +414,22 @@ test('the hourly cron starts a due scheduled sync', async () => {
     if (Date.now() > until) throw new Error(`no scheduled sync: ${JSON.stringify(r.json)}`);
     await new Promise((r2) => setTimeout(r2, 250));
   }
+});
+
+test('an incremental sync writes only products changed since the last sync and deletes nothing', async () => {
+  const t = await createTenantWithKeys('cat-incr');
+  const shop = newShop();
+  await saveSource(t, { kind: 'shopify', url: urlOf(shop, '/shopify'), schedule: 'off' });
+  assert.equal((await syncAndWait(t)).products, 5);
+  shop.products[0].title = 'Summit Jacket II';
+  shop.products[0].updated = '2099-01-01T00:00:00Z';
+  shop.products = shop.products.filter((p) => p.handle !== 'harbour-hoodie');
+  const incremental = await syncAndWait(t, false);
+  assert.equal(incremental.last_sync.status, 'done', JSON.stringify(incremental.last_sync));
+  assert.equal(incremental.last_sync.full, false);
+  assert.equal(incremental.last_sync.products_seen, 4);
+  assert.equal(incremental.last_sync.products_upserted, 1, 'only the changed product is written');
+  assert.equal(incremental.last_sync.products_deleted, 0, 'an incremental sync deletes nothing');
+  assert.equal(incremental.products, 5);
+  assert.deepEqual((await search(t, { query: 'summit' })).map((c) => c.title), ['Summit Jacket II']);
 });
