@@ -97,20 +97,22 @@ export class AdminClient {
    * Sends a signed request. `path` may carry a query; `query` (an object) is appended, with
    * empty values left out. Resolves to the parsed JSON answer; rejects with ApiError.
    */
-  async request(method, path, { query, body } = {}) {
+  async request(method, path, { query, body, raw, contentType } = {}) {
     const url = new URL(path, this.origin);
     for (const [k, v] of Object.entries(query || {})) {
       if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
     }
     const pathAndQuery = url.pathname + url.search;
-    const bodyText = body === undefined ? '' : JSON.stringify(body);
+    // `raw` (a string sent as is with `contentType`) is for the catalog's CSV upload.
+    const bodyText = raw !== undefined ? raw : body === undefined ? '' : JSON.stringify(body);
+    const sendsBody = raw !== undefined || body !== undefined;
     for (let attempt = 0; ; attempt += 1) {
       const headers = { 'Shopkeep-Signature': await this.signatureFor(method, pathAndQuery, bodyText) };
-      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      if (sendsBody) headers['Content-Type'] = contentType || 'application/json';
       let response;
       try {
         response = await fetch(url, {
-          method, headers, body: body === undefined ? undefined : bodyText, cache: 'no-store', credentials: 'omit',
+          method, headers, body: sendsBody ? bodyText : undefined, cache: 'no-store', credentials: 'omit',
         });
       } catch (e) {
         throw new ApiError(0, null, 'Cannot reach the gateway. Check your connection and try again.');
@@ -144,6 +146,12 @@ export class AdminClient {
   }
   audit({ before, limit = 50 } = {}) { return this.request('GET', this.base('/audit'), { query: { limit, before } }); }
   exportUser(userId) { return this.request('POST', this.base('/privacy/export'), { body: { user_id: userId } }); }
+  catalog() { return this.request('GET', this.base('/catalog')); }
+  putCatalogSource(source) { return this.request('PUT', this.base('/catalog/source'), { body: source }); }
+  deleteCatalogSource() { return this.request('DELETE', this.base('/catalog/source')); }
+  syncCatalog(full = true) { return this.request('POST', this.base('/catalog/sync'), { body: { full } }); }
+  uploadCatalog(text, contentType) { return this.request('POST', this.base('/catalog/upload'), { raw: text, contentType }); }
+  searchCatalog(args) { return this.request('POST', this.base('/catalog/search'), { body: args }); }
   eraseUser(userId) { return this.request('POST', this.base('/privacy/erase'), { body: { user_id: userId } }); }
 }
 

@@ -101,6 +101,25 @@ pub(crate) async fn admin_call(
     })
 }
 
+/// [`admin_call`] for a route whose body is not JSON (the catalog upload's CSV): reads at
+/// most `limit` bytes of any content type; the route checks the type.
+pub(crate) async fn admin_call_raw(
+    req: &mut Request,
+    env: &Env,
+    tenant_id: &str,
+    limit: usize,
+) -> Result<AdminCall, Error> {
+    let body = crate::http::read_body(req, limit).await?;
+    let store = Store::new(env)?;
+    let (tenant, actor) = authorize(req, env, &store, tenant_id, &body).await?;
+    Ok(AdminCall {
+        body,
+        store,
+        tenant,
+        actor,
+    })
+}
+
 /// The answer of config routes: the config and its version.
 #[derive(Serialize)]
 struct ConfigAnswer<'a> {

@@ -2,6 +2,7 @@
 //! authenticate → rate-limit → store the user message → build the prompt → relay the stream →
 //! store the answer and usage. Each decision is a core function; this module sequences them.
 
+use crate::catalog;
 use crate::env::{jitter, now_ms, random_bytes, secret, var};
 use crate::http::{self, header, read_json_body};
 use crate::limiter;
@@ -13,6 +14,7 @@ use futures::channel::mpsc::{unbounded, UnboundedSender};
 use futures::future::{select, Either};
 use futures::StreamExt;
 use shopkeep_gateway_core::answer::{Answer, Next, Plan};
+use shopkeep_gateway_core::catalog::reply;
 use shopkeep_gateway_core::error::quota_headers;
 use shopkeep_gateway_core::pricing::PriceTable;
 use shopkeep_gateway_core::privacy;
@@ -29,7 +31,8 @@ use shopkeep_gateway_core::turn::{self, StoredAnswer, TurnStart};
 use shopkeep_gateway_core::upstream_policy::AttemptFailure;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{
-    ChatRequest, ErrorBody, ErrorCode, FinishReason, MessageStatus, StreamEvent, ToolStatus, Usage,
+    Block, ChatRequest, ErrorBody, ErrorCode, FinishReason, MessageStatus, ProductCard,
+    StreamEvent, ToolStatus, Usage,
 };
 use std::rc::Rc;
 use std::time::Duration;
@@ -159,7 +162,7 @@ pub(crate) async fn chat(
     let t_limit = now_ms();
     let targets = upstream::targets(env, &tenant.config);
     let timeouts = upstream::Timeouts::from_env(env);
-    let toolset = tools::offered(&tenant.config);
+    let toolset = tools::offered(&tenant.config, tenant.has_catalog);
     let mut early: Option<Early> = None;
     let mut resync = None;
     let mut early_used = false;
@@ -478,7 +481,11 @@ async fn relay(mut job: Job, shopper: Shopper) {
                 deliver(&shopper, &mut answer, &started);
                 let mut results = Vec::with_capacity(runs.len());
                 for run in runs {
-                    let outcome = run_tool(&job, run.tool, &run.arguments).await;
+                    let (outcome, cards) = run_tool(&job, run.tool, &run.arguments).await;
+                    // Cards are built from the catalog rows, never from model text.
+                    if let Some(event) = answer.show_blocks(products_block(cards)) {
+                        deliver(&shopper, &mut answer, std::slice::from_ref(&event));
+                    }
                     results.push((run.call.id, outcome));
                 }
                 let finished = answer.tool_results(results, now_ms());
@@ -492,13 +499,13 @@ async fn relay(mut job: Job, shopper: Shopper) {
                 }
                 // The built-in responder routes the question to the same tool a model would
                 // call, and the shopper sees the same status line.
-                let (tool, _arguments) = responder::route(&job.question);
+                let (tool, arguments) = responder::route_with(&job.question, job.toolset);
                 let started = StreamEvent::Tool {
                     name: tool.as_str().to_owned(),
                     status: ToolStatus::Started,
                 };
                 deliver(&shopper, &mut answer, std::slice::from_ref(&started));
-                let text = responder::answer(&job.tenant.index, &job.question).text;
+                let text = builtin_text(&job, tool, &arguments, &shopper, &mut answer).await;
                 let finished = StreamEvent::Tool {
                     name: tool.as_str().to_owned(),
                     status: ToolStatus::Finished,
@@ -521,20 +528,87 @@ async fn relay(mut job: Job, shopper: Shopper) {
     persist(&job, &shopper, answer).await;
 }
 
+/// The built-in responder's text: product questions are answered from the catalog (cards
+/// shown, as a model's search would), the rest from the knowledge snippets; a knowledge
+/// question nothing answers tries the catalog before giving up.
+async fn builtin_text(
+    job: &Job,
+    tool: ToolName,
+    arguments: &serde_json::Value,
+    shopper: &Shopper,
+    answer: &mut Answer,
+) -> String {
+    let knowledge = (tool != ToolName::SearchProducts)
+        .then(|| responder::answer(&job.tenant.index, &job.question));
+    if knowledge.as_ref().is_some_and(|k| k.grounded)
+        || !job.toolset.contains(ToolName::SearchProducts)
+    {
+        return knowledge.map(|k| k.text).unwrap_or_default();
+    }
+    let (_, cards) = catalog::tool_search(
+        &job.store,
+        &job.tenant_id,
+        job.tenant.record.catalog_currency.as_deref(),
+        &serde_json::json!({ "query": job.question }),
+    )
+    .await;
+    let _ = arguments;
+    match knowledge {
+        Some(k) if cards.is_empty() => k.text,
+        _ => {
+            let text = reply::builtin_answer(&cards);
+            if let Some(event) = answer.show_blocks(products_block(cards)) {
+                deliver(shopper, answer, std::slice::from_ref(&event));
+            }
+            text
+        }
+    }
+}
+
+/// The `products` block of some cards (none when there are no cards).
+fn products_block(cards: Vec<ProductCard>) -> Vec<Block> {
+    if cards.is_empty() {
+        Vec::new()
+    } else {
+        vec![Block::Products { products: cards }]
+    }
+}
+
 /// Runs one tool call within its time limit. Executors translate the platform's answers into
-/// results for the model; nothing here may fail the chat.
-async fn run_tool(job: &Job, tool: ToolName, arguments: &serde_json::Value) -> ToolOutcome {
+/// results for the model (and, for the catalog tools, cards built from the rows); nothing
+/// here may fail the chat.
+async fn run_tool(
+    job: &Job,
+    tool: ToolName,
+    arguments: &serde_json::Value,
+) -> (ToolOutcome, Vec<ProductCard>) {
     let run = async {
         match tool {
-            ToolName::SearchKnowledge => tools::search_knowledge(&job.tenant.index, arguments),
-            _ => ToolOutcome::Failed(String::from("this tool is not available")),
+            ToolName::SearchKnowledge => (
+                tools::search_knowledge(&job.tenant.index, arguments),
+                Vec::new(),
+            ),
+            ToolName::SearchProducts => {
+                catalog::tool_search(
+                    &job.store,
+                    &job.tenant_id,
+                    job.tenant.record.catalog_currency.as_deref(),
+                    arguments,
+                )
+                .await
+            }
+            ToolName::GetProduct => catalog::tool_get(&job.store, &job.tenant_id, arguments).await,
+            _ => (
+                ToolOutcome::Failed(String::from("this tool is not available")),
+                Vec::new(),
+            ),
         }
     };
     let limit = Delay::from(Duration::from_millis(tools::TOOL_TIMEOUT_MS));
     futures::pin_mut!(run);
     match select(run, limit).await {
         Either::Left((outcome, _)) => outcome,
-        Either::Right(_) => ToolOutcome::TimedOut,
+        Either::Right(_) => (ToolOutcome::TimedOut, Vec::new()),
     }
 }
 
@@ -564,6 +638,21 @@ async fn persist(job: &Job, shopper: &Shopper, answer: Answer) {
     let model = target.map(|t| t.model.as_str());
     let now = now_ms();
     let stored_text = privacy::forms(&outcome.text, &job.rules).stored;
+    let cards: Vec<ProductCard> = finished
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Products { products } => Some(products.iter().cloned()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    // A model's prices that match no shown card: telemetry for a possible hallucination.
+    let unmatched_prices = (!cards.is_empty() && finished.upstream.is_some())
+        .then(|| reply::unmatched_prices(&outcome.text, &cards));
+    let blocks_json = (!finished.blocks.is_empty())
+        .then(|| serde_json::to_string(&finished.blocks).ok())
+        .flatten();
     let message = stored_text.as_deref().map(|text| AssistantRecord {
         id: &job.assistant_message_id,
         tenant_id: &job.tenant_id,
@@ -572,6 +661,7 @@ async fn persist(job: &Job, shopper: &Shopper, answer: Answer) {
         text,
         status: outcome.status,
         created_at_ms: now,
+        blocks_json: blocks_json.clone(),
     });
     let usage = UsageRecord {
         tenant_id: &job.tenant_id,
@@ -593,6 +683,7 @@ async fn persist(job: &Job, shopper: &Shopper, answer: Answer) {
         completion_tokens: outcome.usage.completion_tokens,
         estimated: outcome.usage.estimated,
         created_at_ms: now,
+        unmatched_prices,
     };
     let stored = job.store.finish_turn(message.as_ref(), &usage).await;
     // The object remembers the stored turn as the conversation's history hint.

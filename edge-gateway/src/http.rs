@@ -84,7 +84,10 @@ pub(crate) fn preflight(origin: Option<&str>) -> Result<Response, Error> {
     let headers = Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(internal("set header"));
     set("Access-Control-Allow-Origin", &origin)?;
-    set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")?;
+    set(
+        "Access-Control-Allow-Methods",
+        "GET, POST, PUT, DELETE, OPTIONS",
+    )?;
     set("Access-Control-Allow-Headers", ALLOW_HEADERS)?;
     set("Access-Control-Max-Age", &PREFLIGHT_MAX_AGE_S.to_string())?;
     set("Vary", "Origin")?;
@@ -110,6 +113,12 @@ pub(crate) async fn read_json_body(req: &mut Request, limit: usize) -> Result<Ve
     {
         return Err(Error::code(ErrorCode::UnsupportedMediaType));
     }
+    read_body(req, limit).await
+}
+
+/// Reads a body of at most `limit` bytes whatever its content type (the caller checks it),
+/// refused (413) as soon as it passes `limit`.
+pub(crate) async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, Error> {
     let mut body = BodyLimit::new(limit);
     body.check_declared(header(req, "Content-Length").as_deref())?;
     if req.inner().body().is_none() {

@@ -6,6 +6,7 @@
 //! tokens, prompts, retries, error mapping) is a call into the core crate.
 
 mod admin;
+mod catalog;
 mod chat;
 mod env;
 mod http;
@@ -23,10 +24,17 @@ use shopkeep_gateway_core::routes::{self, Method, Route};
 use shopkeep_gateway_core::Error;
 use worker::{event, Context, Env, Request, Response};
 
-/// The cron trigger (wrangler.toml `[triggers]`): the retention purge.
+/// The daily cron (wrangler.toml `[triggers]`): the retention purge.
+const DAILY_CRON: &str = "17 3 * * *";
+
+/// The cron triggers (wrangler.toml `[triggers]`): the retention purge daily; due catalog
+/// syncs on every trigger (hourly).
 #[event(scheduled)]
-async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    privacy::purge_expired(&env).await;
+async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    if event.cron() == DAILY_CRON {
+        privacy::purge_expired(&env).await;
+    }
+    catalog::start_due_syncs(&env).await;
 }
 
 /// The jobs queue's consumer (wrangler.toml `[[queues.consumers]]`).
@@ -94,6 +102,18 @@ async fn handle(
         Route::AdminAudit { tenant_id } => insights::audit(req, env, &tenant_id).await,
         Route::AdminExport { tenant_id } => privacy::admin_export(req, env, &tenant_id).await,
         Route::AdminErase { tenant_id } => privacy::admin_erase(req, env, &tenant_id).await,
+        Route::AdminCatalog { tenant_id } => catalog::get_catalog(req, env, &tenant_id).await,
+        Route::AdminCatalogPutSource { tenant_id } => {
+            catalog::put_source(req, env, &tenant_id).await
+        }
+        Route::AdminCatalogDeleteSource { tenant_id } => {
+            catalog::delete_source(req, env, &tenant_id).await
+        }
+        Route::AdminCatalogSync { tenant_id } => catalog::post_sync(req, env, &tenant_id).await,
+        Route::AdminCatalogUpload { tenant_id } => catalog::upload(req, env, &tenant_id).await,
+        Route::AdminCatalogSearch { tenant_id } => {
+            catalog::admin_search(req, env, &tenant_id).await
+        }
         Route::ShopperExport => privacy::shopper_export(req, env, origin).await,
         Route::ShopperErase => privacy::shopper_erase(req, env, origin).await,
     }

@@ -19,8 +19,7 @@ use shopkeep_gateway_core::session_token::{self, KeyPurpose, SessionClaims, Toke
 use shopkeep_gateway_core::tenant::if_none_match_matches;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{
-    ConsentRequest, ConversationResponse, CreateSessionRequest, ErrorCode, FeedbackRequest,
-    SessionResponse,
+    ConsentRequest, CreateSessionRequest, ErrorCode, FeedbackRequest, SessionResponse,
 };
 use std::rc::Rc;
 use worker::{Env, Headers, Request, Response};
@@ -349,7 +348,14 @@ pub(crate) async fn conversation(
     let messages = Store::new(env)?
         .conversation(&claims.tenant_id, &claims.conversation_id)
         .await?;
-    let body = ConversationResponse {
+    // `ConversationResponse` with each message's blocks (product cards) alongside, so a
+    // reloaded widget redraws them; clients that do not know `blocks` ignore it.
+    #[derive(serde::Serialize)]
+    struct WithBlocks {
+        conversation_id: String,
+        messages: Vec<crate::store::ShownMessage>,
+    }
+    let body = WithBlocks {
         conversation_id: claims.conversation_id,
         messages,
     };

@@ -110,6 +110,11 @@ error_codes! {
     MessageIdReused = ("message_id_reused", 409, false, "This message id was already used for another message."),
     /// The answer to this message is still being written; wait for it (or retry shortly).
     TurnInProgress = ("turn_in_progress", 409, true, "The answer to this message is still being written."),
+    /// A catalog sync of this tenant is already running.
+    SyncRunning = ("sync_running", 409, true, "A catalog sync is already running."),
+    /// The request is well-formed but cannot be carried out (e.g. a catalog URL that is
+    /// unreachable or not a shop of the kind given); the message says precisely why.
+    InvalidRequest = ("invalid_request", 422, false, "The request cannot be carried out."),
     /// The body is larger than the route accepts.
     PayloadTooLarge = ("payload_too_large", 413, false, "The request body is too large."),
     /// The body is not `application/json`.

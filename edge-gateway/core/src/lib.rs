@@ -12,6 +12,7 @@
 pub mod admin_auth;
 pub mod analytics;
 pub mod answer;
+pub mod catalog;
 pub mod cbor;
 pub mod cors;
 pub mod ct;
@@ -37,6 +38,7 @@ pub mod responder;
 pub mod retention;
 pub mod retrieval;
 pub mod routes;
+pub mod secretbox;
 pub mod session_check;
 pub mod session_token;
 pub mod staff;

@@ -84,6 +84,24 @@ pub fn route(question: &str) -> (crate::tools::ToolName, serde_json::Value) {
     )
 }
 
+/// [`route`] for a tenant whose toolset may include the catalog: a product question (a price
+/// filter, a size, "do you have …") goes to `search_products` with the question as its
+/// query, as a model would call it; everything else to [`route`].
+pub fn route_with(
+    question: &str,
+    toolset: crate::tools::Toolset,
+) -> (crate::tools::ToolName, serde_json::Value) {
+    if toolset.contains(crate::tools::ToolName::SearchProducts)
+        && crate::catalog::reply::looks_like_product_question(question)
+    {
+        return (
+            crate::tools::ToolName::SearchProducts,
+            serde_json::json!({ "query": question }),
+        );
+    }
+    route(question)
+}
+
 fn not_found(snippets: &[Snippet]) -> Answer {
     let mut text = String::from("I don't have information about that in this shop's help content");
     let titles: Vec<&str> = snippets

@@ -122,6 +122,36 @@ pub enum Route {
         /// Tenant id from the path.
         tenant_id: String,
     },
+    /// `GET /v1/admin/tenants/{id}/catalog`
+    AdminCatalog {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `PUT /v1/admin/tenants/{id}/catalog/source`
+    AdminCatalogPutSource {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `DELETE /v1/admin/tenants/{id}/catalog/source`
+    AdminCatalogDeleteSource {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/admin/tenants/{id}/catalog/sync`
+    AdminCatalogSync {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/admin/tenants/{id}/catalog/upload`
+    AdminCatalogUpload {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/admin/tenants/{id}/catalog/search`
+    AdminCatalogSearch {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
     /// `POST /v1/privacy/export`
     ShopperExport,
     /// `POST /v1/privacy/erase`
@@ -160,6 +190,15 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
             Some("POST, OPTIONS")
         }
         ["v1", "privacy", "export" | "erase"] => Some("POST, OPTIONS"),
+        ["v1", "admin", "tenants", id, "catalog"] if valid_tenant_id(id) => Some("GET, OPTIONS"),
+        ["v1", "admin", "tenants", id, "catalog", "source"] if valid_tenant_id(id) => {
+            Some("PUT, DELETE, OPTIONS")
+        }
+        ["v1", "admin", "tenants", id, "catalog", "sync" | "upload" | "search"]
+            if valid_tenant_id(id) =>
+        {
+            Some("POST, OPTIONS")
+        }
         _ => None,
     }
 }
@@ -221,6 +260,34 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
         (Method::Post, ["v1", "admin", "tenants", id, "privacy", "erase"]) => Route::AdminErase {
             tenant_id: (*id).to_owned(),
         },
+        (Method::Get, ["v1", "admin", "tenants", id, "catalog"]) => Route::AdminCatalog {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Put, ["v1", "admin", "tenants", id, "catalog", "source"]) => {
+            Route::AdminCatalogPutSource {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Delete, ["v1", "admin", "tenants", id, "catalog", "source"]) => {
+            Route::AdminCatalogDeleteSource {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Post, ["v1", "admin", "tenants", id, "catalog", "sync"]) => {
+            Route::AdminCatalogSync {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Post, ["v1", "admin", "tenants", id, "catalog", "upload"]) => {
+            Route::AdminCatalogUpload {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Post, ["v1", "admin", "tenants", id, "catalog", "search"]) => {
+            Route::AdminCatalogSearch {
+                tenant_id: (*id).to_owned(),
+            }
+        }
         (Method::Post, ["v1", "privacy", "export"]) => Route::ShopperExport,
         (Method::Post, ["v1", "privacy", "erase"]) => Route::ShopperErase,
         _ => return Err(Error::code(ErrorCode::MethodNotAllowed)),

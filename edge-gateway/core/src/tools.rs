@@ -134,10 +134,17 @@ pub fn registry(toolset: Toolset) -> Vec<ToolSpec> {
     toolset.iter().map(spec).collect()
 }
 
-/// The tools a tenant's configuration offers: `search_knowledge` always; the catalog issue's
-/// product tools once a catalog source is configured.
-pub fn offered(_config: &crate::tenant::TenantConfig) -> Toolset {
-    Toolset::KNOWLEDGE
+/// The tools a tenant's configuration offers: `search_knowledge` always; `search_products`
+/// and `get_product` when the tenant has a catalog source (`has_catalog`, read with the
+/// tenant row).
+pub fn offered(_config: &crate::tenant::TenantConfig, has_catalog: bool) -> Toolset {
+    if has_catalog {
+        Toolset::KNOWLEDGE
+            .with(ToolName::SearchProducts)
+            .with(ToolName::GetProduct)
+    } else {
+        Toolset::KNOWLEDGE
+    }
 }
 
 /// One tool's description, schema and storage rule.

@@ -26,6 +26,9 @@ pub(crate) struct RatedMessage {
     #[serde(flatten)]
     pub(crate) message: StoredMessage,
     pub(crate) feedback: Option<Feedback>,
+    /// Product cards shown with an answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) blocks: Vec<shopkeep_protocol::Block>,
 }
 
 /// A rating as shown in transcripts.
@@ -156,7 +159,7 @@ impl Store {
             &[s(tenant_id), s(conversation_id)],
         )?;
         let messages = self.statement(
-            "SELECT m.id, m.role, m.text, m.status, m.client_message_id, m.created_at_ms, f.rating, f.comment \
+            "SELECT m.id, m.role, m.text, m.status, m.client_message_id, m.created_at_ms, m.blocks_json, f.rating, f.comment \
              FROM messages m LEFT JOIN feedback f ON f.message_id = m.id AND f.tenant_id = m.tenant_id \
              WHERE m.tenant_id = ?1 AND m.conversation_id = ?2 ORDER BY m.created_at_ms, m.rowid",
             &[s(tenant_id), s(conversation_id)],
@@ -174,6 +177,7 @@ impl Store {
         let messages = rows
             .into_iter()
             .map(|r| RatedMessage {
+                blocks: r.message.blocks(),
                 feedback: r.rating.map(|rating| Feedback {
                     rating,
                     comment: r.comment,
@@ -302,7 +306,7 @@ impl Store {
         scope: Scope<'_>,
     ) -> Result<Vec<(String, Vec<RatedMessage>)>, Error> {
         let sql = format!(
-            "SELECT m.id, m.role, m.text, m.status, m.client_message_id, m.created_at_ms, \
+            "SELECT m.id, m.role, m.text, m.status, m.client_message_id, m.created_at_ms, m.blocks_json, \
              m.conversation_id, f.rating, f.comment FROM messages m \
              LEFT JOIN feedback f ON f.message_id = m.id AND f.tenant_id = m.tenant_id \
              WHERE m.tenant_id = ?1 AND m.conversation_id IN ({}) \
@@ -327,6 +331,7 @@ impl Store {
         let mut out: Vec<(String, Vec<RatedMessage>)> = Vec::new();
         for row in rows {
             let message = RatedMessage {
+                blocks: row.message.blocks(),
                 message: row.message.into_stored(),
                 feedback: row.rating.map(|rating| Feedback {
                     rating,

@@ -2,18 +2,22 @@
 //! `admin.rs`: conversations, analytics, audit and privacy operations). Each function is one round trip (a batch
 //! where several statements must apply together).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use shopkeep_gateway_core::keyring::KeyRing;
 use shopkeep_gateway_core::prompt::HistoryTurn;
 use shopkeep_gateway_core::tenant::TenantConfig;
 use shopkeep_gateway_core::turn::{StoredAnswer, StoredTurn};
 use shopkeep_gateway_core::Error;
-use shopkeep_protocol::{FeedbackRequest, MessageRole, MessageStatus, Rating, StoredMessage};
+use shopkeep_protocol::{
+    Block, FeedbackRequest, MessageRole, MessageStatus, Rating, StoredMessage,
+};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
 mod admin;
+mod catalog;
 pub(crate) use admin::Scope;
+pub(crate) use catalog::{NewSource, PageProgress, SourceRow};
 
 fn storage(what: &'static str) -> impl Fn(worker::Error) -> Error {
     move |e| Error::Storage(format!("{what}: {e}"))
@@ -42,6 +46,10 @@ pub(crate) struct TenantRecord {
     pub(crate) config: TenantConfig,
     pub(crate) version: u64,
     pub(crate) keys: KeyRing,
+    /// Whether the tenant has a catalog source (the product tools are offered).
+    pub(crate) has_catalog: bool,
+    /// The catalog's currency (its exponent scales price filters), once products exist.
+    pub(crate) catalog_currency: Option<String>,
 }
 
 /// The public part of a tenant, as served to widgets.
@@ -69,6 +77,8 @@ pub(crate) struct AssistantRecord<'a> {
     pub(crate) text: &'a str,
     pub(crate) status: MessageStatus,
     pub(crate) created_at_ms: u64,
+    /// The blocks shown with the answer (product cards), as JSON; `None` when there were none.
+    pub(crate) blocks_json: Option<String>,
 }
 
 /// One telemetry row.
@@ -87,6 +97,8 @@ pub(crate) struct UsageRecord<'a> {
     pub(crate) completion_tokens: u32,
     pub(crate) estimated: bool,
     pub(crate) created_at_ms: u64,
+    /// Prices in the reply that matched no shown product (`None` when no cards were shown).
+    pub(crate) unmatched_prices: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +108,18 @@ pub(crate) struct MessageRow {
     text: String,
     status: String,
     created_at_ms: f64,
+    #[serde(default)]
+    blocks_json: Option<String>,
+}
+
+/// A stored message with the blocks shown with it (product cards), for history, transcripts
+/// and exports.
+#[derive(Debug, Serialize)]
+pub(crate) struct ShownMessage {
+    #[serde(flatten)]
+    pub(crate) message: StoredMessage,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) blocks: Vec<Block>,
 }
 
 fn status_str(status: MessageStatus) -> &'static str {
@@ -120,6 +144,22 @@ impl MessageRow {
             MessageRole::Assistant
         } else {
             MessageRole::User
+        }
+    }
+
+    /// The blocks stored with the message (none when unreadable: they are display only).
+    pub(crate) fn blocks(&self) -> Vec<Block> {
+        self.blocks_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn into_shown(self) -> ShownMessage {
+        let blocks = self.blocks();
+        ShownMessage {
+            message: self.into_stored(),
+            blocks,
         }
     }
 
@@ -152,10 +192,17 @@ impl Store {
             config_json: String,
             version: f64,
             keys_json: String,
+            has_catalog: f64,
+            catalog_currency: Option<String>,
         }
         let row: Option<Row> = self
             .db
-            .prepare("SELECT config_json, version, keys_json FROM tenants WHERE id = ?1")
+            .prepare(
+                "SELECT config_json, version, keys_json, \
+                 EXISTS (SELECT 1 FROM catalog_sources c WHERE c.tenant_id = tenants.id) AS has_catalog, \
+                 (SELECT currency FROM products p WHERE p.tenant_id = tenants.id LIMIT 1) AS catalog_currency \
+                 FROM tenants WHERE id = ?1",
+            )
             .bind(&[s(id)])
             .map_err(storage("bind"))?
             .first(None)
@@ -171,6 +218,8 @@ impl Store {
                 config,
                 version: r.version as u64,
                 keys,
+                has_catalog: r.has_catalog != 0.0,
+                catalog_currency: r.catalog_currency,
             })
         })
         .transpose()
@@ -445,7 +494,7 @@ impl Store {
     ) -> Result<worker::D1PreparedStatement, Error> {
         self.db
             .prepare(
-                "SELECT id, role, text, status, client_message_id, created_at_ms FROM \
+                "SELECT id, role, text, status, client_message_id, created_at_ms, blocks_json FROM \
                  (SELECT *, rowid AS r FROM messages WHERE tenant_id = ?1 AND conversation_id = ?2 \
                   ORDER BY created_at_ms DESC, r DESC LIMIT ?3) \
                  ORDER BY created_at_ms, r",
@@ -477,8 +526,8 @@ impl Store {
         let m = self
             .db
             .prepare(
-                "INSERT INTO messages (id, tenant_id, conversation_id, role, text, status, reply_to, created_at_ms) \
-                 SELECT ?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7 \
+                "INSERT INTO messages (id, tenant_id, conversation_id, role, text, status, reply_to, created_at_ms, blocks_json) \
+                 SELECT ?1, ?2, ?3, 'assistant', ?4, ?5, ?6, ?7, ?8 \
                  WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?3 AND tenant_id = ?2)",
             )
             .bind(&[
@@ -489,6 +538,7 @@ impl Store {
                 s(status_str(message.status)),
                 s(message.reply_to),
                 n(message.created_at_ms),
+                opt(message.blocks_json.as_deref()),
             ])
             .map_err(storage("bind"))?;
         let results = self
@@ -513,9 +563,9 @@ impl Store {
             .prepare(
                 "INSERT INTO usage_events (tenant_id, conversation_id, message_id, upstream, outcome, error_code, \
                  latency_ms, ttft_ms, prompt_tokens, completion_tokens, tokens_estimated, created_at_ms, model, \
-                 cost_micro_usd) VALUES (?1, \
+                 cost_micro_usd, unmatched_prices) VALUES (?1, \
                  CASE WHEN EXISTS (SELECT 1 FROM conversations WHERE id = ?2 AND tenant_id = ?1) THEN ?2 ELSE '-' END, \
-                 ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )
             .bind(&[
                 s(usage.tenant_id),
@@ -532,6 +582,7 @@ impl Store {
                 n(usage.created_at_ms),
                 opt(usage.model),
                 usage.cost_micro_usd.map_or(JsValue::NULL, n),
+                usage.unmatched_prices.map_or(JsValue::NULL, |c| n(c.into())),
             ]);
         match u {
             Ok(statement) => {
@@ -616,7 +667,7 @@ impl Store {
         &self,
         tenant_id: &str,
         conversation_id: &str,
-    ) -> Result<Vec<StoredMessage>, Error> {
+    ) -> Result<Vec<ShownMessage>, Error> {
         let rows: Vec<MessageRow> = self
             .history_statement(tenant_id, conversation_id)?
             .all()
@@ -624,6 +675,6 @@ impl Store {
             .map_err(storage("load conversation"))?
             .results()
             .map_err(storage("read conversation"))?;
-        Ok(rows.into_iter().map(MessageRow::into_stored).collect())
+        Ok(rows.into_iter().map(MessageRow::into_shown).collect())
     }
 }

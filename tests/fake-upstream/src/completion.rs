@@ -122,7 +122,9 @@ pub(crate) fn answer_from_tool_results(results: &[String]) -> String {
     if let Some(error) = first.get("error").and_then(Value::as_str) {
         return format!("The tool failed ({error}), so I answer without it.");
     }
+    let price = first.pointer("/results/0/price").and_then(Value::as_str);
     match first.pointer("/results/0/title").and_then(Value::as_str) {
+        Some(title) if price.is_some() => format!("{title} costs {}.", price.unwrap_or_default()),
         Some(title) => format!("From the shop's help page \"{title}\": here is what it says."),
         None => String::from("The shop's help pages say nothing about that."),
     }

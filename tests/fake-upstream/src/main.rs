@@ -264,6 +264,7 @@ fn chat_completions(stream: &mut TcpStream, shared: &Shared, request: &Request) 
             Some("cancel_all_orders")
         }
         Scenario::ToolCallForever => Some("search_knowledge"),
+        Scenario::ProductSearch if completion.tool_results.is_empty() => Some("search_products"),
         _ => None,
     };
     if let (Some(name), true, true) = (calls_tool, completion.offers_tools, completion.stream) {

@@ -57,6 +57,9 @@ pub(crate) enum Scenario {
     ToolCallForever,
     /// `400` saying tools are not supported whenever `tools` is offered; otherwise normal.
     RejectsTools,
+    /// Like `ToolCall`, but calls `search_products` with `{"query": <the user's message>}`;
+    /// with its result, answers "<first title> costs <its price>." (the catalog issue).
+    ProductSearch,
 }
 
 /// Default delay of `slow-first-token` when the marker gives none.
@@ -73,7 +76,7 @@ impl fmt::Display for UnknownScenario {
             "unknown scenario `{}` (known: normal, slow-first-token[=MS], status-500-then-ok, \
              status-429, cut-mid-stream, malformed-chunk, no-usage, endless-drip, long-answer, \
              done-then-more, endless-content, cut-before-content, json-error-200, html-200, \
-             tool-call, unknown-tool-call, tool-call-forever, rejects-tools)",
+             tool-call, unknown-tool-call, tool-call-forever, rejects-tools, product-search)",
             self.0
         )
     }
@@ -111,6 +114,7 @@ impl Scenario {
             "unknown-tool-call" => Self::UnknownToolCall,
             "tool-call-forever" => Self::ToolCallForever,
             "rejects-tools" => Self::RejectsTools,
+            "product-search" => Self::ProductSearch,
             _ => return Err(unknown()),
         };
         if arg.is_some() && !matches!(scenario, Self::SlowFirstToken { .. }) {
@@ -223,6 +227,7 @@ mod tests {
             "cut-before-content",
             "json-error-200",
             "html-200",
+            "product-search",
         ] {
             assert!(Scenario::from_name(name).is_ok(), "{name} should parse");
         }

@@ -1,0 +1,99 @@
+//! Sync planning: statuses, incremental writes, the cap, schedules.
+
+use shopkeep_gateway_core::catalog::sync::{self, Fetched, Schedule};
+use shopkeep_gateway_core::catalog::{Product, Variant};
+use shopkeep_protocol::{Money, Platform};
+
+fn p(id: &str, updated: Option<u64>) -> Product {
+    Product {
+        id: id.into(),
+        handle: String::new(),
+        title: id.into(),
+        description: String::new(),
+        url: Some("http://evil.example/x".into()),
+        images: vec![],
+        options: vec![],
+        categories: vec![],
+        tags: vec![],
+        updated_at_ms: updated,
+        platform: Platform::Other,
+        variants: vec![Variant {
+            id: id.into(),
+            sku: None,
+            values: vec![],
+            price: Money {
+                amount_minor: 1,
+                currency: "EUR".into(),
+                exponent: 2,
+            },
+            compare_at: None,
+            available: true,
+        }],
+    }
+}
+
+#[test]
+fn statuses_become_parse_wait_or_fail() {
+    assert_eq!(sync::classify(200, None, 0, 1), Fetched::Parse);
+    assert_eq!(sync::classify(429, Some("7"), 0, 2), Fetched::RetryIn(7));
+    assert_eq!(
+        sync::classify(429, None, 0, 2),
+        Fetched::RetryIn(sync::DEFAULT_RETRY_S)
+    );
+    assert_eq!(
+        sync::classify(429, Some("999999"), 0, 2),
+        Fetched::RetryIn(sync::MAX_RETRY_AFTER_S)
+    );
+    assert!(
+        matches!(sync::classify(429, Some("1"), sync::MAX_PAGE_RETRIES, 2), Fetched::Fail(r) if r.contains("after 5 retries"))
+    );
+    assert_eq!(
+        sync::classify(500, None, 0, 3),
+        Fetched::Fail("page 3: the shop answered HTTP 500".into())
+    );
+    assert!(matches!(sync::classify(503, None, 0, 3), Fetched::Fail(_)));
+}
+
+#[test]
+fn incremental_writes_only_changed_products_and_the_cap_counts_all_seen() {
+    let page = vec![p("old", Some(100)), p("new", Some(300)), p("unknown", None)];
+    let (w, capped) = sync::to_write(page.clone(), false, Some(200), 0, 100);
+    assert_eq!(
+        w.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["new", "unknown"]
+    );
+    assert!(!capped);
+    let (w, _) = sync::to_write(page.clone(), true, Some(200), 0, 100);
+    assert_eq!(w.len(), 3);
+    let (w, capped) = sync::to_write(page, true, None, 8, 10);
+    assert_eq!((w.len(), capped), (2, true));
+}
+
+#[test]
+fn product_urls_must_be_https_or_the_shop_origin() {
+    assert_eq!(sync::sanitize(p("x", None), "http://127.0.0.1:9").url, None);
+    let mut ok = p("y", None);
+    ok.url = Some("http://127.0.0.1:9/products/y".into());
+    assert!(sync::sanitize(ok, "http://127.0.0.1:9").url.is_some());
+}
+
+#[test]
+fn schedules_decide_full_and_incremental_runs() {
+    let h = 3_600_000;
+    assert_eq!(sync::due(Schedule::Daily, None, None, 10 * h), Some(true));
+    assert_eq!(
+        sync::due(Schedule::Daily, Some(2 * h), Some(2 * h), 10 * h),
+        None
+    );
+    assert_eq!(
+        sync::due(Schedule::Hourly, Some(2 * h), Some(2 * h), 10 * h),
+        Some(false)
+    );
+    assert_eq!(
+        sync::due(Schedule::Hourly, Some(9 * h + 1), Some(2 * h), 10 * h),
+        None
+    );
+    assert_eq!(sync::due(Schedule::Off, None, None, 10 * h), None);
+    assert!(sync::max_products(Some(0)).is_err());
+    assert_eq!(sync::max_products(None), Ok(10_000));
+}

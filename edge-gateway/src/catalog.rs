@@ -1,0 +1,929 @@
+//! The catalog in the shell: the admin routes (source, status, sync now, upload, search,
+//! delete), the sync's page fetches through the `JOBS` queue, the cron's due syncs, and the
+//! product tools' executors for the chat. Every decision is `core::catalog`'s; this module
+//! fetches (checking every hop with `core::outbound::check`), stores and enqueues.
+//!
+//! Owns: the I/O of the catalog. Must not hold parsing, ranking or card rules.
+
+use crate::admin::{admin_call, admin_call_raw, AdminCall};
+use crate::env::{allow_private_fetch, now_ms, random_bytes, secret};
+use crate::http::{header, json_response};
+use crate::jobs::{self, Done, Job};
+use crate::store::{NewSource, PageProgress, SourceRow, Store};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use shopkeep_gateway_core::catalog::connector::{
+    connector_for, Cursor, PageRequest, PageResponse, SourceKind, SourceSpec,
+};
+use shopkeep_gateway_core::catalog::money::exponent;
+use shopkeep_gateway_core::catalog::rank::{self, card, card_of};
+use shopkeep_gateway_core::catalog::sync::{self, Fetched, Schedule};
+use shopkeep_gateway_core::catalog::upload::{self, UploadError};
+use shopkeep_gateway_core::catalog::{Problem, SearchQuery};
+use shopkeep_gateway_core::outbound;
+use shopkeep_gateway_core::secretbox;
+use shopkeep_gateway_core::session_token::random_id;
+use shopkeep_gateway_core::tools::ToolOutcome;
+use shopkeep_gateway_core::Error;
+use shopkeep_protocol::{ErrorCode, ProductCard};
+use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+
+/// The secretbox purpose of catalog credentials.
+const CREDENTIALS_PURPOSE: &str = "catalog-credentials";
+/// Largest upload body.
+const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+/// Largest page body read from a shop.
+const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
+/// Redirects followed per page (each hop checked).
+const MAX_HOPS: usize = 3;
+/// A "running" sync older than this is taken as dead.
+const STALE_SYNC_MS: u64 = 30 * 60 * 1000;
+/// Candidates read from the index per search.
+const CANDIDATES: u32 = 60;
+/// Products written per D1 batch in an upload.
+const UPLOAD_CHUNK: usize = 200;
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::downstream(ErrorCode::InvalidRequest, message)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceBody {
+    kind: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    storefront_token: Option<String>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    max_products: Option<u32>,
+    #[serde(default)]
+    schedule: Option<String>,
+}
+
+/// `PUT /v1/admin/tenants/{t}/catalog/source`: checked (`outbound::check`), probed once (the
+/// first page must parse as the kind given), credentials sealed, never returned.
+pub(crate) async fn put_source(
+    mut req: Request,
+    env: &Env,
+    tenant_id: &str,
+) -> Result<Response, Error> {
+    let AdminCall {
+        body, store, actor, ..
+    } = admin_call(&mut req, env, tenant_id).await?;
+    let body: SourceBody = shopkeep_gateway_core::requests::decode_json(
+        &body,
+        shopkeep_gateway_core::requests::MAX_ADMIN_BODY_BYTES,
+    )?;
+    let kind = SourceKind::parse(&body.kind).ok_or_else(|| {
+        Error::invalid_field(
+            "kind",
+            "must be shopify, woocommerce, merchant_feed or upload",
+        )
+    })?;
+    let schedule = match body.schedule.as_deref() {
+        None => Schedule::Daily,
+        Some(s) => Schedule::parse(s)
+            .ok_or_else(|| Error::invalid_field("schedule", "must be daily, hourly or off"))?,
+    };
+    let max_products = sync::max_products(body.max_products)
+        .map_err(|e| Error::invalid_field("max_products", &e))?;
+    let currency = match body
+        .currency
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        Some(c) if exponent(c).is_some() => Some(c.to_ascii_uppercase()),
+        Some(_) => {
+            return Err(Error::invalid_field(
+                "currency",
+                "must be an ISO 4217 code such as EUR",
+            ))
+        }
+        None => None,
+    };
+    let token = body
+        .storefront_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if token.is_some() && kind != SourceKind::Shopify {
+        return Err(Error::invalid_field(
+            "storefront_token",
+            "only a Shopify source takes a Storefront token",
+        ));
+    }
+    if token
+        .is_some_and(|t| t.len() > 200 || t.chars().any(|c| c.is_control() || c.is_whitespace()))
+    {
+        return Err(Error::invalid_field("storefront_token", "is not a token"));
+    }
+    let (url, currency) = if kind == SourceKind::Upload {
+        if body.url.is_some() {
+            return Err(Error::invalid_field("url", "an upload source has no URL"));
+        }
+        (None, currency)
+    } else {
+        let raw = body
+            .url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| Error::invalid_field("url", "is required"))?;
+        if raw.len() > 500 {
+            return Err(Error::invalid_field("url", "is too long"));
+        }
+        let checked = outbound::check(raw, allow_private_fetch(env))
+            .map_err(|refused| invalid(format!("url: {refused}")))?;
+        let url = checked.url.trim_end_matches('/').to_owned();
+        let currency = match (kind, &currency, token) {
+            (SourceKind::Shopify, None, None) => shopify_currency(env, &url).await,
+            _ => currency,
+        };
+        let spec = SourceSpec {
+            kind,
+            url: url.clone(),
+            currency: currency.clone(),
+            token: token.map(str::to_owned),
+        };
+        probe(env, &spec).await?;
+        (Some(url), currency)
+    };
+    let master = secret(env, "MASTER_SECRET")?;
+    let credentials = match token {
+        Some(t) => Some(Some(secretbox::seal(
+            master.as_bytes(),
+            CREDENTIALS_PURPOSE,
+            tenant_id,
+            random_bytes()?,
+            t,
+        ))),
+        // Saving without a token keeps a stored one for the same shop (the console cannot
+        // send it back: it is write-only); an explicit empty string clears it.
+        None if body.storefront_token.is_some() => Some(None),
+        None => None,
+    };
+    store
+        .put_catalog_source(
+            tenant_id,
+            &NewSource {
+                kind: kind.as_str(),
+                url: url.as_deref(),
+                currency: currency.as_deref(),
+                credentials,
+                schedule: schedule.as_str(),
+                max_products,
+            },
+            now_ms(),
+        )
+        .await?;
+    crate::tenant_cache::forget(tenant_id);
+    let source = store
+        .catalog_source(tenant_id)
+        .await?
+        .ok_or_else(|| Error::Internal("source vanished".into()))?;
+    store
+        .catalog_audit(
+            tenant_id,
+            &actor,
+            "catalog.source_saved",
+            &json!({"kind": source.kind, "url": source.url, "has_credentials": source.credentials.is_some()}),
+            now_ms(),
+        )
+        .await;
+    json_response(200, &json!({ "source": source.public() }), None)
+}
+
+/// Shopify's `/products.json` carries no currency: `/meta.json` names the shop's.
+async fn shopify_currency(env: &Env, base: &str) -> Option<String> {
+    let request = PageRequest {
+        url: format!("{base}/meta.json"),
+        method: "GET",
+        headers: Vec::new(),
+        body: None,
+    };
+    let fetched = fetch_page(env, &request).await.ok()?;
+    if !(200..300).contains(&fetched.status) {
+        return None;
+    }
+    let meta: Value = serde_json::from_str(&fetched.body).ok()?;
+    meta.get("currency")
+        .and_then(Value::as_str)
+        .filter(|c| exponent(c).is_some())
+        .map(str::to_ascii_uppercase)
+}
+
+/// Fetches the first page and requires it to parse as the kind given.
+async fn probe(env: &Env, spec: &SourceSpec) -> Result<(), Error> {
+    let connector = connector_for(spec);
+    let cursor = Cursor::first();
+    let request = connector.request(&cursor);
+    let fetched = fetch_page(env, &request)
+        .await
+        .map_err(|why| invalid(format!("url: {why}")))?;
+    if !(200..300).contains(&fetched.status) {
+        return Err(invalid(format!(
+            "url: the shop answered HTTP {} to {}",
+            fetched.status,
+            path_of(&request.url)
+        )));
+    }
+    let page = connector.parse(&cursor, &fetched.response()).map_err(|e| {
+        invalid(format!(
+            "url: {} ({}: {})",
+            not_a_shop(spec.kind),
+            e.position,
+            e.reason
+        ))
+    })?;
+    if page.products.is_empty() && !page.problems.is_empty() {
+        let first = &page.problems[0];
+        return Err(invalid(format!(
+            "url: no product of the first page could be read ({}: {})",
+            first.position, first.reason
+        )));
+    }
+    Ok(())
+}
+
+fn not_a_shop(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Shopify => "not a Shopify shop",
+        SourceKind::Woocommerce => "not a WooCommerce shop with the Store API",
+        SourceKind::MerchantFeed | SourceKind::Upload => "not a Merchant feed",
+    }
+}
+
+fn path_of(url: &str) -> &str {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("/")
+}
+
+/// A fetched page.
+struct PageFetch {
+    status: u16,
+    body: String,
+    link: Option<String>,
+    total_pages: Option<String>,
+    retry_after: Option<String>,
+}
+
+impl PageFetch {
+    fn response(&self) -> PageResponse<'_> {
+        PageResponse {
+            body: &self.body,
+            link: self.link.as_deref(),
+            total_pages: self.total_pages.as_deref(),
+        }
+    }
+}
+
+/// One page request, following at most [`MAX_HOPS`] redirects, each hop checked with
+/// `outbound::check`. The error is a sentence for the tenant (no internal details).
+async fn fetch_page(env: &Env, request: &PageRequest) -> Result<PageFetch, String> {
+    let allow_private = allow_private_fetch(env);
+    let mut url = request.url.clone();
+    for _ in 0..=MAX_HOPS {
+        let checked =
+            outbound::check(&url, allow_private).map_err(|r| format!("{r} ({})", path_of(&url)))?;
+        let headers = Headers::new();
+        for (name, value) in &request.headers {
+            headers
+                .set(name, value)
+                .map_err(|_| String::from("a request header is invalid"))?;
+        }
+        headers
+            .set("User-Agent", "Shopkeep-Catalog/1")
+            .map_err(|_| String::from("header"))?;
+        let mut init = RequestInit::new();
+        init.with_method(if request.method == "POST" {
+            Method::Post
+        } else {
+            Method::Get
+        })
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
+        if let Some(body) = &request.body {
+            init.with_body(Some(body.as_str().into()));
+        }
+        let req = Request::new_with_init(&checked.url, &init)
+            .map_err(|_| String::from("the URL cannot be requested"))?;
+        let mut response = Fetch::Request(req)
+            .send()
+            .await
+            .map_err(|_| String::from("the shop is unreachable"))?;
+        let status = response.status_code();
+        let get = |name: &str| response.headers().get(name).ok().flatten();
+        if (300..400).contains(&status) {
+            let location = get("Location").ok_or("a redirect without a Location")?;
+            url = resolve(&checked.origin(), &location);
+            continue;
+        }
+        let (link, total_pages, retry_after) =
+            (get("Link"), get("X-WP-TotalPages"), get("Retry-After"));
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|_| String::from("the page could not be read"))?;
+        if bytes.len() > MAX_PAGE_BYTES {
+            return Err(format!(
+                "a page is larger than {} MB",
+                MAX_PAGE_BYTES / 1024 / 1024
+            ));
+        }
+        return Ok(PageFetch {
+            status,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            link,
+            total_pages,
+            retry_after,
+        });
+    }
+    Err(format!("more than {MAX_HOPS} redirects"))
+}
+
+fn resolve(origin: &str, location: &str) -> String {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        location.to_owned()
+    } else if location.starts_with('/') {
+        format!("{origin}{location}")
+    } else {
+        format!("{origin}/{location}")
+    }
+}
+
+/// `GET /v1/admin/tenants/{t}/catalog`
+pub(crate) async fn get_catalog(
+    mut req: Request,
+    env: &Env,
+    tenant_id: &str,
+) -> Result<Response, Error> {
+    let AdminCall { store, .. } = admin_call(&mut req, env, tenant_id).await?;
+    let source = store.catalog_source(tenant_id).await?;
+    let products = store.product_count(tenant_id).await?;
+    let last = store.last_sync(tenant_id).await?;
+    json_response(
+        200,
+        &json!({
+            "source": source.map(|s| s.public()),
+            "products": products,
+            "last_sync": last.map(|l| l.report()),
+        }),
+        None,
+    )
+}
+
+/// `POST /v1/admin/tenants/{t}/catalog/sync`
+pub(crate) async fn post_sync(
+    mut req: Request,
+    env: &Env,
+    tenant_id: &str,
+) -> Result<Response, Error> {
+    let AdminCall { body, store, .. } = admin_call(&mut req, env, tenant_id).await?;
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SyncBody {
+        #[serde(default)]
+        full: Option<bool>,
+    }
+    let asked: SyncBody = if body.is_empty() {
+        SyncBody { full: None }
+    } else {
+        shopkeep_gateway_core::requests::decode_json(&body, 1024)?
+    };
+    let source = store
+        .catalog_source(tenant_id)
+        .await?
+        .ok_or_else(|| invalid("no catalog source is configured"))?;
+    if source.kind == "upload" {
+        return Err(invalid(
+            "an upload catalog is synced by uploading (POST …/catalog/upload)",
+        ));
+    }
+    let sync_id = begin_sync(env, &store, tenant_id, &source, asked.full.unwrap_or(true)).await?;
+    json_response(202, &json!({ "sync_id": sync_id }), None)
+}
+
+/// Records a running sync and enqueues its first page. `409 sync_running` if one runs.
+async fn begin_sync(
+    env: &Env,
+    store: &Store,
+    tenant_id: &str,
+    source: &SourceRow,
+    full: bool,
+) -> Result<String, Error> {
+    let sync_id = random_id("sy_", &random_bytes()?);
+    let since = if full {
+        None
+    } else {
+        source.last_success_ms.map(|t| t as u64)
+    };
+    let full = full || since.is_none();
+    if !store
+        .start_sync(tenant_id, &sync_id, full, since, now_ms(), STALE_SYNC_MS)
+        .await?
+    {
+        return Err(Error::code(ErrorCode::SyncRunning));
+    }
+    let job = Job::CatalogPage {
+        tenant_id: tenant_id.to_owned(),
+        sync_id: sync_id.clone(),
+        cursor: Cursor::first(),
+        attempt: 0,
+    };
+    if let Err(e) = jobs::enqueue(env, &job, 0).await {
+        if let Some(run) = store.sync_run(tenant_id, &sync_id).await? {
+            store
+                .finish_sync(
+                    tenant_id,
+                    &run,
+                    Some("the sync could not be queued"),
+                    &[],
+                    now_ms(),
+                )
+                .await?;
+        }
+        return Err(Error::Internal(format!("enqueue sync: {e}")));
+    }
+    Ok(sync_id)
+}
+
+/// The queue consumer's catalog kind: one page per message. Fetches the page, writes its
+/// products, records progress and enqueues the next page; a 429 re-enqueues the same page
+/// after `Retry-After` (the attempt count travels in the message, so the sync fails with a
+/// precise reason after [`sync::MAX_PAGE_RETRIES`] rather than the queue dropping it
+/// silently); any failure ends the sync as failed and keeps the last good catalog.
+pub(crate) async fn run_page(
+    env: &Env,
+    tenant_id: &str,
+    sync_id: &str,
+    cursor: Cursor,
+    attempt: u32,
+) -> Done {
+    match page(env, tenant_id, sync_id, cursor, attempt).await {
+        Ok(()) => Done::Ack,
+        Err(e) => {
+            worker::console_error!("catalog sync {sync_id}: {e}");
+            Done::RetryIn(30)
+        }
+    }
+}
+
+async fn page(
+    env: &Env,
+    tenant_id: &str,
+    sync_id: &str,
+    cursor: Cursor,
+    attempt: u32,
+) -> Result<(), Error> {
+    let store = Store::new(env)?;
+    let Some(run) = store.sync_run(tenant_id, sync_id).await? else {
+        return Ok(());
+    };
+    if run.status != "running" {
+        return Ok(());
+    }
+    let (store, run) = (&store, &run);
+    let fail = |why: String| async move {
+        store
+            .finish_sync(tenant_id, run, Some(&why), &[], now_ms())
+            .await
+            .map(|_| ())
+    };
+    let Some(source) = store.catalog_source(tenant_id).await? else {
+        return fail(String::from("the catalog source was removed")).await;
+    };
+    let Some(kind) = SourceKind::parse(&source.kind).filter(|k| *k != SourceKind::Upload) else {
+        return fail(String::from("this source is not fetched")).await;
+    };
+    let token = match &source.credentials {
+        Some(sealed) => {
+            let master = secret(env, "MASTER_SECRET")?;
+            match secretbox::open(master.as_bytes(), CREDENTIALS_PURPOSE, tenant_id, sealed) {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    return fail(String::from(
+                        "the stored token cannot be read; save the source again",
+                    ))
+                    .await
+                }
+            }
+        }
+        None => None,
+    };
+    let base = source.url.clone().unwrap_or_default();
+    let spec = SourceSpec {
+        kind,
+        url: base.clone(),
+        currency: source.currency.clone(),
+        token,
+    };
+    let connector = connector_for(&spec);
+    let request = connector.request(&cursor);
+    let fetched = match fetch_page(env, &request).await {
+        Ok(f) => f,
+        Err(why) => return fail(format!("page {}: {why}", cursor.page)).await,
+    };
+    match sync::classify(
+        fetched.status,
+        fetched.retry_after.as_deref(),
+        attempt,
+        cursor.page,
+    ) {
+        Fetched::Parse => {}
+        Fetched::RetryIn(seconds) => {
+            let job = Job::CatalogPage {
+                tenant_id: tenant_id.to_owned(),
+                sync_id: sync_id.to_owned(),
+                cursor,
+                attempt: attempt + 1,
+            };
+            jobs::enqueue(env, &job, seconds)
+                .await
+                .map_err(|e| Error::Internal(format!("enqueue: {e}")))?;
+            return Ok(());
+        }
+        Fetched::Fail(why) => return fail(why).await,
+    }
+    let parsed = match connector.parse(&cursor, &fetched.response()) {
+        Ok(p) => p,
+        Err(e) => return fail(format!("{}: {}", e.position, e.reason)).await,
+    };
+    let origin = outbound::check(&base, true)
+        .map(|o| o.origin())
+        .unwrap_or_default();
+    let seen = parsed.products.len() as u32;
+    let seen_before = run.products_seen as u32;
+    let (products, capped) = sync::to_write(
+        parsed
+            .products
+            .into_iter()
+            .map(|p| sync::sanitize(p, &origin))
+            .collect(),
+        run.full != 0.0,
+        run.since_ms.map(|t| t as u64),
+        seen_before,
+        source.max_products as u32,
+    );
+    store.write_products(tenant_id, sync_id, &products).await?;
+    let mut problems = parsed.problems;
+    if capped {
+        problems.push(Problem::new(
+            format!("page {}", cursor.page),
+            format!(
+                "the catalog reached its cap of {} products; the rest was not imported",
+                source.max_products as u64
+            ),
+        ));
+    }
+    store
+        .record_page(
+            tenant_id,
+            run,
+            &PageProgress {
+                seen,
+                upserted: products.len() as u32,
+                problems: &problems,
+            },
+        )
+        .await?;
+    let next = parsed.next.filter(|n| !capped && n.page <= sync::MAX_PAGES);
+    match next {
+        Some(next) => {
+            let job = Job::CatalogPage {
+                tenant_id: tenant_id.to_owned(),
+                sync_id: sync_id.to_owned(),
+                cursor: next,
+                attempt: 0,
+            };
+            jobs::enqueue(env, &job, 0)
+                .await
+                .map_err(|e| Error::Internal(format!("enqueue: {e}")))?;
+        }
+        None => {
+            let run = store
+                .sync_run(tenant_id, sync_id)
+                .await?
+                .unwrap_or_else(|| run.clone());
+            store
+                .finish_sync(tenant_id, &run, None, &[], now_ms())
+                .await?;
+            crate::tenant_cache::forget(tenant_id);
+        }
+    }
+    Ok(())
+}
+
+/// The cron trigger: starts every due scheduled sync.
+pub(crate) async fn start_due_syncs(env: &Env) {
+    let Ok(store) = Store::new(env) else { return };
+    let sources = match store.catalog_sources().await {
+        Ok(s) => s,
+        Err(e) => {
+            worker::console_error!("catalog cron: {e}");
+            return;
+        }
+    };
+    let now = now_ms();
+    for (tenant_id, source) in sources {
+        if source.kind == "upload" {
+            continue;
+        }
+        let schedule = Schedule::parse(&source.schedule).unwrap_or_default();
+        let Some(full) = sync::due(
+            schedule,
+            source.last_started_ms.map(|t| t as u64),
+            source.last_full_ms.map(|t| t as u64),
+            now,
+        ) else {
+            continue;
+        };
+        if let Err(e) = begin_sync(env, &store, &tenant_id, &source, full).await {
+            worker::console_warn!("catalog cron: {tenant_id}: {e}");
+        }
+    }
+}
+
+/// `POST /v1/admin/tenants/{t}/catalog/upload`: CSV (`text/csv`) or a JSON array; the whole
+/// upload replaces the catalog (a full sync), rows with problems skipped and listed.
+pub(crate) async fn upload(
+    mut req: Request,
+    env: &Env,
+    tenant_id: &str,
+) -> Result<Response, Error> {
+    let content_type = header(&req, "Content-Type").unwrap_or_default();
+    let csv = upload::is_csv(&content_type);
+    if !csv
+        && !content_type
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    {
+        return Err(Error::downstream(
+            ErrorCode::UnsupportedMediaType,
+            "The upload must be text/csv or application/json.",
+        ));
+    }
+    let AdminCall { body, store, .. } =
+        admin_call_raw(&mut req, env, tenant_id, MAX_UPLOAD_BYTES).await?;
+    let text = std::str::from_utf8(&body).map_err(|e| {
+        invalid(format!(
+            "the upload is not UTF-8 (byte {})",
+            e.valid_up_to()
+        ))
+    })?;
+    let parsed = if csv {
+        upload::parse_csv(text)
+    } else {
+        upload::parse_json(text)
+    }
+    .map_err(|UploadError(why)| invalid(why))?;
+    let source = match store.catalog_source(tenant_id).await? {
+        Some(s) if s.kind != "upload" => {
+            return Err(invalid(format!(
+                "the catalog syncs from a {} source; remove it before uploading",
+                s.kind
+            )))
+        }
+        Some(s) => s,
+        None => {
+            let new = NewSource {
+                kind: "upload",
+                url: None,
+                currency: None,
+                credentials: None,
+                schedule: "off",
+                max_products: sync::DEFAULT_MAX_PRODUCTS,
+            };
+            store.put_catalog_source(tenant_id, &new, now_ms()).await?;
+            crate::tenant_cache::forget(tenant_id);
+            store
+                .catalog_source(tenant_id)
+                .await?
+                .ok_or_else(|| Error::Internal("source vanished".into()))?
+        }
+    };
+    let sync_id = random_id("sy_", &random_bytes()?);
+    if !store
+        .start_sync(tenant_id, &sync_id, true, None, now_ms(), STALE_SYNC_MS)
+        .await?
+    {
+        return Err(Error::code(ErrorCode::SyncRunning));
+    }
+    let run = store
+        .sync_run(tenant_id, &sync_id)
+        .await?
+        .ok_or_else(|| Error::Internal("sync vanished".into()))?;
+    let seen = parsed.products.len() as u32;
+    let (products, capped) =
+        sync::to_write(parsed.products, true, None, 0, source.max_products as u32);
+    let mut problems = parsed.problems;
+    if capped {
+        problems.push(Problem::new(
+            "upload",
+            format!(
+                "the catalog's cap is {} products; the rest was not imported",
+                source.max_products as u64
+            ),
+        ));
+    }
+    for chunk in products.chunks(UPLOAD_CHUNK) {
+        if let Err(e) = store.write_products(tenant_id, &sync_id, chunk).await {
+            store
+                .finish_sync(
+                    tenant_id,
+                    &run,
+                    Some("storing the products failed"),
+                    &problems,
+                    now_ms(),
+                )
+                .await?;
+            return Err(e);
+        }
+    }
+    store
+        .record_page(
+            tenant_id,
+            &run,
+            &PageProgress {
+                seen,
+                upserted: products.len() as u32,
+                problems: &problems,
+            },
+        )
+        .await?;
+    let run = store.sync_run(tenant_id, &sync_id).await?.unwrap_or(run);
+    store
+        .finish_sync(tenant_id, &run, None, &[], now_ms())
+        .await?;
+    crate::tenant_cache::forget(tenant_id);
+    let done = store
+        .sync_run(tenant_id, &sync_id)
+        .await?
+        .ok_or_else(|| Error::Internal("sync vanished".into()))?;
+    json_response(200, &done.report(), None)
+}
+
+/// `DELETE /v1/admin/tenants/{t}/catalog/source`
+pub(crate) async fn delete_source(
+    mut req: Request,
+    env: &Env,
+    tenant_id: &str,
+) -> Result<Response, Error> {
+    // DELETE has no body: read (and sign over) whatever is sent, without a content type.
+    let AdminCall { store, actor, .. } = admin_call_raw(&mut req, env, tenant_id, 1024).await?;
+    store.delete_catalog(tenant_id).await?;
+    store
+        .catalog_audit(
+            tenant_id,
+            &actor,
+            "catalog.source_removed",
+            &json!({}),
+            now_ms(),
+        )
+        .await;
+    crate::tenant_cache::forget(tenant_id);
+    Response::empty()
+        .map(|r| r.with_status(204))
+        .map_err(|e| Error::Internal(format!("response: {e}")))
+}
+
+/// What one search found: the cards and the model's compact result.
+pub(crate) struct Found {
+    pub(crate) cards: Vec<ProductCard>,
+    pub(crate) result: Value,
+    pub(crate) took_ms: u64,
+}
+
+/// Runs `search_products` for a tenant: the query parsed by the core, candidates from the
+/// FTS index (all terms, else any term), filtered and ranked by the core, cards from rows.
+pub(crate) async fn search(
+    store: &Store,
+    tenant_id: &str,
+    query: &SearchQuery,
+) -> Result<Found, Error> {
+    let started = now_ms();
+    let mut candidates = store
+        .search_products(
+            tenant_id,
+            query.fts_all().as_deref(),
+            query.min_price,
+            query.max_price,
+            query.in_stock,
+            CANDIDATES,
+        )
+        .await?;
+    if candidates.is_empty() && query.terms.len() > 1 {
+        candidates = store
+            .search_products(
+                tenant_id,
+                query.fts_any().as_deref(),
+                query.min_price,
+                query.max_price,
+                query.in_stock,
+                CANDIDATES,
+            )
+            .await?;
+    }
+    let hits = rank::rank(&candidates, query);
+    let cards = hits.iter().map(card).collect();
+    let result = rank::tool_result(&hits);
+    Ok(Found {
+        cards,
+        result,
+        took_ms: now_ms().saturating_sub(started),
+    })
+}
+
+fn exponent_of(currency: Option<&str>) -> u8 {
+    currency.and_then(exponent).unwrap_or(2)
+}
+
+/// `POST /v1/admin/tenants/{t}/catalog/search`: exactly what the tool gives the cards.
+pub(crate) async fn admin_search(
+    mut req: Request,
+    env: &Env,
+    tenant_id: &str,
+) -> Result<Response, Error> {
+    let AdminCall {
+        body,
+        store,
+        tenant,
+        ..
+    } = admin_call(&mut req, env, tenant_id).await?;
+    let args: Value = shopkeep_gateway_core::requests::decode_json(&body, 8 * 1024)?;
+    let query = SearchQuery::from_args(&args, exponent_of(tenant.catalog_currency.as_deref()))
+        .map_err(Error::bad_request)?;
+    let found = search(&store, tenant_id, &query).await?;
+    json_response(
+        200,
+        &json!({ "products": found.cards, "took_ms": found.took_ms }),
+        None,
+    )
+}
+
+/// The `search_products` executor: the model's result and the cards to show.
+pub(crate) async fn tool_search(
+    store: &Store,
+    tenant_id: &str,
+    currency: Option<&str>,
+    arguments: &Value,
+) -> (ToolOutcome, Vec<ProductCard>) {
+    let query = match SearchQuery::from_args(arguments, exponent_of(currency)) {
+        Ok(q) => q,
+        Err(why) => return (ToolOutcome::Failed(why), Vec::new()),
+    };
+    match search(store, tenant_id, &query).await {
+        Ok(found) => (ToolOutcome::Done(found.result), found.cards),
+        Err(e) => {
+            worker::console_error!("search_products: {e}");
+            (
+                ToolOutcome::Failed(String::from("the catalog is unavailable right now")),
+                Vec::new(),
+            )
+        }
+    }
+}
+
+/// The `get_product` executor.
+pub(crate) async fn tool_get(
+    store: &Store,
+    tenant_id: &str,
+    arguments: &Value,
+) -> (ToolOutcome, Vec<ProductCard>) {
+    let Some(id) = arguments
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|i| !i.is_empty() && i.len() <= 200)
+    else {
+        return (
+            ToolOutcome::Failed(String::from(
+                "`id` (a product id from search_products) is required",
+            )),
+            Vec::new(),
+        );
+    };
+    match store.product(tenant_id, id).await {
+        Ok(Some(product)) => {
+            let cards: Vec<ProductCard> = card_of(&product).into_iter().collect();
+            (ToolOutcome::Done(rank::product_result(&product)), cards)
+        }
+        Ok(None) => (
+            ToolOutcome::Failed(format!(
+                "no product has the id `{}`",
+                id.chars().take(60).collect::<String>()
+            )),
+            Vec::new(),
+        ),
+        Err(e) => {
+            worker::console_error!("get_product: {e}");
+            (
+                ToolOutcome::Failed(String::from("the catalog is unavailable right now")),
+                Vec::new(),
+            )
+        }
+    }
+}
