@@ -150,6 +150,12 @@ impl Shop {
         match (method, path) {
             ("GET", "/healthz") => Response::json(200, &json!({"ok": true})),
             ("GET", "/shopify/products.json") => cors(shopify::products_page(&catalog, request)),
+            // Shopify's public shop facts; the catalog sync reads the currency from it.
+            ("GET", "/shopify/meta.json") => cors(Response::json(
+                200,
+                &json!({"id": 5_500_000, "name": "Shopkeep Outdoor (fake)", "currency": "EUR",
+                        "domain": "outdoor.shopkeep.test", "country": "DE"}),
+            )),
             ("GET", "/woo/wp-json/wc/store/v1/products") => {
                 cors(woo::products_page(&catalog, request))
             }
