@@ -33,6 +33,7 @@ pub mod retention;
 pub mod retrieval;
 pub mod routes;
 pub mod session_check;
+pub mod site;
 pub mod session_token;
 pub mod tenant;
 pub mod tools;
