@@ -56,17 +56,54 @@ pub enum ExtractError {
 
 /// Elements whose text is never main content.
 const DROPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "nav", "header", "footer", "form",
-    "iframe", "button", "select", "dialog", "aside",
-    "[hidden]", "[aria-hidden=true]", "[role=navigation]", "[role=banner]",
-    "[role=contentinfo]", "[id*=cookie]", "[class*=cookie]", "[id*=consent]",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "nav",
+    "header",
+    "footer",
+    "form",
+    "iframe",
+    "button",
+    "select",
+    "dialog",
+    "aside",
+    "[hidden]",
+    "[aria-hidden=true]",
+    "[role=navigation]",
+    "[role=banner]",
+    "[role=contentinfo]",
+    "[id*=cookie]",
+    "[class*=cookie]",
+    "[id*=consent]",
     "[class*=consent]",
 ];
 
 /// Elements that start a new text block.
 const BLOCKS: &[&str] = &[
-    "p", "li", "dt", "dd", "td", "th", "tr", "div", "section", "article", "main", "blockquote",
-    "pre", "br", "table", "ul", "ol", "dl", "details", "summary", "figcaption",
+    "p",
+    "li",
+    "dt",
+    "dd",
+    "td",
+    "th",
+    "tr",
+    "div",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "br",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "details",
+    "summary",
+    "figcaption",
 ];
 
 #[derive(Debug, Default)]
@@ -122,83 +159,95 @@ impl Extractor<'_> {
         let mut handlers = Vec::new();
         for selector in DROPPED {
             let s = state.clone();
-            handlers.push(element!(*selector, move |el: &mut Element<'_, '_>| -> Handled {
-                if !el.can_have_content() || el.is_self_closing() {
-                    return Ok(());
+            handlers.push(element!(
+                *selector,
+                move |el: &mut Element<'_, '_>| -> Handled {
+                    if !el.can_have_content() || el.is_self_closing() {
+                        return Ok(());
+                    }
+                    s.borrow_mut().dropped += 1;
+                    let s = s.clone();
+                    if let Some(ends) = el.end_tag_handlers() {
+                        ends.push(Box::new(move |_| {
+                            let mut st = s.borrow_mut();
+                            st.dropped = st.dropped.saturating_sub(1);
+                            Ok(())
+                        }));
+                    }
+                    Ok(())
                 }
-                s.borrow_mut().dropped += 1;
-                let s = s.clone();
-                if let Some(ends) = el.end_tag_handlers() {
-                    ends.push(Box::new(move |_| {
-                        let mut st = s.borrow_mut();
-                        st.dropped = st.dropped.saturating_sub(1);
-                        Ok(())
-                    }));
-                }
-                Ok(())
-            }));
+            ));
         }
         for selector in BLOCKS {
             let s = state.clone();
-            handlers.push(element!(*selector, move |el: &mut Element<'_, '_>| -> Handled {
-                let mut st = s.borrow_mut();
-                if st.dropped == 0 {
-                    st.flush();
-                    st.heading = None;
+            handlers.push(element!(
+                *selector,
+                move |el: &mut Element<'_, '_>| -> Handled {
+                    let mut st = s.borrow_mut();
+                    if st.dropped == 0 {
+                        st.flush();
+                        st.heading = None;
+                    }
+                    drop(st);
+                    if el.can_have_content() {
+                        let s = s.clone();
+                        if let Some(ends) = el.end_tag_handlers() {
+                            ends.push(Box::new(move |_| {
+                                let mut st = s.borrow_mut();
+                                if st.dropped == 0 {
+                                    st.flush();
+                                }
+                                Ok(())
+                            }));
+                        }
+                    }
+                    Ok(())
                 }
-                drop(st);
-                if el.can_have_content() {
+            ));
+        }
+        for level in 1..=6u8 {
+            let s = state.clone();
+            let selector = format!("h{level}");
+            handlers.push(element!(
+                selector,
+                move |el: &mut Element<'_, '_>| -> Handled {
+                    let mut st = s.borrow_mut();
+                    if st.dropped > 0 {
+                        return Ok(());
+                    }
+                    st.flush();
+                    st.heading = Some(level);
+                    drop(st);
                     let s = s.clone();
                     if let Some(ends) = el.end_tag_handlers() {
                         ends.push(Box::new(move |_| {
                             let mut st = s.borrow_mut();
                             if st.dropped == 0 {
                                 st.flush();
+                                st.heading = None;
                             }
                             Ok(())
                         }));
                     }
+                    Ok(())
                 }
-                Ok(())
-            }));
+            ));
         }
-        for level in 1..=6u8 {
-            let s = state.clone();
-            let selector = format!("h{level}");
-            handlers.push(element!(selector, move |el: &mut Element<'_, '_>| -> Handled {
-                let mut st = s.borrow_mut();
-                if st.dropped > 0 {
-                    return Ok(());
-                }
-                st.flush();
-                st.heading = Some(level);
-                drop(st);
+        let s = state.clone();
+        handlers.push(element!(
+            "title",
+            move |el: &mut Element<'_, '_>| -> Handled {
+                s.borrow_mut().in_title = true;
                 let s = s.clone();
                 if let Some(ends) = el.end_tag_handlers() {
                     ends.push(Box::new(move |_| {
-                        let mut st = s.borrow_mut();
-                        if st.dropped == 0 {
-                            st.flush();
-                            st.heading = None;
-                        }
+                        s.borrow_mut().in_title = false;
                         Ok(())
                     }));
                 }
                 Ok(())
-            }));
-        }
-        let s = state.clone();
-        handlers.push(element!("title", move |el: &mut Element<'_, '_>| -> Handled {
-            s.borrow_mut().in_title = true;
-            let s = s.clone();
-            if let Some(ends) = el.end_tag_handlers() {
-                ends.push(Box::new(move |_| {
-                    s.borrow_mut().in_title = false;
-                    Ok(())
-                }));
             }
-            Ok(())
-        }));
+        ));
         let s = state.clone();
         handlers.push(element!(
             "script[type='application/ld+json']",
@@ -220,17 +269,24 @@ impl Extractor<'_> {
             }
         ));
         let s = state.clone();
-        handlers.push(element!("a[href]", move |el: &mut Element<'_, '_>| -> Handled {
-            if let Some(href) = el.get_attribute("href") {
-                let mut st = s.borrow_mut();
-                if st.page.links.len() < 2000 {
-                    st.page.links.push(href);
+        handlers.push(element!(
+            "a[href]",
+            move |el: &mut Element<'_, '_>| -> Handled {
+                if let Some(href) = el.get_attribute("href") {
+                    let mut st = s.borrow_mut();
+                    if st.page.links.len() < 2000 {
+                        st.page.links.push(href);
+                    }
                 }
+                Ok(())
             }
-            Ok(())
-        }));
+        ));
         let s = state.clone();
-        handlers.push(element!("meta[name=robots]", move |el: &mut Element<'_, '_>| -> Handled {
+        handlers.push(element!("meta[name=robots]", move |el: &mut Element<
+            '_,
+            '_,
+        >|
+              -> Handled {
             if let Some(content) = el.get_attribute("content") {
                 if content.to_ascii_lowercase().contains("noindex") {
                     s.borrow_mut().page.noindex = true;
@@ -250,7 +306,10 @@ impl Extractor<'_> {
                 if st.title.len() < 1024 {
                     st.title.push_str(chunk);
                 }
-            } else if st.dropped == 0 && st.kept_text < MAX_PAGE_TEXT && st.text.len() < MAX_PAGE_TEXT {
+            } else if st.dropped == 0
+                && st.kept_text < MAX_PAGE_TEXT
+                && st.text.len() < MAX_PAGE_TEXT
+            {
                 st.text.push_str(chunk);
             }
             Ok(())

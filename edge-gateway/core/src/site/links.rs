@@ -48,7 +48,11 @@ pub fn resolve(base: &str, href: &str) -> Option<String> {
     let href = href.split('#').next().unwrap_or("");
     let base_origin = origin(base)?;
     if let Some((scheme, _)) = href.split_once(':') {
-        if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        if !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
             let scheme = scheme.to_ascii_lowercase();
             if scheme != "http" && scheme != "https" {
                 return None;
@@ -166,12 +170,30 @@ mod tests {
     #[test]
     fn resolves_the_forms_pages_use() {
         let base = "https://shop.example/blog/post-1?x=1";
-        assert_eq!(resolve(base, "/faq#top").unwrap(), "https://shop.example/faq");
-        assert_eq!(resolve(base, "post-2").unwrap(), "https://shop.example/blog/post-2");
-        assert_eq!(resolve(base, "../policies/./returns").unwrap(), "https://shop.example/policies/returns");
-        assert_eq!(resolve(base, "?page=2").unwrap(), "https://shop.example/blog/post-1?page=2");
-        assert_eq!(resolve(base, "//cdn.example/x").unwrap(), "https://cdn.example/x");
-        assert_eq!(resolve(base, "HTTPS://Shop.Example/A").unwrap(), "https://shop.example/A");
+        assert_eq!(
+            resolve(base, "/faq#top").unwrap(),
+            "https://shop.example/faq"
+        );
+        assert_eq!(
+            resolve(base, "post-2").unwrap(),
+            "https://shop.example/blog/post-2"
+        );
+        assert_eq!(
+            resolve(base, "../policies/./returns").unwrap(),
+            "https://shop.example/policies/returns"
+        );
+        assert_eq!(
+            resolve(base, "?page=2").unwrap(),
+            "https://shop.example/blog/post-1?page=2"
+        );
+        assert_eq!(
+            resolve(base, "//cdn.example/x").unwrap(),
+            "https://cdn.example/x"
+        );
+        assert_eq!(
+            resolve(base, "HTTPS://Shop.Example/A").unwrap(),
+            "https://shop.example/A"
+        );
         assert_eq!(resolve(base, "mailto:hi@shop.example"), None);
         assert_eq!(resolve(base, "javascript:void(0)"), None);
     }
@@ -189,10 +211,22 @@ mod tests {
         assert_eq!(follow(o, "https://shop.example/faq"), Ok(()));
         assert_eq!(follow(o, "https://other.example/faq"), Err(Cut::OtherSite));
         assert_eq!(follow(o, "http://shop.example/faq"), Err(Cut::OtherSite));
-        assert_eq!(follow(o, "https://shop.example/logo.PNG"), Err(Cut::NotAPage));
-        assert_eq!(follow(o, "https://shop.example/cal?y=2026&m=1&d=3"), Err(Cut::QueryExplosion));
-        assert_eq!(follow(o, "https://shop.example/a/b/a/b/a/b"), Err(Cut::PathRepetition));
-        assert_eq!(follow(o, "https://shop.example/1/2/3/4/5/6/7/8/9"), Err(Cut::TooDeep));
+        assert_eq!(
+            follow(o, "https://shop.example/logo.PNG"),
+            Err(Cut::NotAPage)
+        );
+        assert_eq!(
+            follow(o, "https://shop.example/cal?y=2026&m=1&d=3"),
+            Err(Cut::QueryExplosion)
+        );
+        assert_eq!(
+            follow(o, "https://shop.example/a/b/a/b/a/b"),
+            Err(Cut::PathRepetition)
+        );
+        assert_eq!(
+            follow(o, "https://shop.example/1/2/3/4/5/6/7/8/9"),
+            Err(Cut::TooDeep)
+        );
         let long = format!("https://shop.example/{}", "x".repeat(600));
         assert_eq!(follow(o, &long), Err(Cut::TooLong));
     }

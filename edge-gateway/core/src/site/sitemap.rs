@@ -70,11 +70,11 @@ pub fn maybe_gunzip(bytes: &[u8]) -> Result<Vec<u8>, SitemapError> {
         at += 2;
     }
     let body = bytes.get(at..).ok_or(SitemapError::BadGzip)?;
-    miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_SITEMAP_BYTES).map_err(|e| {
-        match e.status {
-            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => SitemapError::TooLarge,
-            _ => SitemapError::BadGzip,
-        }
+    miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_SITEMAP_BYTES).map_err(|e| match e
+        .status
+    {
+        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => SitemapError::TooLarge,
+        _ => SitemapError::BadGzip,
     })
 }
 

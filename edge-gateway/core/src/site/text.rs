@@ -17,9 +17,7 @@ pub(crate) fn decode_entities(s: &str) -> String {
         let decoded = match end {
             Some(end) if rest.as_bytes()[end] == b';' && end <= 12 => {
                 let name = &rest[1..end];
-                named(name)
-                    .or_else(|| numeric(name))
-                    .map(|c| (c, end + 1))
+                named(name).or_else(|| numeric(name)).map(|c| (c, end + 1))
             }
             _ => None,
         };
