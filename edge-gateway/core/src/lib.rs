@@ -18,6 +18,7 @@ pub mod cursor;
 pub mod error;
 pub mod identity;
 pub mod keyring;
+pub mod knowledge;
 mod mac;
 pub mod openai_sse;
 pub mod outbound;
