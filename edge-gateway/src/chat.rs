@@ -378,6 +378,8 @@ async fn relay(mut job: Job, shopper: Shopper) {
     plan.toolset = job.toolset;
     let mut answer = Answer::new(plan, job.started_ms);
     let mut body: Option<Opened> = None;
+    // Issue 15: a question with no relevant snippet is a knowledge gap, whoever answers it.
+    let mut gap = crate::knowledge::weak_retrieval(&job.tenant.index, &job.question);
     let mut early = job.early.take();
     loop {
         if shopper.gone() {
@@ -481,6 +483,16 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     let outcome = run_tool(&job, run.tool, &run.arguments).await;
                     results.push((run.call.id, outcome));
                 }
+                // The pages the found snippets come from are shown as the answer's sources.
+                let cited = crate::knowledge::cited_ids(&results);
+                let allow_http = crate::env::allow_private_fetch(&job.env);
+                if let Some(block) =
+                    crate::knowledge::sources_block(&job.tenant.knowledge, &cited, allow_http)
+                {
+                    if let Some(event) = answer.show_blocks(vec![block]) {
+                        deliver(&shopper, &mut answer, std::slice::from_ref(&event));
+                    }
+                }
                 let finished = answer.tool_results(results, now_ms());
                 deliver(&shopper, &mut answer, &finished);
             }
@@ -498,7 +510,11 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     status: ToolStatus::Started,
                 };
                 deliver(&shopper, &mut answer, std::slice::from_ref(&started));
-                let text = responder::answer(&job.tenant.index, &job.question).text;
+                let reply = responder::answer(&job.tenant.index, &job.question);
+                if !reply.grounded && gap.is_none() {
+                    gap = Some(shopkeep_gateway_core::site::gaps::GapKind::DontKnow);
+                }
+                let text = reply.text;
                 let finished = StreamEvent::Tool {
                     name: tool.as_str().to_owned(),
                     status: ToolStatus::Finished,
@@ -513,10 +529,30 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     }
                     Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
                 }
+                let allow_http = crate::env::allow_private_fetch(&job.env);
+                if let Some(block) = crate::knowledge::sources_block(
+                    &job.tenant.knowledge,
+                    &reply.source_ids,
+                    allow_http,
+                ) {
+                    if let Some(event) = answer.show_blocks(vec![block]) {
+                        deliver(&shopper, &mut answer, std::slice::from_ref(&event));
+                    }
+                }
                 answer.builtin_done();
             }
             Next::Finish => break,
         }
+    }
+    if let Some(kind) = gap {
+        crate::knowledge::record_gap(
+            &job.env,
+            &job.tenant_id,
+            job.stored_question.as_deref(),
+            &job.question,
+            kind,
+        )
+        .await;
     }
     persist(&job, &shopper, answer).await;
 }

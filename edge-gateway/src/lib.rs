@@ -11,6 +11,7 @@ mod env;
 mod http;
 mod insights;
 mod jobs;
+mod knowledge;
 mod limiter;
 mod privacy;
 mod sessions;
@@ -27,6 +28,7 @@ use worker::{event, Context, Env, Request, Response};
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     privacy::purge_expired(&env).await;
+    knowledge::crawl::scheduled(&env).await;
 }
 
 /// The jobs queue's consumer (wrangler.toml `[[queues.consumers]]`).
@@ -94,6 +96,9 @@ async fn handle(
         Route::AdminAudit { tenant_id } => insights::audit(req, env, &tenant_id).await,
         Route::AdminExport { tenant_id } => privacy::admin_export(req, env, &tenant_id).await,
         Route::AdminErase { tenant_id } => privacy::admin_erase(req, env, &tenant_id).await,
+        Route::AdminKnowledge { tenant_id, route } => {
+            knowledge::admin(req, env, &tenant_id, route).await
+        }
         Route::ShopperExport => privacy::shopper_export(req, env, origin).await,
         Route::ShopperErase => privacy::shopper_erase(req, env, origin).await,
     }

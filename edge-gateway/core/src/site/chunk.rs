@@ -125,7 +125,7 @@ pub fn dedup(chunks: Vec<Chunk>) -> Vec<Chunk> {
 }
 
 /// Text-only key: the same paragraph under two page titles is still one snippet.
-fn dedup_key(chunk: &Chunk) -> String {
+pub fn dedup_key(chunk: &Chunk) -> String {
     content_hash(&[&chunk.text])
 }
 
