@@ -4,8 +4,8 @@
 use crate::build::{build, BuildOptions};
 use crate::error::{fail, Result};
 use crate::harness::{
-    apply_migrations, demo_tenant, port_taken, seed_tenant, start_wrangler, tenant_body,
-    WranglerOptions,
+    apply_migrations, demo_tenant, port_taken, seed_tenant, start_fixture_site, start_wrangler,
+    tenant_body, WranglerOptions,
 };
 use crate::paths::Paths;
 use crate::setup::{dev_var, setup};
@@ -47,6 +47,10 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
         );
     };
     apply_migrations(paths, None)?;
+    // The demo shop's website: the demo tenant's knowledge is learned from it (issue 15).
+    let site_log = std::env::temp_dir().join("shopkeep-dev-fixture-site.log");
+    let (_site, site_port) = start_fixture_site(paths, 1, &site_log)?;
+    let site = format!("http://127.0.0.1:{site_port}");
     let mut wrangler = start_wrangler(
         paths,
         &WranglerOptions {
@@ -66,7 +70,16 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
         &tenant_body(&demo_tenant(paths)?, "demo", &origins),
     )?;
 
-    let admin = demo_admin_key(&gateway, &platform_secret)
+    let key = demo_admin_key(&gateway, &platform_secret);
+    if let Some((kid, secret)) = &key {
+        match crate::site::learn_site(&gateway, "demo", kid, secret, &site) {
+            Ok(()) => println!(
+                "  syncing the demo shop's website {site} into the demo tenant's knowledge"
+            ),
+            Err(e) => eprintln!("  could not start the fixture site sync: {e}"),
+        }
+    }
+    let admin = key
         .map(|(kid, secret)| format!("  admin console:  {gateway}/admin/  (tenant demo, key id {kid}, secret {secret})\n"))
         .unwrap_or_default();
     println!(

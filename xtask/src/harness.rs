@@ -115,21 +115,47 @@ pub(crate) fn start_fake_upstream(
     chunk_delay_ms: u64,
     log: &Path,
 ) -> Result<(Service, u16)> {
-    run(Command::new("cargo").current_dir(&paths.root).args([
-        "build",
-        "--quiet",
-        "-p",
+    start_test_server(
+        paths,
         "shopkeep-fake-upstream",
-    ]))?;
-    let binary = paths.target().join("debug/shopkeep-fake-upstream");
+        "fake upstream",
+        &["--chunk-delay-ms", &chunk_delay_ms.to_string()],
+        log,
+    )
+}
+
+/// Builds (debug) and starts the fixture shop website (tests/fixture-site); returns it and
+/// its port. `crawl_delay_s` is what its robots.txt asks for.
+pub(crate) fn start_fixture_site(
+    paths: &Paths,
+    crawl_delay_s: u32,
+    log: &Path,
+) -> Result<(Service, u16)> {
+    start_test_server(
+        paths,
+        "shopkeep-fixture-site",
+        "fixture site",
+        &["--crawl-delay", &crawl_delay_s.to_string()],
+        log,
+    )
+}
+
+/// Builds and starts one of the std-only test servers, which print
+/// `listening on http://127.0.0.1:<port>` first.
+fn start_test_server(
+    paths: &Paths,
+    package: &str,
+    name: &'static str,
+    args: &[&str],
+    log: &Path,
+) -> Result<(Service, u16)> {
+    run(Command::new("cargo")
+        .current_dir(&paths.root)
+        .args(["build", "--quiet", "-p", package]))?;
+    let binary = paths.target().join("debug").join(package);
     let mut cmd = Command::new(binary);
-    cmd.args([
-        "--port",
-        "0",
-        "--chunk-delay-ms",
-        &chunk_delay_ms.to_string(),
-    ]);
-    let mut service = Service::start("fake upstream", &mut cmd, Some(log))?;
+    cmd.args(["--port", "0"]).args(args);
+    let mut service = Service::start(name, &mut cmd, Some(log))?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         service.ensure_running()?;
@@ -145,7 +171,7 @@ pub(crate) fn start_fake_upstream(
         std::thread::sleep(Duration::from_millis(20));
     }
     fail(format!(
-        "the fake upstream did not report its port; log:\n{}",
+        "the {name} did not report its port; log:\n{}",
         tail(log, 20)
     ))
 }
@@ -210,6 +236,8 @@ pub(crate) struct Stack {
     pub(crate) gateway: String,
     /// `http://127.0.0.1:<port>` of the fake AI runtime.
     pub(crate) upstream: String,
+    /// `http://127.0.0.1:<port>` of the fixture shop website (the crawler's tests).
+    pub(crate) fixture_site: String,
     /// The platform secret passed to the gateway.
     pub(crate) platform_secret: String,
     /// The master secret passed to the gateway (tests forge expired tokens with it).
@@ -221,6 +249,7 @@ pub(crate) struct Stack {
     // Field order = drop order: the gateway stops before its upstream.
     wrangler: Service,
     fake: Service,
+    site: Service,
 }
 
 impl Stack {
@@ -230,6 +259,10 @@ impl Stack {
         let (fake, upstream_port) =
             start_fake_upstream(paths, chunk_delay_ms, &dir.join("fake-upstream.log"))?;
         let upstream = format!("http://127.0.0.1:{upstream_port}");
+        // No Crawl-delay in tests: a 68-page sync must not take a minute (robots.rs tests
+        // the delay's parsing, the crawl spaces its queue messages by it).
+        let (site, site_port) = start_fixture_site(paths, 0, &dir.join("fixture-site.log"))?;
+        let fixture_site = format!("http://127.0.0.1:{site_port}");
         let state = dir.join("state");
         apply_migrations(paths, Some(&state))?;
         let platform_secret = random_hex(32)?;
@@ -262,12 +295,14 @@ impl Stack {
         Ok(Self {
             gateway: format!("http://127.0.0.1:{port}"),
             upstream,
+            fixture_site,
             platform_secret,
             master_secret,
             state,
             dir,
             wrangler,
             fake,
+            site,
         })
     }
 
@@ -279,7 +314,7 @@ impl Stack {
 
     /// Prints the tails of both logs (after a failure).
     pub(crate) fn print_logs(&self) {
-        for service in [&self.wrangler, &self.fake] {
+        for service in [&self.wrangler, &self.fake, &self.site] {
             if let Some(log) = service.log() {
                 eprintln!(
                     "---- last lines of {} ----\n{}",

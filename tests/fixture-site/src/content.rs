@@ -42,7 +42,16 @@ fn shipping_details() -> Value {
 }
 
 /// (slug, name, category, price, description, features)
-const PRODUCTS: &[(&str, &str, &str, &str, &str, &[&str])] = &[
+type Product = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+const PRODUCTS: &[Product] = &[
     ("summit-pro-shell-jacket", "Summit Pro Shell Jacket", "Jackets", "349.00", "A three-layer Gore-Tex Pro hardshell for alpine climbing, with a helmet-compatible hood.", &["Gore-Tex Pro 3L membrane", "Pit zips for ventilation", "Weighs 420 g in size M"]),
     ("valley-rain-jacket", "Valley Rain Jacket", "Jackets", "159.00", "A light 2.5-layer rain jacket that packs into its own chest pocket for day hikes.", &["Packs into its chest pocket", "Fully taped seams", "Weighs 240 g"]),
     ("glacier-down-parka", "Glacier Down Parka", "Jackets", "429.00", "An 800-fill responsibly sourced goose down parka for winter cities and cold belays.", &["800 fill power RDS down", "Warm to minus 25 degrees", "Two-way front zip"]),
