@@ -12,7 +12,8 @@
 //! - `/sitemap.xml`: an index of `/sitemaps/pages.xml`, `/sitemaps/blog.xml.gz` (gzipped) and
 //!   `/sitemaps/products.xml` (itself an index of two sitemaps);
 //! - traps listed in the sitemap: `/loop-a` ⇄ `/loop-b` (redirect loop), `/gone` (404),
-//!   `/lookbook` (a 5 MB page), `/files/size-chart.pdf` (a PDF), `/account/orders` (robots);
+//!   `/lookbook` (a 5 MB page), `/files/size-chart.pdf` (a PDF), `/account/orders` (robots),
+//!   `/partner-offer` (a redirect to a cloud metadata address);
 //! - `ETag`/`Last-Modified` on every page and 304 for matching conditional requests;
 //! - `POST /__control` `{"op":"set","path":…,"main":…}` | `{"op":"remove","path":…}` |
 //!   `{"op":"reset"}` changes the site between syncs; `GET /__requests` lists every request
@@ -215,6 +216,8 @@ fn handle(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
             xml(&mut stream, &urlset(&origin, &live))
         }
         ("GET", "/loop-a") => redirect(&mut stream, "/loop-b"),
+        // A redirect to an internal address (cloud metadata): the crawler must not follow it.
+        ("GET", "/partner-offer") => redirect(&mut stream, "http://169.254.169.254/latest/meta-data/"),
         ("GET", "/loop-b") => redirect(&mut stream, &format!("{origin}/loop-a")),
         ("GET", "/lookbook") => {
             let mut body =
