@@ -217,7 +217,9 @@ fn handle(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
         }
         ("GET", "/loop-a") => redirect(&mut stream, "/loop-b"),
         // A redirect to an internal address (cloud metadata): the crawler must not follow it.
-        ("GET", "/partner-offer") => redirect(&mut stream, "http://169.254.169.254/latest/meta-data/"),
+        ("GET", "/partner-offer") => {
+            redirect(&mut stream, "http://169.254.169.254/latest/meta-data/")
+        }
         ("GET", "/loop-b") => redirect(&mut stream, &format!("{origin}/loop-a")),
         ("GET", "/lookbook") => {
             let mut body =
