@@ -7,10 +7,11 @@ import { Settings } from './settings.js';
 import { Conversations } from './conversations.js';
 import { Analytics } from './analytics.js';
 import { Privacy } from './privacy.js';
+import { Knowledge } from './knowledge.js';
 import { widgetAssets } from './widget-assets.js';
 
 const STORE_KEY = 'shopkeep-admin:v1:credentials';
-const VIEWS = ['settings', 'embed', 'conversations', 'analytics', 'privacy'];
+const VIEWS = ['settings', 'embed', 'conversations', 'analytics', 'privacy', 'knowledge'];
 
 let client = null;
 const getClient = () => {
@@ -22,6 +23,7 @@ const settings = new Settings({ getClient, onConfig: (config) => renderEmbed(con
 const conversations = new Conversations({ getClient });
 const analytics = new Analytics({ getClient });
 const privacy = new Privacy({ getClient });
+const knowledge = new Knowledge({ getClient });
 
 function saveCredentials(creds) {
   try {
@@ -60,6 +62,7 @@ function showView(name, { focus = true } = {}) {
   if (name === 'conversations') conversations.show();
   if (name === 'analytics') analytics.show();
   if (name === 'privacy') privacy.show();
+  if (name === 'knowledge') knowledge.show();
   if (focus) $(`#view-${name} h1`).focus();
 }
 
@@ -133,6 +136,7 @@ $('#sign-out').addEventListener('click', () => {
   conversations.reset();
   analytics.reset();
   privacy.reset();
+  knowledge.reset();
   $('#si-secret').value = '';
   showView('signin', { focus: false });
   $('#signin-h').focus();
