@@ -133,16 +133,16 @@ test('a page changed on the site shows in the next sync diff; unchanged pages ar
 test('an unanswerable question becomes a gap; writing an answer closes it', async () => {
   const { t } = await syncedShop();
   const { token } = await session(t.id);
-  const q = `${BUILTIN} Do you sell saddles for unicorns?`;
+  const q = `${BUILTIN} Will you engrave a dragon onto my thermos?`;
   await chat(token, q);
-  await chat(token, `${BUILTIN} do you sell unicorn saddles`);
+  await chat(token, `${BUILTIN} engrave dragon on thermos`);
   const gap = await eventually(async () => {
     const gaps = (await admin(t, 'GET', `${base(t)}/gaps`)).json.gaps;
-    return gaps.find((g) => g.examples.some((e) => /unicorn/i.test(e)) && g.count >= 2);
+    return gaps.find((g) => g.examples.some((e) => /dragon/i.test(e)) && g.count >= 2);
   }, 15_000, 'the gap group');
   assert.equal(gap.status, 'open');
   assert.equal(gap.trend.at(-1), gap.count, 'today counts every occurrence');
-  const answered = await admin(t, 'POST', `${base(t)}/gaps/${gap.gap_id}/answer`, { title: 'Unicorn saddles', text: 'Yes: our unicorn saddles are made to order and cost 999 EUR.' });
+  const answered = await admin(t, 'POST', `${base(t)}/gaps/${gap.gap_id}/answer`, { title: 'Dragon engraving', text: 'Yes: we engrave a dragon onto any thermos for 999 EUR.' });
   assert.equal(answered.status, 201, JSON.stringify(answered.json));
   const again = await chat(token, q);
   assert.match(textOf(again.events), /999 EUR/);
