@@ -93,7 +93,7 @@ export class Knowledge {
 
   async syncNow(sourceId) {
     try {
-      await this.api('POST', `/sources/${sourceId}/sync`);
+      await this.api('POST', `/sources/${sourceId}/sync`, {});
       toast('Sync started.');
       this.reload();
     } catch (err) {
@@ -277,7 +277,7 @@ export class Knowledge {
 
   async dismissGap(gapId) {
     try {
-      await this.api('POST', `/gaps/${gapId}/dismiss`);
+      await this.api('POST', `/gaps/${gapId}/dismiss`, {});
       this.reload();
     } catch (err) {
       showError($('#kn-error'), describeError(err));

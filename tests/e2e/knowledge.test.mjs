@@ -39,7 +39,7 @@ const tag = () => Math.random().toString(36).slice(2, 8);
 const BUILTIN = '[[scenario:status-429]]';
 
 async function syncAndWait(t, sourceId) {
-  const started = await admin(t, 'POST', `${base(t)}/sources/${sourceId}/sync`);
+  const started = await admin(t, 'POST', `${base(t)}/sources/${sourceId}/sync`, {});
   assert.equal(started.status, 202, JSON.stringify(started.json));
   const syncId = started.json.sync.sync_id;
   return eventually(async () => {
@@ -163,7 +163,7 @@ test('every knowledge route is isolated per tenant', async () => {
   // This tenant's ids under the other tenant's own paths: not found.
   assert.equal((await admin(other, 'GET', `${base(other)}/pages/${pageId}`)).status, 404);
   assert.equal((await admin(other, 'PUT', `${base(other)}/pages/${pageId}`, { enabled: false })).status, 404);
-  assert.equal((await admin(other, 'POST', `${base(other)}/sources/${sourceId}/sync`)).status, 404);
+  assert.equal((await admin(other, 'POST', `${base(other)}/sources/${sourceId}/sync`, {})).status, 404);
   assert.equal((await admin(other, 'GET', `${base(other)}/sources/${sourceId}/syncs`)).status, 404);
   assert.equal((await admin(other, 'DELETE', `${base(other)}/sources/${sourceId}`)).status, 404);
   assert.deepEqual((await admin(other, 'GET', `${base(other)}/pages`)).json.pages, []);
