@@ -104,7 +104,7 @@ export class Knowledge {
   async removeSource(sourceId) {
     if (!window.confirm('Remove this source and everything learned from it?')) return;
     try {
-      await this.api('DELETE', `/sources/${sourceId}`);
+      await this.api('DELETE', `/sources/${sourceId}`, {});
       this.reload();
     } catch (err) {
       showError($('#kn-error'), describeError(err));
@@ -236,7 +236,7 @@ export class Knowledge {
 
   async deleteSnippet(snippetId) {
     try {
-      await this.api('DELETE', `/snippets/${snippetId}`);
+      await this.api('DELETE', `/snippets/${snippetId}`, {});
       this.reload();
     } catch (err) {
       showError($('#kn-error'), describeError(err));

@@ -133,9 +133,10 @@ test('a page changed on the site shows in the next sync diff; unchanged pages ar
 test('an unanswerable question becomes a gap; writing an answer closes it', async () => {
   const { t } = await syncedShop();
   const { token } = await session(t.id);
-  const q = `${BUILTIN} Will you engrave a dragon onto my thermos?`;
+  // Asked plainly (the fake runtime answers): no snippet is relevant, so each is a gap.
+  const q = 'Will you engrave a dragon onto my thermos?';
   await chat(token, q);
-  await chat(token, `${BUILTIN} engrave dragon on thermos`);
+  await chat(token, 'engrave dragon on thermos');
   const gap = await eventually(async () => {
     const gaps = (await admin(t, 'GET', `${base(t)}/gaps`)).json.gaps;
     return gaps.find((g) => g.examples.some((e) => /dragon/i.test(e)) && g.count >= 2);
@@ -144,7 +145,7 @@ test('an unanswerable question becomes a gap; writing an answer closes it', asyn
   assert.equal(gap.trend.at(-1), gap.count, 'today counts every occurrence');
   const answered = await admin(t, 'POST', `${base(t)}/gaps/${gap.gap_id}/answer`, { title: 'Dragon engraving', text: 'Yes: we engrave a dragon onto any thermos for 999 EUR.' });
   assert.equal(answered.status, 201, JSON.stringify(answered.json));
-  const again = await chat(token, q);
+  const again = await chat(token, `${BUILTIN} ${q}`);
   assert.match(textOf(again.events), /999 EUR/);
   const open = (await admin(t, 'GET', `${base(t)}/gaps`)).json.gaps;
   assert.ok(!open.some((g) => g.gap_id === gap.gap_id), 'the answered group left the open list');
@@ -165,7 +166,7 @@ test('every knowledge route is isolated per tenant', async () => {
   assert.equal((await admin(other, 'PUT', `${base(other)}/pages/${pageId}`, { enabled: false })).status, 404);
   assert.equal((await admin(other, 'POST', `${base(other)}/sources/${sourceId}/sync`, {})).status, 404);
   assert.equal((await admin(other, 'GET', `${base(other)}/sources/${sourceId}/syncs`)).status, 404);
-  assert.equal((await admin(other, 'DELETE', `${base(other)}/sources/${sourceId}`)).status, 404);
+  assert.equal((await admin(other, 'DELETE', `${base(other)}/sources/${sourceId}`, {})).status, 404);
   assert.deepEqual((await admin(other, 'GET', `${base(other)}/pages`)).json.pages, []);
   // Disabling a page removes it from answers.
   const shipping = pages.find((p) => p.url === `${SITE}/policies/shipping`);

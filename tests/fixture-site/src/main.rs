@@ -186,6 +186,7 @@ fn handle(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
                 "/gone",
                 "/lookbook",
                 "/files/size-chart.pdf",
+                "/partner-offer",
             ] {
                 paths.push(trap.to_string());
             }

@@ -429,6 +429,23 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any number of pieces at any offsets: the network decides, the result must not.
+        #[test]
+        fn any_chunking_gives_the_same_page(cuts in proptest::collection::vec(0usize..PAGE.len(), 0..12)) {
+            let whole = extract(PAGE.as_bytes()).unwrap();
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let mut extractor = Extractor::new();
+            let mut at = 0;
+            for cut in cuts.into_iter().chain([PAGE.len()]) {
+                extractor.push(&PAGE.as_bytes()[at..cut]).unwrap();
+                at = cut;
+            }
+            proptest::prop_assert_eq!(extractor.finish().unwrap(), whole);
+        }
+    }
+
     #[test]
     fn noindex_is_seen() {
         let page = extract(b"<meta name=robots content='NOINDEX, follow'><p>x</p>").unwrap();
