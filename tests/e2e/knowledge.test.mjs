@@ -134,16 +134,16 @@ test('an unanswerable question becomes a gap; writing an answer closes it', asyn
   const { t } = await syncedShop();
   const { token } = await session(t.id);
   // Asked plainly (the fake runtime answers): no snippet is relevant, so each is a gap.
-  const q = 'Will you engrave a dragon onto my thermos?';
+  const q = 'Will you engrave a dragon onto my teapot?';
   await chat(token, q);
-  await chat(token, 'engrave dragon on thermos');
+  await chat(token, 'engrave dragon on teapot');
   const gap = await eventually(async () => {
     const gaps = (await admin(t, 'GET', `${base(t)}/gaps`)).json.gaps;
     return gaps.find((g) => g.examples.some((e) => /dragon/i.test(e)) && g.count >= 2);
   }, 15_000, 'the gap group');
   assert.equal(gap.status, 'open');
   assert.equal(gap.trend.at(-1), gap.count, 'today counts every occurrence');
-  const answered = await admin(t, 'POST', `${base(t)}/gaps/${gap.gap_id}/answer`, { title: 'Dragon engraving', text: 'Yes: we engrave a dragon onto any thermos for 999 EUR.' });
+  const answered = await admin(t, 'POST', `${base(t)}/gaps/${gap.gap_id}/answer`, { title: 'Dragon engraving', text: 'Yes: we engrave a dragon onto any teapot for 999 EUR.' });
   assert.equal(answered.status, 201, JSON.stringify(answered.json));
   const again = await chat(token, `${BUILTIN} ${q}`);
   assert.match(textOf(again.events), /999 EUR/);
