@@ -606,7 +606,9 @@ async fn commit(db: &Db<'_>, tenant: &str, sync_id: &str, source: &SourceRow) ->
         &[s(tenant), s(sync_id)],
     )?);
     statements.push(db.bump_version(tenant)?);
-    db.batch(statements).await
+    db.batch(statements).await?;
+    crate::tenant_cache::forget(tenant);
+    Ok(())
 }
 
 /// One GET with our User-Agent, no automatic redirects, within [`FETCH_TIMEOUT_MS`].
