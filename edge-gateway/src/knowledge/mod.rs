@@ -55,6 +55,30 @@ fn not_found(what: &str) -> Error {
 /// `/v1/admin/tenants/{id}/knowledge/…`: signed like every admin route; every query names
 /// the authenticated tenant, so another tenant's ids are simply not found.
 pub(crate) async fn admin(
+    req: Request,
+    env: &Env,
+    tenant_id: &str,
+    route: KnowledgeRoute,
+) -> Result<Response, Error> {
+    let read_only = matches!(
+        route,
+        KnowledgeRoute::ListSources
+            | KnowledgeRoute::Syncs(_)
+            | KnowledgeRoute::ListPages
+            | KnowledgeRoute::GetPage(_)
+            | KnowledgeRoute::ListSnippets
+            | KnowledgeRoute::ListGaps
+    );
+    let response = route_admin(req, env, tenant_id, route).await;
+    // Like a config save: this isolate answers from the new knowledge at once; others
+    // within the tenant cache's 2 s.
+    if !read_only {
+        crate::tenant_cache::forget(tenant_id);
+    }
+    response
+}
+
+async fn route_admin(
     mut req: Request,
     env: &Env,
     tenant_id: &str,
@@ -407,6 +431,11 @@ pub(crate) async fn for_tenant(
             }
         }
     }
+    worker::console_log!(
+        "knowledge index of {tenant_id}: {} snippets (config v{}, knowledge v{version})",
+        snippets.len(),
+        record.version
+    );
     let knowledge = Rc::new(Knowledge {
         index: Rc::new(KnowledgeIndex::new(snippets)),
         origins,
