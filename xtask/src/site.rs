@@ -99,7 +99,7 @@ pub(crate) fn learn_site(
         gateway,
         "POST",
         &format!("{base}/sources/{source_id}/sync"),
-        "",
+        "{}",
         kid,
         &key,
     )?;
