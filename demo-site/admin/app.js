@@ -8,10 +8,11 @@ import { Conversations } from './conversations.js';
 import { Analytics } from './analytics.js';
 import { Privacy } from './privacy.js';
 import { Catalog } from './catalog.js';
+import { Knowledge } from './knowledge.js';
 import { widgetAssets } from './widget-assets.js';
 
 const STORE_KEY = 'shopkeep-admin:v1:credentials';
-const VIEWS = ['settings', 'embed', 'conversations', 'analytics', 'catalog', 'privacy'];
+const VIEWS = ['settings', 'embed', 'conversations', 'analytics', 'catalog', 'knowledge', 'privacy'];
 
 let client = null;
 const getClient = () => {
@@ -24,6 +25,7 @@ const conversations = new Conversations({ getClient });
 const analytics = new Analytics({ getClient });
 const privacy = new Privacy({ getClient });
 const catalog = new Catalog({ getClient });
+const knowledge = new Knowledge({ getClient });
 
 function saveCredentials(creds) {
   try {
@@ -63,6 +65,7 @@ function showView(name, { focus = true } = {}) {
   if (name === 'analytics') analytics.show();
   if (name === 'privacy') privacy.show();
   catalog.visible(name === 'catalog');
+  if (name === 'knowledge') knowledge.show();
   if (focus) $(`#view-${name} h1`).focus();
 }
 
@@ -137,6 +140,7 @@ $('#sign-out').addEventListener('click', () => {
   analytics.reset();
   privacy.reset();
   catalog.reset();
+  knowledge.reset();
   $('#si-secret').value = '';
   showView('signin', { focus: false });
   $('#signin-h').focus();

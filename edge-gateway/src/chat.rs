@@ -381,6 +381,8 @@ async fn relay(mut job: Job, shopper: Shopper) {
     plan.toolset = job.toolset;
     let mut answer = Answer::new(plan, job.started_ms);
     let mut body: Option<Opened> = None;
+    // Issue 15: a question with no relevant snippet is a knowledge gap, whoever answers it.
+    let mut gap = crate::knowledge::weak_retrieval(&job.tenant.index, &job.question);
     let mut early = job.early.take();
     loop {
         if shopper.gone() {
@@ -488,6 +490,16 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     }
                     results.push((run.call.id, outcome));
                 }
+                // The pages the found snippets come from are shown as the answer's sources.
+                let cited = crate::knowledge::cited_ids(&results);
+                let allow_http = crate::env::allow_private_fetch(&job.env);
+                if let Some(block) =
+                    crate::knowledge::sources_block(&job.tenant.knowledge, &cited, allow_http)
+                {
+                    if let Some(event) = answer.show_blocks(vec![block]) {
+                        deliver(&shopper, &mut answer, std::slice::from_ref(&event));
+                    }
+                }
                 let finished = answer.tool_results(results, now_ms());
                 deliver(&shopper, &mut answer, &finished);
             }
@@ -505,7 +517,11 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     status: ToolStatus::Started,
                 };
                 deliver(&shopper, &mut answer, std::slice::from_ref(&started));
-                let text = builtin_text(&job, tool, &arguments, &shopper, &mut answer).await;
+                let reply = builtin_text(&job, tool, &arguments, &shopper, &mut answer).await;
+                if reply.dont_know && gap.is_none() {
+                    gap = Some(shopkeep_gateway_core::site::gaps::GapKind::DontKnow);
+                }
+                let text = reply.text;
                 let finished = StreamEvent::Tool {
                     name: tool.as_str().to_owned(),
                     status: ToolStatus::Finished,
@@ -520,10 +536,30 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     }
                     Delay::from(Duration::from_millis(BUILTIN_WORD_DELAY_MS)).await;
                 }
+                let allow_http = crate::env::allow_private_fetch(&job.env);
+                if let Some(block) = crate::knowledge::sources_block(
+                    &job.tenant.knowledge,
+                    &reply.source_ids,
+                    allow_http,
+                ) {
+                    if let Some(event) = answer.show_blocks(vec![block]) {
+                        deliver(&shopper, &mut answer, std::slice::from_ref(&event));
+                    }
+                }
                 answer.builtin_done();
             }
             Next::Finish => break,
         }
+    }
+    if let Some(kind) = gap {
+        crate::knowledge::record_gap(
+            &job.env,
+            &job.tenant_id,
+            job.stored_question.as_deref(),
+            &job.question,
+            kind,
+        )
+        .await;
     }
     persist(&job, &shopper, answer).await;
 }
@@ -537,13 +573,18 @@ async fn builtin_text(
     arguments: &serde_json::Value,
     shopper: &Shopper,
     answer: &mut Answer,
-) -> String {
+) -> BuiltinReply {
     let knowledge = (tool != ToolName::SearchProducts)
         .then(|| responder::answer(&job.tenant.index, &job.question));
+    let from_knowledge = |k: responder::Answer| BuiltinReply {
+        dont_know: !k.grounded,
+        text: k.text,
+        source_ids: k.source_ids,
+    };
     if knowledge.as_ref().is_some_and(|k| k.grounded)
         || !job.toolset.contains(ToolName::SearchProducts)
     {
-        return knowledge.map(|k| k.text).unwrap_or_default();
+        return knowledge.map(from_knowledge).unwrap_or_default();
     }
     let (_, cards) = catalog::tool_search(
         &job.store,
@@ -554,15 +595,29 @@ async fn builtin_text(
     .await;
     let _ = arguments;
     match knowledge {
-        Some(k) if cards.is_empty() => k.text,
+        Some(k) if cards.is_empty() => from_knowledge(k),
         _ => {
+            let dont_know = cards.is_empty();
             let text = reply::builtin_answer(&cards);
             if let Some(event) = answer.show_blocks(products_block(cards)) {
                 deliver(shopper, answer, std::slice::from_ref(&event));
             }
-            text
+            BuiltinReply {
+                text,
+                source_ids: Vec::new(),
+                dont_know,
+            }
         }
     }
+}
+
+/// What the built-in responder says, which snippets it quotes, and whether it had to say it
+/// does not know (a knowledge gap).
+#[derive(Debug, Default)]
+struct BuiltinReply {
+    text: String,
+    source_ids: Vec<String>,
+    dont_know: bool,
 }
 
 /// The `products` block of some cards (none when there are no cards).

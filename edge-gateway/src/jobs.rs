@@ -28,6 +28,8 @@ pub(crate) enum Job {
         #[serde(default)]
         attempt: u32,
     },
+    /// One step of a site sync (issue 15): plan, one page, or the commit.
+    CrawlPage(crate::knowledge::crawl::CrawlPage),
     /// A message the current gateway does not know (an older or newer deploy's): acked and
     /// dropped with a warning, never retried forever.
     #[serde(other)]
@@ -91,6 +93,7 @@ async fn run(job: Job, env: &Env) -> Done {
             cursor,
             attempt,
         } => crate::catalog::run_page(env, &tenant_id, &sync_id, cursor, attempt).await,
+        Job::CrawlPage(step) => crate::knowledge::crawl::run(step, env).await,
         Job::Unknown => {
             worker::console_warn!("jobs: dropped a message of an unknown kind");
             Done::Ack

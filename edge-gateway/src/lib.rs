@@ -12,6 +12,7 @@ mod env;
 mod http;
 mod insights;
 mod jobs;
+mod knowledge;
 mod limiter;
 mod privacy;
 mod sessions;
@@ -28,13 +29,14 @@ use worker::{event, Context, Env, Request, Response};
 const DAILY_CRON: &str = "17 3 * * *";
 
 /// The cron triggers (wrangler.toml `[triggers]`): the retention purge daily; due catalog
-/// syncs on every trigger (hourly).
+/// and site syncs on every trigger (hourly).
 #[event(scheduled)]
 async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     if event.cron() == DAILY_CRON {
         privacy::purge_expired(&env).await;
     }
     catalog::start_due_syncs(&env).await;
+    knowledge::crawl::scheduled(&env).await;
 }
 
 /// The jobs queue's consumer (wrangler.toml `[[queues.consumers]]`).
@@ -113,6 +115,9 @@ async fn handle(
         Route::AdminCatalogUpload { tenant_id } => catalog::upload(req, env, &tenant_id).await,
         Route::AdminCatalogSearch { tenant_id } => {
             catalog::admin_search(req, env, &tenant_id).await
+        }
+        Route::AdminKnowledge { tenant_id, route } => {
+            knowledge::admin(req, env, &tenant_id, route).await
         }
         Route::ShopperExport => privacy::shopper_export(req, env, origin).await,
         Route::ShopperErase => privacy::shopper_erase(req, env, origin).await,

@@ -332,6 +332,10 @@ pub(crate) async fn feedback(
             "No such answer in this conversation.",
         ));
     }
+    // Issue 15: a thumbs-down marks the question as a knowledge gap.
+    if feedback.rating == shopkeep_protocol::Rating::Down {
+        crate::knowledge::thumbs_down(env, &claims.tenant_id, message_id).await;
+    }
     json_response(200, &serde_json::json!({"ok": true}), origin)
 }
 

@@ -22,7 +22,10 @@ const MAX_ENTRIES: usize = 1_000;
 /// A tenant row with its knowledge index built once.
 pub(crate) struct CachedTenant {
     pub(crate) record: TenantRecord,
-    pub(crate) index: KnowledgeIndex,
+    /// Every enabled snippet (config, hand-written, crawled): see `knowledge::for_tenant`.
+    pub(crate) index: Rc<KnowledgeIndex>,
+    /// The same knowledge with the sites its answers may cite.
+    pub(crate) knowledge: Rc<crate::knowledge::Knowledge>,
 }
 
 thread_local! {
@@ -47,8 +50,13 @@ pub(crate) async fn tenant(
     let Some(record) = store.tenant(tenant_id).await? else {
         return Ok(None);
     };
-    let index = KnowledgeIndex::new(record.config.knowledge.clone());
-    let cached = Rc::new(CachedTenant { record, index });
+    let knowledge = crate::knowledge::for_tenant(store, tenant_id, &record).await;
+    let index = knowledge.index.clone();
+    let cached = Rc::new(CachedTenant {
+        record,
+        index,
+        knowledge,
+    });
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= MAX_ENTRIES {

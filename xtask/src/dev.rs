@@ -5,7 +5,7 @@ use crate::build::{build, BuildOptions};
 use crate::error::{fail, IoContext, Result};
 use crate::harness::{
     apply_migrations, build_fakes, demo_tenant, port_taken, seed_tenant, start_fake_shop,
-    start_wrangler, tenant_body, WranglerOptions, FAKE_SHOP_PRODUCTS,
+    start_fixture_site, start_wrangler, tenant_body, WranglerOptions, FAKE_SHOP_PRODUCTS,
 };
 use crate::paths::Paths;
 use crate::setup::{dev_var, setup};
@@ -47,13 +47,16 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
         );
     };
     apply_migrations(paths, None)?;
-    // The demo shop's catalog: the storefront's "Best sellers" and the catalog source to connect.
+    // The demo shop's catalog (the storefront's "Best sellers" and the catalog source) and its
+    // website (the demo tenant's knowledge is learned from it, issue 15).
     build_fakes(paths)?;
     let scratch = paths.scratch();
     std::fs::create_dir_all(&scratch).context(|| format!("creating {}", scratch.display()))?;
     let (_fake_shop, shop_port) =
         start_fake_shop(paths, FAKE_SHOP_PRODUCTS, &scratch.join("fake-shop.log"))?;
     let shop = format!("http://127.0.0.1:{shop_port}");
+    let (_site, site_port) = start_fixture_site(paths, 1, &scratch.join("fixture-site.log"))?;
+    let site = format!("http://127.0.0.1:{site_port}");
     let mut wrangler = start_wrangler(
         paths,
         &WranglerOptions {
@@ -78,11 +81,26 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
         &tenant_body(&demo_tenant(paths)?, "demo", &origins),
     )?;
 
-    let admin = demo_admin_key(&gateway, &platform_secret)
+    let key = demo_admin_key(&gateway, &platform_secret);
+    if let Some((kid, secret)) = &key {
+        match crate::site::learn_site(&gateway, "demo", kid, secret, &site) {
+            Ok(()) => println!(
+                "  syncing the demo shop's website {site} into the demo tenant's knowledge"
+            ),
+            Err(e) => eprintln!("  could not start the fixture site sync: {e}"),
+        }
+        match crate::site::connect_catalog(&gateway, "demo", kid, secret, &shop) {
+            Ok(()) => {
+                println!("  syncing the fake shop's catalog {shop}/shopify into the demo tenant")
+            }
+            Err(e) => eprintln!("  could not start the catalog sync: {e}"),
+        }
+    }
+    let admin = key
         .map(|(kid, secret)| format!("  admin console:  {gateway}/admin/  (tenant demo, key id {kid}, secret {secret})\n"))
         .unwrap_or_default();
     println!(
-        "\n  Shopkeep demo storefront: {gateway}/?shop={shop}\n{admin}  fake shop:      {shop}  (catalog source URLs: {shop}/shopify, {shop}/woo, {shop}/merchant/feed.xml)\n  its storefront: {shop}/shopify/?gateway={gateway}&tenant=demo\n  (local demo credentials only; Ctrl-C stops the gateway and the fake shop)\n"
+        "\n  Shopkeep demo storefront: {gateway}/?shop={shop}\n{admin}  fake shop:      {shop}  (catalog source URLs: {shop}/shopify, {shop}/woo, {shop}/merchant/feed.xml)\n  its storefront: {shop}/shopify/?gateway={gateway}&tenant=demo\n  (local demo credentials only; Ctrl-C stops the gateway, the fake shop and the fixture site)\n"
     );
     let status = wrangler.wait()?;
     if status.success() {

@@ -61,6 +61,7 @@ fn run_suite(paths: &Paths, stack: &Stack) -> Result<Counts> {
         .env("SHOPKEEP_GATEWAY", &stack.gateway)
         .env("SHOPKEEP_UPSTREAM", &stack.upstream)
         .env("SHOPKEEP_FAKE_SHOP_URL", &stack.shop)
+        .env("SHOPKEEP_FIXTURE_SITE_URL", &stack.fixture_site)
         .env("SHOPKEEP_PLATFORM_SECRET", &stack.platform_secret)
         .env("SHOPKEEP_MASTER_SECRET", &stack.master_secret)
         .env("SHOPKEEP_STATE_DIR", &stack.state)

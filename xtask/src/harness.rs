@@ -109,7 +109,8 @@ pub(crate) fn wait_for(service: &mut Service, url: &str, timeout: Duration) -> R
     ))
 }
 
-/// Builds (debug) both fakes at once: the AI runtime and the shop.
+/// Builds (debug) the test servers at once: the fake AI runtime, the fake shop and the
+/// fixture shop website.
 pub(crate) fn build_fakes(paths: &Paths) -> Result<()> {
     run(Command::new("cargo").current_dir(&paths.root).args([
         "build",
@@ -118,6 +119,8 @@ pub(crate) fn build_fakes(paths: &Paths) -> Result<()> {
         "shopkeep-fake-upstream",
         "-p",
         "shopkeep-fake-shop",
+        "-p",
+        "shopkeep-fixture-site",
     ]))
 }
 
@@ -183,6 +186,23 @@ pub(crate) fn start_fake_shop(
         "fake shop",
         "shopkeep-fake-shop",
         &["--port", "0", "--products", &products],
+        log,
+    )
+}
+
+/// Starts the (already built) fixture shop website (tests/fixture-site); returns it and its
+/// port. `crawl_delay_s` is what its robots.txt asks for.
+pub(crate) fn start_fixture_site(
+    paths: &Paths,
+    crawl_delay_s: u32,
+    log: &Path,
+) -> Result<(Service, u16)> {
+    let delay = crawl_delay_s.to_string();
+    start_fake(
+        paths,
+        "fixture site",
+        "shopkeep-fixture-site",
+        &["--port", "0", "--crawl-delay", &delay],
         log,
     )
 }
@@ -253,6 +273,8 @@ pub(crate) struct Stack {
     pub(crate) upstream: String,
     /// `http://127.0.0.1:<port>` of the fake shop (tests/fake-shop, default catalog).
     pub(crate) shop: String,
+    /// `http://127.0.0.1:<port>` of the fixture shop website (the crawler's tests).
+    pub(crate) fixture_site: String,
     /// The platform secret passed to the gateway.
     pub(crate) platform_secret: String,
     /// The master secret passed to the gateway (tests forge expired tokens with it).
@@ -265,6 +287,7 @@ pub(crate) struct Stack {
     wrangler: Service,
     fake: Service,
     fake_shop: Service,
+    site: Service,
 }
 
 impl Stack {
@@ -276,6 +299,10 @@ impl Stack {
         let upstream = format!("http://127.0.0.1:{upstream_port}");
         let (fake_shop, shop_port) =
             start_fake_shop(paths, FAKE_SHOP_PRODUCTS, &dir.join("fake-shop.log"))?;
+        // No Crawl-delay in tests: a 68-page sync must not take a minute (robots.rs tests
+        // the delay's parsing, the crawl spaces its queue messages by it).
+        let (site, site_port) = start_fixture_site(paths, 0, &dir.join("fixture-site.log"))?;
+        let fixture_site = format!("http://127.0.0.1:{site_port}");
         let state = dir.join("state");
         apply_migrations(paths, Some(&state))?;
         let platform_secret = random_hex(32)?;
@@ -309,6 +336,7 @@ impl Stack {
             gateway: format!("http://127.0.0.1:{port}"),
             upstream,
             shop: format!("http://127.0.0.1:{shop_port}"),
+            fixture_site,
             platform_secret,
             master_secret,
             state,
@@ -316,6 +344,7 @@ impl Stack {
             wrangler,
             fake,
             fake_shop,
+            site,
         })
     }
 
@@ -327,7 +356,7 @@ impl Stack {
 
     /// Prints the tails of both logs (after a failure).
     pub(crate) fn print_logs(&self) {
-        for service in [&self.wrangler, &self.fake, &self.fake_shop] {
+        for service in [&self.wrangler, &self.fake, &self.fake_shop, &self.site] {
             if let Some(log) = service.log() {
                 eprintln!(
                     "---- last lines of {} ----\n{}",

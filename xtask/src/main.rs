@@ -32,6 +32,7 @@ mod http;
 mod paths;
 mod process;
 mod setup;
+mod site;
 mod tenant;
 mod testing;
 mod toolchain;

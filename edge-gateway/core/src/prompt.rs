@@ -292,6 +292,7 @@ mod tests {
             id: "returns".into(),
             title: "Returns".into(),
             text: "Return unworn items within 30 days.".into(),
+            url: None,
         }]);
         let q = "can I return my shoes";
         let only = build_prompt(&config, &index, &[], q, PromptMode::PromptOnly);
@@ -313,6 +314,7 @@ mod tests {
             id: "returns".into(),
             title: "Returns".into(),
             text: "Return unworn items within 30 days.".into(),
+            url: None,
         }]);
         let exchange = ToolExchange {
             calls: vec![ToolCall {

@@ -24,6 +24,9 @@ pub struct Snippet {
     pub title: String,
     /// The text itself.
     pub text: String,
+    /// The page it was learned from (crawled snippets); `None` for hand-written ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A snippet that matched a query, and how well.

@@ -152,6 +152,13 @@ pub enum Route {
         /// Tenant id from the path.
         tenant_id: String,
     },
+    /// `/v1/admin/tenants/{id}/knowledge/…` (issue 15; see [`crate::knowledge`])
+    AdminKnowledge {
+        /// Tenant id from the path.
+        tenant_id: String,
+        /// The knowledge operation.
+        route: crate::knowledge::KnowledgeRoute,
+    },
     /// `POST /v1/privacy/export`
     ShopperExport,
     /// `POST /v1/privacy/erase`
@@ -198,6 +205,9 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
             if valid_tenant_id(id) =>
         {
             Some("POST, OPTIONS")
+        }
+        ["v1", "admin", "tenants", id, "knowledge", rest @ ..] if valid_tenant_id(id) => {
+            crate::knowledge::allowed_methods(rest)
         }
         _ => None,
     }
@@ -286,6 +296,22 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
         (Method::Post, ["v1", "admin", "tenants", id, "catalog", "search"]) => {
             Route::AdminCatalogSearch {
                 tenant_id: (*id).to_owned(),
+            }
+        }
+        (
+            m @ (Method::Get | Method::Head | Method::Post | Method::Put | Method::Delete),
+            ["v1", "admin", "tenants", id, "knowledge", rest @ ..],
+        ) => {
+            let name = match m {
+                Method::Post => "POST",
+                Method::Put => "PUT",
+                Method::Delete => "DELETE",
+                _ => "GET",
+            };
+            Route::AdminKnowledge {
+                tenant_id: (*id).to_owned(),
+                route: crate::knowledge::route(name, rest)
+                    .ok_or_else(|| Error::code(ErrorCode::MethodNotAllowed))?,
             }
         }
         (Method::Post, ["v1", "privacy", "export"]) => Route::ShopperExport,

@@ -441,11 +441,16 @@ pub fn search_knowledge(index: &KnowledgeIndex, arguments: &Value) -> ToolOutcom
     let results: Vec<Value> = knowledge_hits(index, query, KNOWLEDGE_RESULTS)
         .into_iter()
         .map(|hit| {
-            json!({
+            let mut result = json!({
                 "id": hit.snippet.id,
                 "title": hit.snippet.title,
                 "text": hit.snippet.text,
-            })
+            });
+            // Crawled snippets name their page, so the model can cite it.
+            if let Some(url) = &hit.snippet.url {
+                result["url"] = json!(url);
+            }
+            result
         })
         .collect();
     ToolOutcome::Done(json!({ "query": query, "results": results }))

@@ -103,11 +103,13 @@ fn title_terms_count_double() {
         id: "a".into(),
         title: "Gift cards".into(),
         text: "Buy one online.".into(),
+        url: None,
     };
     let b = Snippet {
         id: "b".into(),
         title: "Vouchers".into(),
         text: "Gift options online.".into(),
+        url: None,
     };
     let index = KnowledgeIndex::new(vec![b, a]);
     assert_eq!(index.search("gift", 2)[0].snippet.id, "a");
@@ -119,6 +121,7 @@ fn equal_scores_keep_configured_order() {
         id: id.into(),
         title: "Same".into(),
         text: "Same words here.".into(),
+        url: None,
     };
     let index = KnowledgeIndex::new(vec![snippet("x"), snippet("y"), snippet("z")]);
     let ids: Vec<_> = index

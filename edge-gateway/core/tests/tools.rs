@@ -24,11 +24,13 @@ fn index() -> KnowledgeIndex {
             id: "shipping".into(),
             title: "Shipping".into(),
             text: "Orders ship within 2 business days. Delivery takes 3-5 days.".into(),
+            url: None,
         },
         Snippet {
             id: "returns".into(),
             title: "Returns".into(),
             text: "You can return unworn items within 30 days for a full refund.".into(),
+            url: None,
         },
     ])
 }

@@ -185,6 +185,11 @@ impl Store {
         })
     }
 
+    /// The database, for the knowledge module's own repository (knowledge/db.rs).
+    pub(crate) fn d1(&self) -> &D1Database {
+        &self.db
+    }
+
     /// The whole config of a tenant.
     pub(crate) async fn tenant(&self, id: &str) -> Result<Option<TenantRecord>, Error> {
         #[derive(Deserialize)]

@@ -19,6 +19,7 @@ mod checks;
 mod client;
 mod compress;
 mod faults;
+mod knowledge;
 mod load;
 mod observe;
 mod peers;
@@ -56,17 +57,20 @@ pub(crate) enum Section {
     Load,
     /// Faults under load.
     Faults,
+    /// Site knowledge: eval hit rate and retrieval time (issue 15).
+    Knowledge,
 }
 
 impl Section {
     /// Every section, in report order.
-    pub(crate) const ALL: [Section; 6] = [
+    pub(crate) const ALL: [Section; 7] = [
         Section::Weight,
         Section::Host,
         Section::Shopper,
         Section::Gateway,
         Section::Load,
         Section::Faults,
+        Section::Knowledge,
     ];
 
     /// Its `--sections` name.
@@ -78,6 +82,7 @@ impl Section {
             Section::Gateway => "gateway",
             Section::Load => "load",
             Section::Faults => "faults",
+            Section::Knowledge => "knowledge",
         }
     }
 
@@ -91,6 +96,7 @@ impl Section {
             Section::Gateway => "Gateway time-to-first-token overhead",
             Section::Load => "Load: many shoppers at once",
             Section::Faults => "Faults under load",
+            Section::Knowledge => "Site knowledge: eval and retrieval",
         }
     }
 
@@ -179,7 +185,7 @@ pub(crate) fn bench(paths: &Paths, options: &BenchOptions) -> Result<bool> {
     let needs_gateway = options
         .sections
         .iter()
-        .any(|s| *s != Section::Weight && *s != Section::Host);
+        .any(|s| !matches!(s, Section::Weight | Section::Host | Section::Knowledge));
     if !options.no_build {
         setup(paths)?;
         build(
@@ -311,6 +317,9 @@ pub(crate) fn bench(paths: &Paths, options: &BenchOptions) -> Result<bool> {
             });
             record(Section::Faults, result, &mut ok);
         }
+    }
+    if options.has(Section::Knowledge) {
+        record(Section::Knowledge, knowledge::section(paths), &mut ok);
     }
     if let Some(stack) = stack {
         if ok {
