@@ -4,10 +4,13 @@
 //! Reading the tenant is one D1 round trip on every chat; an isolate serves many requests,
 //! so the row is reused for [`TTL_MS`]. Writes through this isolate (config saves, key
 //! rotations) drop the entry at once; other isolates see a change within [`TTL_MS`].
+//! After the TTL the row is read again, but parsed (config JSON, key ring) and indexed
+//! (retrieval) again only when its stored text changed: that work is CPU every turn would
+//! otherwise pay every [`TTL_MS`].
 //! Otherwise admin, session and config routes always read D1.
 
 use crate::env::now_ms;
-use crate::store::{Store, TenantRecord};
+use crate::store::{Store, TenantRecord, TenantRow};
 use shopkeep_gateway_core::retrieval::KnowledgeIndex;
 use shopkeep_gateway_core::Error;
 use std::cell::RefCell;
@@ -25,8 +28,15 @@ pub(crate) struct CachedTenant {
     pub(crate) index: KnowledgeIndex,
 }
 
+/// A cached tenant: when it was read, the row as read, and its parsed form.
+struct Entry {
+    read_at: u64,
+    row: Rc<TenantRow>,
+    tenant: Rc<CachedTenant>,
+}
+
 thread_local! {
-    static CACHE: RefCell<HashMap<String, (u64, Rc<CachedTenant>)>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
 }
 
 /// The tenant, from the cache when fresh, else from D1.
@@ -35,26 +45,42 @@ pub(crate) async fn tenant(
     tenant_id: &str,
 ) -> Result<Option<Rc<CachedTenant>>, Error> {
     let now = now_ms();
-    let hit = CACHE.with(|c| {
-        c.borrow()
-            .get(tenant_id)
-            .filter(|(at, _)| now.saturating_sub(*at) < TTL_MS)
-            .map(|(_, t)| t.clone())
+    let (fresh, previous) = CACHE.with(|c| {
+        let c = c.borrow();
+        match c.get(tenant_id) {
+            Some(e) if now.saturating_sub(e.read_at) < TTL_MS => (Some(e.tenant.clone()), None),
+            Some(e) => (None, Some((e.row.clone(), e.tenant.clone()))),
+            None => (None, None),
+        }
     });
-    if let Some(hit) = hit {
+    if let Some(hit) = fresh {
         return Ok(Some(hit));
     }
-    let Some(record) = store.tenant(tenant_id).await? else {
+    let Some(row) = store.tenant_row(tenant_id).await? else {
+        forget(tenant_id);
         return Ok(None);
     };
-    let index = KnowledgeIndex::new(record.config.knowledge.clone());
-    let cached = Rc::new(CachedTenant { record, index });
+    let cached = match previous {
+        Some((old_row, tenant)) if *old_row == row => tenant,
+        _ => {
+            let record: TenantRecord = row.parse(tenant_id)?;
+            let index = KnowledgeIndex::new(record.config.knowledge.clone());
+            Rc::new(CachedTenant { record, index })
+        }
+    };
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= MAX_ENTRIES {
             c.clear();
         }
-        c.insert(tenant_id.to_owned(), (now, cached.clone()));
+        c.insert(
+            tenant_id.to_owned(),
+            Entry {
+                read_at: now,
+                row: Rc::new(row),
+                tenant: cached.clone(),
+            },
+        );
     });
     Ok(Some(cached))
 }

@@ -44,6 +44,29 @@ pub(crate) struct TenantRecord {
     pub(crate) keys: KeyRing,
 }
 
+/// A tenant row as D1 holds it.
+#[derive(Deserialize, PartialEq)]
+pub(crate) struct TenantRow {
+    config_json: String,
+    version: f64,
+    keys_json: String,
+}
+
+impl TenantRow {
+    /// The parsed record.
+    pub(crate) fn parse(&self, id: &str) -> Result<TenantRecord, Error> {
+        let config = serde_json::from_str(&self.config_json)
+            .map_err(|e| Error::Internal(format!("stored config of {id} does not parse: {e}")))?;
+        let keys = serde_json::from_str(&self.keys_json)
+            .map_err(|e| Error::Internal(format!("stored keys of {id} do not parse: {e}")))?;
+        Ok(TenantRecord {
+            config,
+            version: self.version as u64,
+            keys,
+        })
+    }
+}
+
 /// The public part of a tenant, as served to widgets.
 #[derive(Deserialize)]
 pub(crate) struct PublicRecord {
@@ -147,33 +170,21 @@ impl Store {
 
     /// The whole config of a tenant.
     pub(crate) async fn tenant(&self, id: &str) -> Result<Option<TenantRecord>, Error> {
-        #[derive(Deserialize)]
-        struct Row {
-            config_json: String,
-            version: f64,
-            keys_json: String,
-        }
-        let row: Option<Row> = self
-            .db
+        self.tenant_row(id)
+            .await?
+            .map(|row| row.parse(id))
+            .transpose()
+    }
+
+    /// The tenant row as stored (unparsed), so a cache can tell whether it changed.
+    pub(crate) async fn tenant_row(&self, id: &str) -> Result<Option<TenantRow>, Error> {
+        self.db
             .prepare("SELECT config_json, version, keys_json FROM tenants WHERE id = ?1")
             .bind(&[s(id)])
             .map_err(storage("bind"))?
             .first(None)
             .await
-            .map_err(storage("load tenant"))?;
-        row.map(|r| {
-            let config = serde_json::from_str(&r.config_json).map_err(|e| {
-                Error::Internal(format!("stored config of {id} does not parse: {e}"))
-            })?;
-            let keys = serde_json::from_str(&r.keys_json)
-                .map_err(|e| Error::Internal(format!("stored keys of {id} do not parse: {e}")))?;
-            Ok(TenantRecord {
-                config,
-                version: r.version as u64,
-                keys,
-            })
-        })
-        .transpose()
+            .map_err(storage("load tenant"))
     }
 
     /// The public config, its ETag and the allowed origins (JSON array).

@@ -57,6 +57,9 @@ pub(crate) struct SpeedRun {
     cpu_worker_ms: f64,
     cpu_proxy_ms: f64,
     cpu_turns: usize,
+    /// CPU ms of the worker's workerd per `GET /healthz` and per `POST /v1/sessions`.
+    cpu_healthz_ms: f64,
+    cpu_session_ms: f64,
 }
 
 pub(super) fn openai_body(message: &str) -> String {
@@ -258,6 +261,24 @@ pub(crate) fn measure(stack: &Stack) -> Result<SpeedRun> {
         )?;
     }
     let after = group_usage(pgid);
+    // The floor under any request: workerd, its dev proxy and the worker's entry for a route
+    // that does nothing (`GET /healthz`), and a session (the object's meter and a token).
+    let per = |n: usize, f: &dyn Fn(usize) -> Result<()>| -> Result<f64> {
+        std::thread::sleep(Duration::from_millis(200));
+        let before = group_usage(pgid);
+        for i in 0..n {
+            f(i)?;
+        }
+        let after = group_usage(pgid);
+        Ok((after.worker.cpu_s - before.worker.cpu_s) * 1000.0 / n as f64)
+    };
+    let healthz = format!("{origin}/healthz");
+    run.cpu_healthz_ms = per(CPU_TURNS, &|_| {
+        http::request("GET", &healthz, &[], b"").map(|_| ())
+    })?;
+    run.cpu_session_ms = per(CPU_TURNS / 2, &|_| {
+        client::session(origin, "bench").map(|_| ())
+    })?;
     run.cpu_turns = CPU_TURNS;
     run.cpu_worker_ms = (after.worker.cpu_s - before.worker.cpu_s) * 1000.0 / CPU_TURNS as f64;
     run.cpu_proxy_ms =
@@ -314,8 +335,10 @@ pub(crate) fn section(run: &mut SpeedRun) -> String {
          stores it.\n\n\
          | process | CPU per turn |\n|---|---:|\n\
          | the worker's workerd (worker + local D1 + Durable Object) | {:.1} ms |\n\
-         | wrangler's dev proxy (workerd + node) | {:.1} ms |\n",
-        run.cpu_turns, run.cpu_worker_ms, run.cpu_proxy_ms
+         | wrangler's dev proxy (workerd + node) | {:.1} ms |\n\n\
+         For scale, the worker's workerd per request that does almost nothing: `GET /healthz` \
+         **{:.1} ms**; `POST /v1/sessions` (the object's meter, a signed token) **{:.1} ms**.\n",
+        run.cpu_turns, run.cpu_worker_ms, run.cpu_proxy_ms, run.cpu_healthz_ms, run.cpu_session_ms
     ));
     out
 }
@@ -340,6 +363,8 @@ mod tests {
             cpu_worker_ms: 6.25,
             cpu_proxy_ms: 2.0,
             cpu_turns: 100,
+            cpu_healthz_ms: 0.5,
+            cpu_session_ms: 2.0,
         };
         let text = section(&mut run);
         assert!(text.contains("| 16-stream burst | 16 | 5.00 ms"), "{text}");
