@@ -21,7 +21,10 @@ use shopkeep_gateway_core::tools::Toolset;
 use shopkeep_protocol::{MessageRole, StreamEvent};
 
 fn demo_config_json() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo-site/tenants/demo.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../demo-site/tenants/demo.json"
+    );
     std::fs::read_to_string(path).expect("demo tenant")
 }
 
@@ -140,7 +143,13 @@ fn per_turn_cpu_of_the_pure_steps() {
             "upstream request, prompt-only mode (with retrieval)",
             time(2_000, || {
                 black_box(round_request(
-                    &config, &index, &history, question, "m", None, &[],
+                    &config,
+                    &index,
+                    &history,
+                    question,
+                    "m",
+                    None,
+                    &[],
                 ));
             }),
         ),
@@ -150,8 +159,7 @@ fn per_turn_cpu_of_the_pure_steps() {
                 let mut decoder = OpenAiStreamDecoder::new();
                 for chunk in &chunks {
                     for event in decoder.push(chunk) {
-                        if let shopkeep_gateway_core::openai_sse::UpstreamEvent::Delta(text) =
-                            event
+                        if let shopkeep_gateway_core::openai_sse::UpstreamEvent::Delta(text) = event
                         {
                             black_box(encode_event(&StreamEvent::Delta { text }));
                         }
