@@ -68,7 +68,7 @@ struct Job {
     resync: Option<Vec<HistoryTurn>>,
     targets: Vec<Target>,
     timeouts: upstream::Timeouts,
-    prices: PriceTable,
+    prices: Rc<PriceTable>,
     max_tokens: u32,
     /// The tools offered in this turn (what the tenant has configured).
     toolset: Toolset,
@@ -269,10 +269,7 @@ pub(crate) async fn chat(
         stored_question: forms.stored.clone(),
         ended,
         resync,
-        prices: PriceTable::parse(&var(env, "AI_PRICES")).unwrap_or_else(|e| {
-            worker::console_error!("{e}");
-            PriceTable::default()
-        }),
+        prices: prices(env),
         max_tokens: tenant.config.assistant.max_output_tokens,
         toolset,
         tenant_id: claims.tenant_id,
@@ -309,6 +306,25 @@ pub(crate) async fn chat(
     let response = Response::from_stream(body)
         .map_err(|e| Error::Internal(format!("stream response: {e}")))?;
     with_stream_headers(response, &timing, &quota, origin)
+}
+
+thread_local! {
+    /// `AI_PRICES`, parsed once per isolate (vars are fixed for its deployment).
+    static PRICES: std::cell::OnceCell<Rc<PriceTable>> = const { std::cell::OnceCell::new() };
+}
+
+fn prices(env: &Env) -> Rc<PriceTable> {
+    PRICES.with(|cell| {
+        cell.get_or_init(|| {
+            Rc::new(
+                PriceTable::parse(&var(env, "AI_PRICES")).unwrap_or_else(|e| {
+                    worker::console_error!("{e}");
+                    PriceTable::default()
+                }),
+            )
+        })
+        .clone()
+    })
 }
 
 /// The events that replay a completed turn: the same ids, the stored text, no usage spent.
@@ -384,6 +400,10 @@ async fn relay(mut job: Job, shopper: Shopper) {
     // Issue 15: a question with no relevant snippet is a knowledge gap, whoever answers it.
     let mut gap = crate::knowledge::weak_retrieval(&job.tenant.index, &job.question);
     let mut early = job.early.take();
+    // The timer of the last read, kept across chunks while it is due no later than the
+    // machine's next deadline (one firing early only means an extra `tick`): a chunk then
+    // costs no setTimeout/clearTimeout pair and no new closure.
+    let mut timer: Option<(u64, std::pin::Pin<Box<Delay>>)> = None;
     loop {
         if shopper.gone() {
             answer.shopper_gone();
@@ -446,8 +466,14 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     answer.body_failed(now_ms());
                     continue;
                 };
-                let wait = Delay::from(Duration::from_millis(wake_at_ms.saturating_sub(now_ms())));
-                match select(opened.body.next(), wait).await {
+                if timer.as_ref().is_none_or(|(at, _)| *at > wake_at_ms) {
+                    let wait = Duration::from_millis(wake_at_ms.saturating_sub(now_ms()));
+                    timer = Some((wake_at_ms, Box::pin(Delay::from(wait))));
+                }
+                let Some((_, wait)) = timer.as_mut() else {
+                    continue;
+                };
+                match select(opened.body.next(), wait.as_mut()).await {
                     Either::Left((Some(Ok(chunk)), _)) => {
                         let deltas = answer.bytes(&chunk, now_ms());
                         deliver(&shopper, &mut answer, &deltas);
@@ -460,7 +486,10 @@ async fn relay(mut job: Job, shopper: Shopper) {
                         worker::console_warn!("upstream body failed: {e}");
                         answer.body_failed(now_ms());
                     }
-                    Either::Right(_) => answer.tick(now_ms()),
+                    Either::Right(_) => {
+                        timer = None;
+                        answer.tick(now_ms());
+                    }
                 }
             }
             Next::Abort => {

@@ -7,6 +7,10 @@ use worker::Env;
 /// A secret (or, in local runs started with `--var`, a plain var). Missing secrets are an
 /// internal error: the gateway is misconfigured, and the message names the variable only.
 pub(crate) fn secret(env: &Env, name: &str) -> Result<String, Error> {
+    // An isolate runs one deployment, whose secrets do not change under it: read each once.
+    if let Some(value) = SECRETS.with(|s| s.borrow().get(name).cloned()) {
+        return Ok(value);
+    }
     let value = env
         .secret(name)
         .map(|s| s.to_string())
@@ -17,7 +21,14 @@ pub(crate) fn secret(env: &Env, name: &str) -> Result<String, Error> {
             "{name} is shorter than 16 characters"
         )));
     }
+    SECRETS.with(|s| s.borrow_mut().insert(name.to_owned(), value.clone()));
     Ok(value)
+}
+
+thread_local! {
+    /// Secrets this isolate has read (see [`secret`]).
+    static SECRETS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 /// A plain var, empty when unset.
@@ -27,22 +38,49 @@ pub(crate) fn var(env: &Env, name: &str) -> String {
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
+    // `Date.now()` itself: `worker::Date::now()` builds a JS `Date` object per call.
+    js_sys::Date::now() as u64
 }
 
-/// Bytes from `crypto.getRandomValues`.
+/// Bytes fetched from `crypto.getRandomValues` per call into the pool below.
+const RANDOM_POOL_BYTES: usize = 1024;
+
+thread_local! {
+    /// Unused CSPRNG bytes of this isolate, consumed from the end. A chat turn needs four
+    /// 16-byte ids; one `getRandomValues` call (and its JS round trip) serves 16 turns.
+    static RANDOM_POOL: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Bytes from `crypto.getRandomValues` (drawn from a per-isolate pool; every byte is used
+/// once).
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    RANDOM_POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        while pool.len() < N {
+            let fresh = fetch_random(RANDOM_POOL_BYTES.max(N - pool.len()))?;
+            pool.extend_from_slice(&fresh);
+        }
+        let mut out = [0u8; N];
+        let at = pool.len() - N;
+        out.copy_from_slice(&pool[at..]);
+        // Used bytes are zeroed before the pool forgets them.
+        pool[at..].fill(0);
+        pool.truncate(at);
+        Ok(out)
+    })
+}
+
+fn fetch_random(len: usize) -> Result<Vec<u8>, Error> {
     let fail = |_| Error::Internal("crypto.getRandomValues is unavailable".into());
     let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map_err(fail)?;
     let get = js_sys::Reflect::get(&crypto, &"getRandomValues".into())
         .map_err(fail)?
         .dyn_into::<js_sys::Function>()
         .map_err(fail)?;
-    let array = js_sys::Uint8Array::new_with_length(N as u32);
+    // getRandomValues fills at most 65,536 bytes per call.
+    let array = js_sys::Uint8Array::new_with_length(len.min(65_536) as u32);
     get.call1(&crypto, &array).map_err(fail)?;
-    let mut out = [0u8; N];
-    array.copy_to(&mut out);
-    Ok(out)
+    Ok(array.to_vec())
 }
 
 /// A random number in `[0, 1)` for backoff jitter.

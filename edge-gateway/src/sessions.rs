@@ -36,13 +36,35 @@ pub(crate) fn tenant_key(
     purpose: KeyPurpose,
     kid: &str,
 ) -> Result<[u8; 32], Error> {
+    let cache_key = (tenant_id.to_owned(), purpose, kid.to_owned());
+    if let Some(key) = DERIVED_KEYS.with(|c| c.borrow().get(&cache_key).copied()) {
+        return Ok(key);
+    }
     let master = secret(env, "MASTER_SECRET")?;
-    Ok(session_token::derive_key(
-        master.as_bytes(),
-        tenant_id,
-        purpose,
-        kid,
-    ))
+    let key = session_token::derive_key(master.as_bytes(), tenant_id, purpose, kid);
+    // Names are checked by the callers; long ones (never valid) are not kept.
+    if tenant_id.len() > 64 || kid.len() > 64 {
+        return Ok(key);
+    }
+    DERIVED_KEYS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= MAX_DERIVED_KEYS {
+            c.clear();
+        }
+        c.insert(cache_key, key);
+    });
+    Ok(key)
+}
+
+/// Most derived keys an isolate keeps (a crude bound, as the tenant cache's).
+const MAX_DERIVED_KEYS: usize = 4_096;
+
+thread_local! {
+    /// Keys derived in this isolate: a pure function of the master secret (fixed for the
+    /// isolate's deployment) and the key's name, so they never go stale; a retired kid is
+    /// refused by the tenant's key ring (`session_check`), not by a missing key.
+    static DERIVED_KEYS: std::cell::RefCell<std::collections::HashMap<(String, KeyPurpose, String), [u8; 32]>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 /// A session token that passed the authentication phase, with the tenant as stored now.
@@ -70,8 +92,7 @@ pub(crate) async fn authenticate(
 ) -> Result<Authenticated, Error> {
     let authorization = header(req, "Authorization");
     let token = bearer_token(authorization.as_deref())?;
-    let tenant_id = session_token::peek_tenant(token).map_err(token_error)?;
-    let kid = session_token::peek_kid(token).map_err(token_error)?;
+    let (tenant_id, kid) = session_token::peek(token).map_err(token_error)?;
     if !valid_tenant_id(&tenant_id) || !valid_kid(&kid) {
         return Err(Error::code(ErrorCode::Unauthorized));
     }

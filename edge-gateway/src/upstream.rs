@@ -61,30 +61,59 @@ pub(crate) struct Opened {
 /// The configured upstreams, primary first. Empty when no AI runtime is configured: the
 /// built-in responder answers.
 pub(crate) fn targets(env: &Env, tenant: &TenantConfig) -> Vec<Target> {
-    let mut out = Vec::new();
-    for (name, prefix) in [("primary", "AI"), ("fallback", "AI_FALLBACK")] {
-        let base_url = var(env, &format!("{prefix}_BASE_URL"));
-        if base_url.trim().is_empty() {
-            continue;
-        }
-        let default_model = var(env, &format!("{prefix}_MODEL"));
-        let model = match (name, &tenant.assistant.model) {
-            ("primary", Some(m)) => m.clone(),
-            _ => default_model,
-        };
-        let api_key = env
-            .secret(&format!("{prefix}_API_KEY"))
-            .map(|s| s.to_string())
-            .ok()
-            .filter(|k| !k.is_empty());
-        out.push(Target {
-            name,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            model,
-            api_key,
-        });
-    }
-    out
+    configured(env)
+        .iter()
+        .map(|c| Target {
+            name: c.name,
+            base_url: c.base_url.clone(),
+            model: match (c.name, &tenant.assistant.model) {
+                ("primary", Some(m)) => m.clone(),
+                _ => c.default_model.clone(),
+            },
+            api_key: c.api_key.clone(),
+        })
+        .collect()
+}
+
+/// An upstream as the deployment's vars and secrets configure it.
+struct Configured {
+    name: &'static str,
+    base_url: String,
+    default_model: String,
+    api_key: Option<String>,
+}
+
+thread_local! {
+    /// Vars and secrets are fixed for an isolate's deployment: read them once.
+    static CONFIGURED: std::cell::OnceCell<std::rc::Rc<Vec<Configured>>> =
+        const { std::cell::OnceCell::new() };
+}
+
+fn configured(env: &Env) -> std::rc::Rc<Vec<Configured>> {
+    CONFIGURED.with(|cell| {
+        cell.get_or_init(|| {
+            let mut out = Vec::new();
+            for (name, prefix) in [("primary", "AI"), ("fallback", "AI_FALLBACK")] {
+                let base_url = var(env, &format!("{prefix}_BASE_URL"));
+                if base_url.trim().is_empty() {
+                    continue;
+                }
+                let api_key = env
+                    .secret(&format!("{prefix}_API_KEY"))
+                    .map(|s| s.to_string())
+                    .ok()
+                    .filter(|k| !k.is_empty());
+                out.push(Configured {
+                    name,
+                    base_url: base_url.trim_end_matches('/').to_owned(),
+                    default_model: var(env, &format!("{prefix}_MODEL")),
+                    api_key,
+                });
+            }
+            std::rc::Rc::new(out)
+        })
+        .clone()
+    })
 }
 
 fn request(target: &Target, body: &str) -> worker::Result<Request> {

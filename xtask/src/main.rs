@@ -9,7 +9,8 @@
 //! - `test [--only step,step]` — fmt, clippy (host and wasm32), purity, unit tests, wasm tests
 //!   in Chromium, build, end-to-end tests; ends with `summary: N passed, M failed`.
 //! - `bench [--sections LIST] [--requests N] [--runs N] [--shoppers N] [--turns N]
-//!   [--soak MINUTES] [--screenshots] [--no-build]` — weight, host-page cost and shopper
+//!   [--soak MINUTES] [--screenshots] [--no-build] [--baseline DIR | --save-baseline DIR]`
+//!   — weight, host-page cost and shopper
 //!   timings against the npm peers, gateway overhead against Portkey, load and faults, into
 //!   `docs/BENCHMARKS.md`.
 //! - `fuzz [--seconds N] [--target NAME]` — the cargo-fuzz targets in `fuzz/`, bounded in
@@ -53,8 +54,9 @@ commands:
                                  purity, unit, wasm, build, e2e
   bench [--sections weight,host,shopper,gateway,load,faults] [--requests 200]
         [--runs 7] [--shoppers 200] [--turns 3] [--soak MINUTES] [--screenshots]
-        [--weight-only] [--no-build]
+        [--weight-only] [--no-build] [--save-baseline DIR] [--baseline DIR]
                                  measure against budgets and peers → docs/BENCHMARKS.md
+                                 (--baseline: a saved gateway build side by side)
   fuzz [--seconds 60] [--target NAME]
                                  run the fuzz targets (pinned nightly) → docs/BENCHMARKS.md
   tenant create|show|rotate-key|snippet <id> [options]
@@ -137,6 +139,9 @@ fn run(mut args: Vec<String>) -> Result<bool> {
             }
             let no_build = take_flag(&mut args, "--no-build");
             let screenshots = take_flag(&mut args, "--screenshots");
+            let baseline = take_value(&mut args, "--baseline")?.map(std::path::PathBuf::from);
+            let save_baseline =
+                take_value(&mut args, "--save-baseline")?.map(std::path::PathBuf::from);
             ensure_no_extra(&args)?;
             bench::bench(
                 &paths,
@@ -149,6 +154,8 @@ fn run(mut args: Vec<String>) -> Result<bool> {
                     turns,
                     soak_minutes,
                     screenshots,
+                    baseline,
+                    save_baseline,
                 },
             )?
         }

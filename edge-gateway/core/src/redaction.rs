@@ -86,6 +86,11 @@ pub struct Redacted {
 /// `@`, `ﬁ` → `fi`); the length may change either way (`①` is one char, `1`; `ﷺ` is one char
 /// that becomes many), so limits are checked on this form.
 pub fn normalize(text: &str) -> Cow<'_, str> {
+    // ASCII is its own NFKC form; checking bytes is far cheaper than the per-char quick check
+    // (most shop questions and answers are ASCII).
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
     match is_nfkc_quick(text.chars()) {
         IsNormalized::Yes => Cow::Borrowed(text),
         IsNormalized::No | IsNormalized::Maybe => {

@@ -187,6 +187,14 @@ pub fn peek_kid(token: &str) -> Result<String, TokenError> {
     Ok(kid)
 }
 
+/// The token's tenant id and kid in one decode (what [`peek_tenant`] and [`peek_kid`] give),
+/// without verifying anything, to derive the key to verify with.
+pub fn peek(token: &str) -> Result<(String, String), TokenError> {
+    let parts = split(token)?;
+    let (claims, kid) = decode_payload(parts.payload)?;
+    Ok((claims.tenant_id, kid))
+}
+
 /// Reads the token's tenant id without verifying anything, to derive the key to verify with.
 /// Never trust anything else from an unverified token.
 pub fn peek_tenant(token: &str) -> Result<String, TokenError> {

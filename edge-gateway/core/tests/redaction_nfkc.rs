@@ -10,7 +10,7 @@
 //! redacted text.
 
 use proptest::prelude::*;
-use shopkeep_gateway_core::redaction::{redact, PiiKind, Redacted};
+use shopkeep_gateway_core::redaction::{normalize as normalize_fast, redact, PiiKind, Redacted};
 use unicode_normalization::{is_nfkc, UnicodeNormalization};
 use PiiKind::{Card, Email, Iban, Phone};
 
@@ -216,5 +216,23 @@ proptest! {
     fn no_pii_is_detectable_after_redacting_any_text(text in any::<String>()) {
         let out = redact(&text);
         prop_assert!(redact(&normalize(&out.text)).found.is_empty(), "input: {:?}", text);
+    }
+
+    /// The ASCII fast path of `redaction::normalize` (and its quick check) gives exactly the
+    /// full NFKC of any text: ASCII, mixed, or arbitrary Unicode.
+    #[test]
+    fn the_fast_normalize_equals_full_nfkc(
+        ascii in "[ -~\t\n]{0,80}",
+        pieces in proptest::collection::vec(piece(), 0..8),
+        any_text in any::<String>(),
+    ) {
+        for text in [ascii.clone(), pieces.concat(), any_text.clone(), format!("{ascii}{any_text}")] {
+            let fast = normalize_fast(&text);
+            let full = normalize(&text);
+            prop_assert_eq!(fast.as_ref(), full.as_str());
+            if text.is_ascii() {
+                prop_assert!(matches!(fast, std::borrow::Cow::Borrowed(_)));
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use shopkeep_gateway_core::session_token::{
-    derive_key, peek_kid, peek_tenant, random_id, sign, verify, verify_allowing_expired,
+    derive_key, peek, peek_kid, peek_tenant, random_id, sign, verify, verify_allowing_expired,
     KeyPurpose, SessionClaims, TokenError, MAX_TOKEN_LEN,
 };
 
@@ -222,6 +222,7 @@ fn malformed_tokens_say_so() {
         );
         assert!(peek_kid(bad).is_err(), "{bad:?}");
         assert!(peek_tenant(bad).is_err(), "{bad:?}");
+        assert!(peek(bad).is_err(), "{bad:?}");
     }
 }
 
@@ -234,6 +235,7 @@ fn other_versions_are_unsupported() {
         Err(TokenError::UnsupportedVersion)
     );
     assert_eq!(peek_kid(&v2), Err(TokenError::UnsupportedVersion));
+    assert_eq!(peek(&v2), Err(TokenError::UnsupportedVersion));
 }
 
 #[test]
@@ -334,6 +336,25 @@ fn arb_claims() -> impl Strategy<Value = SessionClaims> {
 }
 
 proptest! {
+    /// One decode gives what the two peeks give (the gateway's authentication uses it).
+    #[test]
+    fn peek_is_peek_tenant_and_peek_kid(c in arb_claims(), kid in "[A-Za-z0-9_-]{1,16}", junk in ".{0,40}") {
+        let token = sign(&c, &kid, &derive_key(MASTER, &c.tenant_id, KeyPurpose::Session, &kid));
+        for t in [token.clone(), format!("{token}{junk}"), junk.clone()] {
+            match peek(&t) {
+                Ok((tenant, k)) => {
+                    prop_assert_eq!(Ok(tenant), peek_tenant(&t));
+                    prop_assert_eq!(Ok(k), peek_kid(&t));
+                }
+                Err(e) => {
+                    prop_assert_eq!(Err(e.clone()), peek_tenant(&t));
+                    prop_assert_eq!(Err(e), peek_kid(&t));
+                }
+            }
+        }
+        prop_assert_eq!(peek(&token), Ok((c.tenant_id.clone(), kid.clone())));
+    }
+
     #[test]
     fn sign_then_verify_round_trips(c in arb_claims(), kid in "[A-Za-z0-9_-]{1,16}", now in any::<u64>()) {
         let k = derive_key(MASTER, &c.tenant_id, KeyPurpose::Session, &kid);

@@ -42,6 +42,7 @@ pub(crate) struct Store {
 }
 
 /// A tenant as stored.
+#[derive(Clone)]
 pub(crate) struct TenantRecord {
     pub(crate) config: TenantConfig,
     pub(crate) version: u64,
@@ -50,6 +51,33 @@ pub(crate) struct TenantRecord {
     pub(crate) has_catalog: bool,
     /// The catalog's currency (its exponent scales price filters), once products exist.
     pub(crate) catalog_currency: Option<String>,
+}
+
+/// A tenant row as D1 holds it.
+#[derive(Deserialize, PartialEq)]
+pub(crate) struct TenantRow {
+    config_json: String,
+    version: f64,
+    keys_json: String,
+    has_catalog: f64,
+    catalog_currency: Option<String>,
+}
+
+impl TenantRow {
+    /// The parsed record.
+    pub(crate) fn parse(&self, id: &str) -> Result<TenantRecord, Error> {
+        let config = serde_json::from_str(&self.config_json)
+            .map_err(|e| Error::Internal(format!("stored config of {id} does not parse: {e}")))?;
+        let keys = serde_json::from_str(&self.keys_json)
+            .map_err(|e| Error::Internal(format!("stored keys of {id} do not parse: {e}")))?;
+        Ok(TenantRecord {
+            config,
+            version: self.version as u64,
+            keys,
+            has_catalog: self.has_catalog != 0.0,
+            catalog_currency: self.catalog_currency.clone(),
+        })
+    }
 }
 
 /// The public part of a tenant, as served to widgets.
@@ -192,16 +220,16 @@ impl Store {
 
     /// The whole config of a tenant.
     pub(crate) async fn tenant(&self, id: &str) -> Result<Option<TenantRecord>, Error> {
-        #[derive(Deserialize)]
-        struct Row {
-            config_json: String,
-            version: f64,
-            keys_json: String,
-            has_catalog: f64,
-            catalog_currency: Option<String>,
-        }
-        let row: Option<Row> = self
-            .db
+        self.tenant_row(id)
+            .await?
+            .map(|row| row.parse(id))
+            .transpose()
+    }
+
+    /// The tenant row as stored (unparsed), so a cache can tell whether it changed; with
+    /// whether a catalog source exists and the catalog's currency (the product tools).
+    pub(crate) async fn tenant_row(&self, id: &str) -> Result<Option<TenantRow>, Error> {
+        self.db
             .prepare(
                 "SELECT config_json, version, keys_json, \
                  EXISTS (SELECT 1 FROM catalog_sources c WHERE c.tenant_id = tenants.id) AS has_catalog, \
@@ -212,22 +240,7 @@ impl Store {
             .map_err(storage("bind"))?
             .first(None)
             .await
-            .map_err(storage("load tenant"))?;
-        row.map(|r| {
-            let config = serde_json::from_str(&r.config_json).map_err(|e| {
-                Error::Internal(format!("stored config of {id} does not parse: {e}"))
-            })?;
-            let keys = serde_json::from_str(&r.keys_json)
-                .map_err(|e| Error::Internal(format!("stored keys of {id} do not parse: {e}")))?;
-            Ok(TenantRecord {
-                config,
-                version: r.version as u64,
-                keys,
-                has_catalog: r.has_catalog != 0.0,
-                catalog_currency: r.catalog_currency,
-            })
-        })
-        .transpose()
+            .map_err(storage("load tenant"))
     }
 
     /// The public config, its ETag and the allowed origins (JSON array).

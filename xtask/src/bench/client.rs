@@ -20,6 +20,17 @@ pub(crate) fn seed(
     origins: &[String],
     max_concurrent_streams: u32,
 ) -> Result<()> {
+    let tenant = bench_tenant(paths, tenant_id, origins, max_concurrent_streams)?;
+    seed_tenant(&stack.gateway, &stack.platform_secret, &tenant)
+}
+
+/// The tenant [`seed`] creates.
+pub(crate) fn bench_tenant(
+    paths: &Paths,
+    tenant_id: &str,
+    origins: &[String],
+    max_concurrent_streams: u32,
+) -> Result<Value> {
     let mut tenant = tenant_body(&demo_tenant(paths)?, tenant_id, origins);
     tenant["limits"] = json!({
         "tenant_requests_per_minute": 100000,
@@ -37,7 +48,7 @@ pub(crate) fn seed(
             "config": {"ip_per_minute": 100000, "tenant_per_minute": 100000}
         }
     });
-    seed_tenant(&stack.gateway, &stack.platform_secret, &tenant)
+    Ok(tenant)
 }
 
 /// A shopper's session.

@@ -6,6 +6,7 @@
 //! - `host` — host-page cost of each widget in headless Chromium at 1× and 4× CPU;
 //! - `shopper` — click → panel → composer, Enter → first words, at 1× and 4×;
 //! - `gateway` — time to first token: direct, through Shopkeep, through Portkey's gateway;
+//!   a 16-stream burst, a turn with a tool round, and the worker's CPU per turn;
 //! - `load` — many streamed chats at once, lost messages, leases, config route throughput;
 //! - `faults` — upstream and storage failures during load.
 //!
@@ -13,6 +14,7 @@
 //! thresholds; the load and fault runs' correctness checks (errors, lost messages, leases)
 //! make the command fail.
 
+mod ab;
 mod browser;
 mod builtin;
 mod checks;
@@ -26,6 +28,7 @@ mod peers;
 mod portkey;
 mod report;
 mod shoppers;
+mod speed;
 mod stats;
 mod ttft;
 mod weight;
@@ -41,6 +44,9 @@ use crate::setup::setup;
 /// The fake upstream's pause between chunks while benchmarking: small, so the measurement is
 /// dominated by what the gateway adds.
 const BENCH_CHUNK_DELAY_MS: u64 = 2;
+
+/// A hand-written subsection a fresh run keeps (before/after notes written by people).
+const KEPT_SUBSECTION: &str = "### Before and after";
 
 /// One part of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -139,6 +145,10 @@ pub(crate) struct BenchOptions {
     pub(crate) soak_minutes: Option<u64>,
     /// Save docs/screenshot-mobile.png (a built-in answer on a phone).
     pub(crate) screenshots: bool,
+    /// `--baseline DIR`: a saved gateway build to run side by side with this one.
+    pub(crate) baseline: Option<std::path::PathBuf>,
+    /// `--save-baseline DIR`: only save this build there (for a later `--baseline`).
+    pub(crate) save_baseline: Option<std::path::PathBuf>,
 }
 
 /// Default number of streamed requests per path.
@@ -170,6 +180,9 @@ impl BenchOptions {
         if let Some(minutes) = self.soak_minutes {
             command.push_str(&format!(" --soak {minutes}"));
         }
+        if self.baseline.is_some() {
+            command.push_str(" --baseline DIR");
+        }
         command
     }
 
@@ -181,6 +194,14 @@ impl BenchOptions {
 /// Runs the selected sections and rewrites docs/BENCHMARKS.md. Ok(false) when a section
 /// failed or a correctness check of the load or fault run did not hold.
 pub(crate) fn bench(paths: &Paths, options: &BenchOptions) -> Result<bool> {
+    if let Some(dir) = &options.save_baseline {
+        if !options.no_build {
+            setup(paths)?;
+            build(paths, BuildOptions { gateway: true })?;
+        }
+        ab::save_baseline(paths, dir)?;
+        return Ok(true);
+    }
     let started = std::time::Instant::now();
     let needs_gateway = options
         .sections
@@ -284,7 +305,19 @@ pub(crate) fn bench(paths: &Paths, options: &BenchOptions) -> Result<bool> {
             let result = (|| {
                 let portkey = portkey::Portkey::start(paths, &work.join("portkey.log"))?;
                 let mut run = ttft::measure(paths, stack, options.requests, Some(&portkey))?;
-                Ok(ttft::section(&mut run, BENCH_CHUNK_DELAY_MS))
+                let mut speed = speed::measure(stack)?;
+                let side_by_side = match &options.baseline {
+                    Some(dir) => {
+                        let mut ab = ab::measure(paths, stack, dir, options.requests)?;
+                        format!("\n{}", ab::section(&mut ab))
+                    }
+                    None => String::new(),
+                };
+                Ok(format!(
+                    "{}\n{}{side_by_side}",
+                    ttft::section(&mut run, BENCH_CHUNK_DELAY_MS),
+                    speed::section(&mut speed)
+                ))
             })();
             record(Section::Gateway, result, &mut ok);
         }
@@ -373,7 +406,14 @@ fn write_report(
     for section in Section::ALL {
         let fresh = blocks.iter().find(|(s, _)| *s == section);
         let text = match fresh {
-            Some((_, body)) => Some(report::block(section.heading(), body)),
+            Some((_, body)) => Some(report::block(
+                section.heading(),
+                &report::with_kept_subsection(
+                    body,
+                    report::existing_block(&previous, section.heading()).as_deref(),
+                    KEPT_SUBSECTION,
+                ),
+            )),
             None => report::existing_block(&previous, section.heading()),
         };
         if let Some(text) = text {
@@ -414,6 +454,8 @@ mod tests {
             turns: DEFAULT_TURNS,
             soak_minutes: None,
             screenshots: false,
+            baseline: None,
+            save_baseline: None,
         };
         assert_eq!(options.command(), "cargo xtask bench");
         options.sections = vec![Section::Load];

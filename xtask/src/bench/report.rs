@@ -73,6 +73,29 @@ pub(crate) fn existing_block(text: &str, heading: &str) -> Option<String> {
     Some(text[start..end].trim_end().to_owned())
 }
 
+/// `body` followed by the `### …` subsection of `previous` whose heading starts with `kept`
+/// (up to the next `### ` or the end), when `previous` has one and `body` does not.
+pub(crate) fn with_kept_subsection(body: &str, previous: Option<&str>, kept: &str) -> String {
+    let Some(previous) = previous else {
+        return body.to_owned();
+    };
+    if body.contains(kept) {
+        return body.to_owned();
+    }
+    let Some(start) = previous.find(&format!("\n{kept}")).map(|i| i + 1) else {
+        return body.to_owned();
+    };
+    let rest = &previous[start + kept.len()..];
+    let end = rest
+        .find("\n### ")
+        .map_or(previous.len(), |i| start + kept.len() + i);
+    format!(
+        "{}\n\n{}\n",
+        body.trim_end(),
+        previous[start..end].trim_end()
+    )
+}
+
 /// `## heading` + body.
 pub(crate) fn block(heading: &str, body: &str) -> String {
     format!("## {heading}\n\n{}", body.trim_end())
@@ -83,6 +106,22 @@ mod tests {
     use super::*;
 
     const DOC: &str = "# Benchmarks\n\n## Machine\n\n- x\n\n## Load\n\nload table\n\n### sub\n\nmore\n\n## Fuzzing\n\nf\n";
+
+    #[test]
+    fn a_hand_written_subsection_survives_a_fresh_run() {
+        let previous = "## G\n\nold table\n\n### Before and after x\n\nnotes\n\n### Other\n\ny";
+        let fresh = with_kept_subsection("new table\n", Some(previous), "### Before and after");
+        assert_eq!(fresh, "new table\n\n### Before and after x\n\nnotes\n");
+        assert_eq!(with_kept_subsection("t", None, "### Before"), "t");
+        assert_eq!(
+            with_kept_subsection(
+                "t\n### Before and after\nz",
+                Some(previous),
+                "### Before and after"
+            ),
+            "t\n### Before and after\nz"
+        );
+    }
 
     #[test]
     fn blocks_are_found_up_to_the_next_section() {
