@@ -8,7 +8,10 @@
 //! - `gateway` — time to first token: direct, through Shopkeep, through Portkey's gateway;
 //!   a 16-stream burst, a turn with a tool round, and the worker's CPU per turn;
 //! - `load` — many streamed chats at once, lost messages, leases, config route throughput;
-//! - `faults` — upstream and storage failures during load.
+//! - `faults` — upstream and storage failures during load;
+//! - `catalog` — product search quality (precision@5, recall@5), a 10,000-product sync and
+//!   search latency, through the gateway;
+//! - `knowledge` — site knowledge: page hit rate and retrieval time.
 //!
 //! Results go to docs/BENCHMARKS.md. Timings are medians of interleaved runs, never pass/fail
 //! thresholds; the load and fault runs' correctness checks (errors, lost messages, leases)
@@ -17,6 +20,7 @@
 mod ab;
 mod browser;
 mod builtin;
+mod catalog;
 mod checks;
 mod client;
 mod compress;
@@ -63,19 +67,22 @@ pub(crate) enum Section {
     Load,
     /// Faults under load.
     Faults,
+    /// Product search quality, sync and search time.
+    Catalog,
     /// Site knowledge: eval hit rate and retrieval time (issue 15).
     Knowledge,
 }
 
 impl Section {
     /// Every section, in report order.
-    pub(crate) const ALL: [Section; 7] = [
+    pub(crate) const ALL: [Section; 8] = [
         Section::Weight,
         Section::Host,
         Section::Shopper,
         Section::Gateway,
         Section::Load,
         Section::Faults,
+        Section::Catalog,
         Section::Knowledge,
     ];
 
@@ -88,6 +95,7 @@ impl Section {
             Section::Gateway => "gateway",
             Section::Load => "load",
             Section::Faults => "faults",
+            Section::Catalog => "catalog",
             Section::Knowledge => "knowledge",
         }
     }
@@ -102,6 +110,7 @@ impl Section {
             Section::Gateway => "Gateway time-to-first-token overhead",
             Section::Load => "Load: many shoppers at once",
             Section::Faults => "Faults under load",
+            Section::Catalog => "Catalog: search quality, sync and search time",
             Section::Knowledge => "Site knowledge: eval and retrieval",
         }
     }
@@ -349,6 +358,10 @@ pub(crate) fn bench(paths: &Paths, options: &BenchOptions) -> Result<bool> {
                 faults::section(&r)
             });
             record(Section::Faults, result, &mut ok);
+        }
+        if options.has(Section::Catalog) {
+            let result = catalog::measure(paths, stack, &work).map(|r| catalog::section(&r));
+            record(Section::Catalog, result, &mut ok);
         }
     }
     if options.has(Section::Knowledge) {
