@@ -117,6 +117,19 @@ pub(crate) async fn chat(
     let body = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let request: ChatRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     let question = check_chat_request(&request)?;
+    // While a person owns the conversation the assistant never answers (issue 14).
+    if let Some(response) = crate::handoff::divert(
+        env,
+        &claims,
+        &cached.record.config,
+        &question,
+        &request.client_message_id,
+        origin,
+    )
+    .await?
+    {
+        return Ok(response);
+    }
     let store = Store::new(env)?;
     let t_auth = now_ms();
     let tenant = &cached.record;

@@ -16,6 +16,13 @@ pub(crate) const JOBS: &str = "JOBS";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Job {
+    /// One attempt of one webhook delivery (webhooks.rs).
+    Webhook {
+        /// The tenant (every lookup names it).
+        tenant_id: String,
+        /// The delivery (`webhook_deliveries.id`).
+        delivery_id: String,
+    },
     /// A message the current gateway does not know (an older or newer deploy's): acked and
     /// dropped with a warning, never retried forever.
     #[serde(other)]
@@ -28,12 +35,10 @@ pub(crate) enum Done {
     /// Finished (or failed for good, recorded by its kind): ack it.
     Ack,
     /// Failed in a way a later attempt may not: retry after this many seconds.
-    #[allow(dead_code)] // the catalog, knowledge and webhook kinds return it
     RetryIn(u32),
 }
 
 /// Enqueues `job`, delayed by `delay_seconds` (0: now).
-#[allow(dead_code)] // the catalog, knowledge and webhook work enqueue through this
 pub(crate) async fn enqueue(env: &Env, job: &Job, delay_seconds: u32) -> worker::Result<()> {
     let queue = env.queue(JOBS)?;
     let message = worker::MessageBuilder::new(job.clone())
@@ -73,8 +78,12 @@ pub(crate) async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
     }
 }
 
-async fn run(job: Job, _env: &Env) -> Done {
+async fn run(job: Job, env: &Env) -> Done {
     match job {
+        Job::Webhook {
+            tenant_id,
+            delivery_id,
+        } => crate::webhooks::deliver(env, &tenant_id, &delivery_id).await,
         Job::Unknown => {
             worker::console_warn!("jobs: dropped a message of an unknown kind");
             Done::Ack

@@ -333,6 +333,10 @@ pub(crate) async fn feedback(
             "No such answer in this conversation.",
         ));
     }
+    // A tenant rule may hand the conversation to a person after N thumbs-down (issue 14).
+    if feedback.rating == shopkeep_protocol::Rating::Down {
+        crate::handoff::on_thumbs_down(env, &tenant.record.config, &claims.conversation_id).await?;
+    }
     json_response(200, &serde_json::json!({"ok": true}), origin)
 }
 

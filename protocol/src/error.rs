@@ -110,6 +110,9 @@ error_codes! {
     MessageIdReused = ("message_id_reused", 409, false, "This message id was already used for another message."),
     /// The answer to this message is still being written; wait for it (or retry shortly).
     TurnInProgress = ("turn_in_progress", 409, true, "The answer to this message is still being written."),
+    /// The conversation's state does not allow this now (e.g. staff replying to a
+    /// conversation they do not own, rating a conversation that is still open).
+    NotNow = ("not_now", 409, false, "That cannot be done in the conversation's current state."),
     /// The body is larger than the route accepts.
     PayloadTooLarge = ("payload_too_large", 413, false, "The request body is too large."),
     /// The body is not `application/json`.

@@ -13,7 +13,11 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
 mod admin;
+mod handoff;
+mod webhooks;
 pub(crate) use admin::Scope;
+pub(crate) use handoff::StateChange;
+pub(crate) use webhooks::{AttemptResult, EndpointRow, NewDelivery};
 
 fn storage(what: &'static str) -> impl Fn(worker::Error) -> Error {
     move |e| Error::Storage(format!("{what}: {e}"))
