@@ -96,6 +96,11 @@ impl Shopper {
             .is_ok()
     }
 
+    /// An event the protocol crate does not carry (the `handoff` event, handoff_wire.rs).
+    fn send_raw(&self, frame: String) -> bool {
+        self.0.unbounded_send(frame.into_bytes()).is_ok()
+    }
+
     fn gone(&self) -> bool {
         self.0.is_closed()
     }
@@ -492,6 +497,15 @@ async fn relay(mut job: Job, shopper: Shopper) {
                 let mut results = Vec::with_capacity(runs.len());
                 for run in runs {
                     let outcome = run_tool(&job, run.tool, &run.arguments).await;
+                    // The handoff tool moved the conversation: the shopper is told at once.
+                    if let (ToolName::Handoff, ToolOutcome::Done(value)) = (run.tool, &outcome) {
+                        let mut event = value.clone();
+                        event["type"] = serde_json::json!("handoff");
+                        let frame = shopkeep_protocol::sse::encode("handoff", &event.to_string());
+                        if !shopper.send_raw(frame) {
+                            answer.shopper_gone();
+                        }
+                    }
                     results.push((run.call.id, outcome));
                 }
                 let finished = answer.tool_results(results, now_ms());
@@ -540,6 +554,15 @@ async fn run_tool(job: &Job, tool: ToolName, arguments: &serde_json::Value) -> T
     let run = async {
         match tool {
             ToolName::SearchKnowledge => tools::search_knowledge(&job.tenant.index, arguments),
+            ToolName::Handoff => {
+                crate::handoff::run_tool(
+                    &job.env,
+                    &job.tenant.record.config,
+                    &job.conversation_id,
+                    arguments,
+                )
+                .await
+            }
             _ => ToolOutcome::Failed(String::from("this tool is not available")),
         }
     };

@@ -17,8 +17,8 @@ use crate::webhooks;
 use serde_json::{json, Value};
 use shopkeep_gateway_core::handoff::{Notice, Reason, Rule, State};
 use shopkeep_gateway_core::handoff_wire::{
-    check_contact, check_csat, check_reason, check_staff_name, check_staff_text, state_json,
-    stream_event, ContactRequest, CsatRequest, HandoffRequest, StaffMessage, StaffName,
+    check_contact, check_csat, check_reason, check_staff_name, check_staff_text, handoff_arguments,
+    state_json, stream_event, ContactRequest, CsatRequest, HandoffRequest, StaffMessage, StaffName,
 };
 use shopkeep_gateway_core::live::{Author, Role};
 use shopkeep_gateway_core::live_ticket::{self, Ticket, LIVE_KID, TICKET_TTL_MS};
@@ -30,6 +30,7 @@ use shopkeep_gateway_core::routes::StaffAction;
 use shopkeep_gateway_core::session_check::TokenRoute;
 use shopkeep_gateway_core::session_token::{derive_key, random_id, KeyPurpose, SessionClaims};
 use shopkeep_gateway_core::tenant::TenantConfig;
+use shopkeep_gateway_core::tools::ToolOutcome;
 use shopkeep_gateway_core::webhooks::EventType;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{ErrorCode, FinishReason, StreamEvent, Usage};
@@ -96,6 +97,38 @@ pub(crate) async fn on_verification_limit(
     request_person(env, config, conversation_id, Reason::Rule { rule }, None)
         .await
         .map(Some)
+}
+
+/// The `handoff` tool's executor: moves the conversation to waiting (the shopper's notice is
+/// stored in the live log and sent on the socket) and tells the model what the shopper was
+/// told, so its last words match.
+pub(crate) async fn run_tool(
+    env: &Env,
+    config: &TenantConfig,
+    conversation_id: &str,
+    arguments: &Value,
+) -> ToolOutcome {
+    let (reason, summary) = match handoff_arguments(arguments) {
+        Ok(args) => args,
+        Err(why) => return ToolOutcome::Failed(why),
+    };
+    let summary = privacy::stored_comment(&summary, &config.privacy);
+    match request_person(
+        env,
+        config,
+        conversation_id,
+        Reason::Assistant { reason },
+        summary,
+    )
+    .await
+    {
+        // The same JSON the `handoff` stream event carries (the relay forwards it).
+        Ok(answer) => ToolOutcome::Done(state_json(&answer.state, answer.notice.as_ref())),
+        Err(e) => {
+            worker::console_error!("handoff tool: {e}");
+            ToolOutcome::Failed(String::from("the handoff could not be made; tell the shopper to try the \"Talk to a person\" button"))
+        }
+    }
 }
 
 /// After a thumbs-down: hands the conversation to a person when the tenant's rule fires.

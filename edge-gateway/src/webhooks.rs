@@ -17,8 +17,9 @@ use crate::jobs::{self, Done, Job};
 use crate::store::{AttemptResult, EndpointRow, NewDelivery, Store};
 use futures::future::{select, Either};
 use serde_json::{json, Value};
-use shopkeep_gateway_core::handoff_wire::{check_endpoint, WebhookEndpointRequest, MAX_ENDPOINTS};
-use shopkeep_gateway_core::outbound;
+use shopkeep_gateway_core::handoff_wire::{
+    check_endpoint, webhook_url, WebhookEndpointRequest, MAX_ENDPOINTS,
+};
 use shopkeep_gateway_core::requests::{decode_json, MAX_ADMIN_BODY_BYTES};
 use shopkeep_gateway_core::session_token::{derive_key, random_id, KeyPurpose};
 use shopkeep_gateway_core::webhooks::{self as core, Attempt, Event, EventType, Format};
@@ -166,7 +167,7 @@ async fn try_deliver(env: &Env, tenant_id: &str, delivery_id: &str) -> Result<()
             .await;
     };
     // Checked at every attempt, not only when saved.
-    if let Err(refused) = outbound::check(url, allow_private_fetch(env)) {
+    if let Err(refused) = webhook_url(url, allow_private_fetch(env)) {
         let error = format!("url refused: {refused}");
         let result = give_up(attempt, &error);
         return store

@@ -56,7 +56,36 @@ pub fn state_json(state: &State, notice: Option<&Notice>) -> serde_json::Value {
 /// The `handoff` server-sent event a chat stream carries instead of an answer while a person
 /// owns the conversation. Old widgets ignore event names they do not know.
 pub fn stream_event(state: &State, notice: Option<&Notice>) -> String {
-    shopkeep_protocol::sse::encode("handoff", &state_json(state, notice).to_string())
+    let mut value = state_json(state, notice);
+    value["type"] = json!("handoff");
+    shopkeep_protocol::sse::encode("handoff", &value.to_string())
+}
+
+/// The rule for a webhook URL, at save and before every attempt: [`outbound::check`]
+/// without exceptions, except that the dev/test switch (`allow_private`) admits loopback
+/// receivers only (`localhost`, `127.0.0.1`, `[::1]`) — never other internal ranges, so the
+/// refusal of link-local, private and metadata addresses holds in every environment.
+pub fn webhook_url(url: &str, allow_private: bool) -> Result<(), outbound::Refused> {
+    match outbound::check(url, false) {
+        Ok(_) => Ok(()),
+        Err(refused @ (outbound::Refused::Internal | outbound::Refused::NotHttps))
+            if allow_private =>
+        {
+            let Ok(target) = outbound::check(url, true) else {
+                return Err(refused);
+            };
+            let loopback = matches!(
+                target.host.as_str(),
+                "localhost" | "127.0.0.1" | "[::1]" | "::1"
+            );
+            if loopback {
+                Ok(())
+            } else {
+                Err(refused)
+            }
+        }
+        Err(refused) => Err(refused),
+    }
 }
 
 /// `POST /v1/handoff`.
@@ -194,6 +223,18 @@ pub fn check_reason(reason: Option<&str>) -> Result<Option<String>, &'static str
     }
 }
 
+/// The `handoff` tool's arguments: `(reason, summary)`, each 1–500 characters of text.
+pub fn handoff_arguments(arguments: &serde_json::Value) -> Result<(String, String), String> {
+    let field = |name: &str| {
+        let value = arguments.get(name).and_then(serde_json::Value::as_str);
+        match check_reason(value) {
+            Ok(Some(text)) => Ok(text),
+            _ => Err(format!("{name} must be 1–500 characters of text")),
+        }
+    };
+    Ok((field("reason")?, field("summary")?))
+}
+
 /// A staff message text, checked like a socket frame's.
 pub fn check_staff_text(text: &str) -> Result<String, &'static str> {
     plain(text, MAX_TEXT_CHARS).ok_or("text must be 1–4000 characters without control characters")
@@ -214,7 +255,7 @@ pub fn check_endpoint(
     allow_private: bool,
 ) -> Result<Vec<EventType>, Vec<String>> {
     let mut problems = Vec::new();
-    if let Err(refused) = outbound::check(&request.url, allow_private) {
+    if let Err(refused) = webhook_url(&request.url, allow_private) {
         problems.push(format!("url: {refused}"));
     }
     if request.url.len() > 2_000 {
@@ -310,6 +351,34 @@ mod tests {
             vec!["events: unknown event type \"nope\"".to_string()]
         );
         assert!(e("https://hooks.example.com/x", &[]).is_err());
+    }
+
+    #[test]
+    fn the_handoff_tool_needs_a_reason_and_a_summary() {
+        assert_eq!(
+            handoff_arguments(&json!({"reason": " refund ", "summary": "Wants a refund."})),
+            Ok(("refund".into(), "Wants a refund.".into()))
+        );
+        assert!(handoff_arguments(&json!({"reason": "refund"})).is_err());
+        assert!(handoff_arguments(&json!({"reason": "", "summary": "x"})).is_err());
+        assert!(handoff_arguments(&json!({"reason": "x", "summary": "y".repeat(501)})).is_err());
+    }
+
+    #[test]
+    fn the_dev_switch_admits_loopback_receivers_only() {
+        assert_eq!(webhook_url("http://127.0.0.1:9000/hook", true), Ok(()));
+        assert_eq!(webhook_url("http://localhost:9000/hook", true), Ok(()));
+        assert!(webhook_url("http://127.0.0.1:9000/hook", false).is_err());
+        for internal in [
+            "http://10.0.0.1/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "https://192.168.1.1/x",
+            "http://hooks.example.com/x",
+            "https://user:pw@hooks.example.com/x",
+            "ftp://hooks.example.com/x",
+        ] {
+            assert!(webhook_url(internal, true).is_err(), "{internal}");
+        }
     }
 
     #[test]

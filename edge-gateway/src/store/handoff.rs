@@ -3,6 +3,7 @@
 
 use super::{n, opt, s, storage, Store};
 use serde::{Deserialize, Serialize};
+use shopkeep_gateway_core::analytics::handoff::{HandoffInput, HandoffRow, RETURN_WINDOW_MS};
 use shopkeep_gateway_core::handoff::State;
 use shopkeep_gateway_core::live::{Author, Entry};
 use shopkeep_gateway_core::Error;
@@ -402,6 +403,82 @@ impl Store {
             .await
             .map_err(storage("thumbs down"))?;
         Ok(row.map_or(0, |r| r.n as u32))
+    }
+
+    /// What the handoff part of the analytics needs for `[from_ms, to_ms)` (the answered
+    /// conversations are added by the caller from the telemetry rows).
+    pub(crate) async fn handoff_analytics(
+        &self,
+        tenant_id: &str,
+        from_ms: u64,
+        to_ms: u64,
+    ) -> Result<HandoffInput, Error> {
+        #[derive(Deserialize)]
+        struct Handoff {
+            conversation_id: String,
+            requested_at_ms: f64,
+            first_response_at_ms: Option<f64>,
+        }
+        #[derive(Deserialize)]
+        struct Rating {
+            rating: f64,
+        }
+        #[derive(Deserialize)]
+        struct Conversation {
+            conversation_id: String,
+        }
+        #[derive(Deserialize)]
+        struct Message {
+            conversation_id: String,
+            created_at_ms: f64,
+        }
+        let args = [s(tenant_id), n(from_ms), n(to_ms)];
+        let statement = |sql: &str, args: &[wasm_bindgen::JsValue]| {
+            self.db.prepare(sql).bind(args).map_err(storage("bind"))
+        };
+        let results = self
+            .db
+            .batch(vec![
+                statement(
+                    "SELECT conversation_id, requested_at_ms, first_response_at_ms FROM conversation_handoff                      WHERE tenant_id = ?1 AND requested_at_ms >= ?2 AND requested_at_ms < ?3",
+                    &args,
+                )?,
+                statement(
+                    "SELECT rating FROM csat WHERE tenant_id = ?1 AND created_at_ms >= ?2 AND created_at_ms < ?3",
+                    &args,
+                )?,
+                statement(
+                    "SELECT DISTINCT conversation_id FROM feedback WHERE tenant_id = ?1 AND rating = 'down'                      AND created_at_ms >= ?2 AND created_at_ms < ?3",
+                    &args,
+                )?,
+                statement(
+                    "SELECT conversation_id, created_at_ms FROM messages WHERE tenant_id = ?1 AND role = 'user'                      AND created_at_ms >= ?2 AND created_at_ms < ?3",
+                    &[s(tenant_id), n(from_ms), n(to_ms.saturating_add(RETURN_WINDOW_MS))],
+                )?,
+            ])
+            .await
+            .map_err(storage("handoff analytics"))?;
+        let handoffs: Vec<Handoff> = results[0].results().map_err(storage("read handoffs"))?;
+        let ratings: Vec<Rating> = results[1].results().map_err(storage("read ratings"))?;
+        let down: Vec<Conversation> = results[2].results().map_err(storage("read thumbs"))?;
+        let messages: Vec<Message> = results[3].results().map_err(storage("read messages"))?;
+        Ok(HandoffInput {
+            answered: Default::default(),
+            handoffs: handoffs
+                .into_iter()
+                .map(|h| HandoffRow {
+                    conversation_id: h.conversation_id,
+                    requested_at_ms: h.requested_at_ms as u64,
+                    first_response_at_ms: h.first_response_at_ms.map(|v| v as u64),
+                })
+                .collect(),
+            ratings: ratings.into_iter().map(|r| r.rating as u8).collect(),
+            thumbs_down: down.into_iter().map(|c| c.conversation_id).collect(),
+            shopper_messages: messages
+                .into_iter()
+                .map(|m| (m.conversation_id, m.created_at_ms as u64))
+                .collect(),
+        })
     }
 
     /// One audit entry.
