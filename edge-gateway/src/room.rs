@@ -20,7 +20,7 @@
 use crate::env::now_ms;
 use crate::store::{StateChange, Store};
 use crate::webhooks;
-use futures::lock::Mutex;
+use futures::channel::oneshot;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use shopkeep_gateway_core::handoff::{self, Move, Notice, Reason, State};
@@ -32,7 +32,8 @@ use shopkeep_gateway_core::live_ticket::Ticket;
 use shopkeep_gateway_core::webhooks::EventType;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::ErrorCode;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response,
     State as ObjectState, WebSocket, WebSocketIncomingMessage, WebSocketPair,
@@ -122,6 +123,52 @@ pub(crate) struct Posted {
     pub(crate) duplicate: bool,
 }
 
+/// A first-come, first-served async lock. Frames of one socket must be stored in the order
+/// they arrived; `futures::lock::Mutex` wakes waiters in no particular order and lets a new
+/// caller barge in, which reordered a socket's messages under load (the soak test caught
+/// it). Here the holder hands the lock straight to the oldest waiter.
+#[derive(Default)]
+struct FifoLock {
+    locked: Cell<bool>,
+    waiters: RefCell<VecDeque<oneshot::Sender<()>>>,
+}
+
+struct FifoGuard<'a>(&'a FifoLock);
+
+impl FifoLock {
+    async fn lock(&self) -> FifoGuard<'_> {
+        if !self.locked.replace(true) {
+            return FifoGuard(self);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.waiters.borrow_mut().push_back(tx);
+        // Cancelled only if the holder's guard was dropped without handing over (cannot
+        // happen: `drop` hands over or unlocks); either way the lock is ours now.
+        let _ = rx.await;
+        FifoGuard(self)
+    }
+}
+
+impl Drop for FifoGuard<'_> {
+    fn drop(&mut self) {
+        loop {
+            let next = self.0.waiters.borrow_mut().pop_front();
+            match next {
+                // Handed over: stays locked for the waiter.
+                Some(tx) => {
+                    if tx.send(()).is_ok() {
+                        return;
+                    }
+                }
+                None => {
+                    self.0.locked.set(false);
+                    return;
+                }
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Cache {
     next_seq: Option<u64>,
@@ -135,7 +182,7 @@ struct Cache {
 pub struct ConversationRoom {
     state: ObjectState,
     env: Env,
-    lock: Mutex<()>,
+    lock: FifoLock,
     cache: RefCell<Cache>,
 }
 
@@ -182,7 +229,7 @@ impl DurableObject for ConversationRoom {
         ConversationRoom {
             state,
             env,
-            lock: Mutex::new(()),
+            lock: FifoLock::default(),
             cache: RefCell::new(Cache::default()),
         }
     }
