@@ -122,19 +122,6 @@ pub(crate) async fn chat(
     let body = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let request: ChatRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
     let question = check_chat_request(&request)?;
-    // While a person owns the conversation the assistant never answers (issue 14).
-    if let Some(response) = crate::handoff::divert(
-        env,
-        &claims,
-        &cached.record.config,
-        &question,
-        &request.client_message_id,
-        origin,
-    )
-    .await?
-    {
-        return Ok(response);
-    }
     let store = Store::new(env)?;
     let t_auth = now_ms();
     let tenant = &cached.record;
@@ -157,7 +144,13 @@ pub(crate) async fn chat(
         client_message_id: Some(request.client_message_id.clone()),
     };
     let t_tenant = now_ms();
-    let verdict = limiter::admit(env, &claims.tenant_id, &admit).await?;
+    // The conversation's handoff state is read alongside admission (issue 14): no extra
+    // round trip before the answer, and a message to a person is metered like any other.
+    let (verdict, handoff_state) = futures::join!(
+        limiter::admit(env, &claims.tenant_id, &admit),
+        store.handoff_state(&claims.tenant_id, &claims.conversation_id)
+    );
+    let verdict = verdict?;
     let (hint, sent) = match &verdict {
         Verdict::Admitted { history, sent, .. } => {
             (privacy::history_for_ai(history.clone(), rules), *sent)
@@ -170,6 +163,34 @@ pub(crate) async fn chat(
         request.client_message_id.clone(),
     ));
     let quota = verdict.into_result()?;
+    // While a person owns the conversation the assistant never answers (issue 14): the
+    // message goes to the live channel and the stream says so.
+    let diverted = match handoff_state {
+        Ok(state) => {
+            crate::handoff::divert(
+                env,
+                &claims,
+                &tenant.config,
+                state,
+                &question,
+                &request.client_message_id,
+                origin,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match diverted {
+        Ok(None) => {}
+        Ok(Some(response)) => {
+            limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
+            return Ok(response);
+        }
+        Err(e) => {
+            limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
+            return Err(e);
+        }
+    }
     // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
     // reach the shopper; a resend of the same client message id is decided here (turn.rs).
     // Meanwhile the first upstream request already goes out, built with the history hint;

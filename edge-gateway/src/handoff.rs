@@ -298,12 +298,12 @@ pub(crate) async fn divert(
     env: &Env,
     claims: &SessionClaims,
     config: &TenantConfig,
+    state: State,
     question: &str,
     client_message_id: &str,
     origin: Option<&str>,
 ) -> Result<Option<Response>, Error> {
     let (t, c) = (claims.tenant_id.as_str(), claims.conversation_id.as_str());
-    let state = Store::new(env)?.handoff_state(t, c).await?;
     let (state, notice): (State, Option<Notice>) = match state {
         State::Waiting { .. } | State::Human { .. } => (state, None),
         State::Closed { .. } => {

@@ -117,6 +117,7 @@ export class LiveClient {
         this.repeats += 1;
       } else {
         this.lastSeq = frame.seq;
+        frame.received_at = performance.now();
         this.log.push(frame);
       }
       if (frame.client_id) this.pending.delete(frame.client_id);
