@@ -158,8 +158,10 @@ pub(crate) async fn shopper_request(
     env: &Env,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
+    // Asking for a person sends the shop words: the session's consent is needed where the
+    // tenant asks for it, like a chat message.
     let Authenticated { claims, tenant } =
-        authenticate(&req, env, origin, TokenRoute::Feedback).await?;
+        authenticate(&req, env, origin, TokenRoute::Chat).await?;
     limiter::meter(env, &req, &claims.tenant_id, RouteClass::Feedback).await?;
     let body = read_json_body(&mut req, MAX_WIDGET_BODY_BYTES).await?;
     let request: HandoffRequest = decode_json(&body, MAX_WIDGET_BODY_BYTES)?;
@@ -194,7 +196,8 @@ pub(crate) async fn shopper_ticket(
     env: &Env,
     origin: Option<&str>,
 ) -> Result<Response, Error> {
-    let claims = authenticate(&req, env, origin, TokenRoute::Feedback)
+    // The socket carries the shopper's messages: consent like chat where the tenant asks.
+    let claims = authenticate(&req, env, origin, TokenRoute::Chat)
         .await?
         .claims;
     limiter::meter(env, &req, &claims.tenant_id, RouteClass::History).await?;

@@ -19,6 +19,7 @@
 
 use crate::env::now_ms;
 use crate::store::{StateChange, Store};
+use crate::tenant_cache;
 use crate::webhooks;
 use futures::channel::oneshot;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,7 @@ use shopkeep_gateway_core::live::{
     self, Author, ClientFrame, Entry, FrameBudget, FrameError, Role,
 };
 use shopkeep_gateway_core::live_ticket::Ticket;
+use shopkeep_gateway_core::privacy;
 use shopkeep_gateway_core::webhooks::EventType;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::ErrorCode;
@@ -473,6 +475,24 @@ impl ConversationRoom {
             (Role::Shopper, _) => (Author::Shopper, Require::PersonInvolved),
             (Role::Staff, false) => (Author::Staff, Require::Owner),
             (Role::Staff, true) => (Author::Staff, Require::Nothing),
+        };
+        // A shopper's words are stored as the tenant's privacy rules allow, exactly as the
+        // chat route stores them (the redacted form when transcripts are off: the message
+        // must still reach the person).
+        let text = if ticket.role == Role::Shopper {
+            let store = Store::new(&self.env)?;
+            match tenant_cache::tenant(&store, &ticket.tenant_id).await? {
+                Some(tenant) => {
+                    let forms = privacy::forms(&text, &tenant.record.config.privacy);
+                    forms.stored.unwrap_or(forms.for_ai)
+                }
+                None => {
+                    let _ = ws.close(Some(live::CLOSE_UNAUTHORIZED), Some("no such tenant"));
+                    return Ok(());
+                }
+            }
+        } else {
+            text
         };
         let call = PostCall {
             tenant_id: ticket.tenant_id.clone(),
