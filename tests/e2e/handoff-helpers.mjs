@@ -41,7 +41,7 @@ export async function putConfig(t, change) {
   change(config);
   const saved = await admin(t, 'PUT', `/v1/admin/tenants/${t.id}/config`, config);
   assert.equal(saved.status, 200, JSON.stringify(saved.json));
-  return saved;
+  return config;
 }
 
 /** The staff routes of conversation `c`. */
