@@ -21,10 +21,18 @@ export async function shopper(method, path, token, body) {
   return { status: response.status, json, text };
 }
 
+// The gateway refuses a signature it has seen (replay guard). Identical requests within one
+// second (a staff socket reconnecting twice) would sign identically, so each repeat is signed
+// one second later than the last (well inside the ±300 s window).
+const lastTs = new Map();
+
 /** An admin-signed call of tenant `t` (from createTenantWithKeys). */
 export async function admin(t, method, path, body) {
   const json = body === undefined ? '' : JSON.stringify(body);
-  const headers = { 'shopkeep-signature': adminSignature(t.admin.secret_hex, { method, pathAndQuery: path, body: json }) };
+  const key = `${t.admin.secret_hex}|${method}|${path}|${json}`;
+  const ts = Math.max(Math.floor(Date.now() / 1000), (lastTs.get(key) ?? 0) + 1);
+  lastTs.set(key, ts);
+  const headers = { 'shopkeep-signature': adminSignature(t.admin.secret_hex, { method, pathAndQuery: path, body: json, ts }) };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${GATEWAY}${path}`, { method, headers, body: body === undefined ? undefined : json });
   const text = await response.text();
