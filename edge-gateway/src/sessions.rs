@@ -334,8 +334,12 @@ pub(crate) async fn feedback(
         ));
     }
     // A tenant rule may hand the conversation to a person after N thumbs-down (issue 14).
+    // The rating is stored either way: a failed handoff is logged, not the shopper's error.
     if feedback.rating == shopkeep_protocol::Rating::Down {
-        crate::handoff::on_thumbs_down(env, &tenant.record.config, &claims.conversation_id).await?;
+        let config = &tenant.record.config;
+        if let Err(e) = crate::handoff::on_thumbs_down(env, config, &claims.conversation_id).await {
+            worker::console_error!("thumbs-down handoff rule: {e}");
+        }
     }
     json_response(200, &serde_json::json!({"ok": true}), origin)
 }
