@@ -366,3 +366,23 @@ test('latency: a staff reply reaches the shopper socket (p50/p99 over 200 replie
   assert.ok(at(99) < 2_000, `p99 ${at(99)} ms`);
   await Promise.all([shopperSide.close(), staffSide.close()]);
 });
+
+test('the handoff tool: the model hands over with a summary, the stream says so, the next message goes to a person', async () => {
+  const t = await createTenantWithKeys('handoff-tool');
+  const s = await session(t.id);
+  const r = await chat(s.token, '[[scenario:handoff-call]] I need to talk to someone about a damaged sofa');
+  assert.equal(r.status, 200);
+  const tools = r.events.filter((e) => e.type === 'tool').map((e) => `${e.name}:${e.status}`);
+  assert.deepEqual(tools, ['handoff:started', 'handoff:finished']);
+  const event = r.events.find((e) => e.type === 'handoff');
+  assert.equal(event?.state, 'waiting', JSON.stringify(r.events));
+  assert.equal(event.notice, 'person_will_reply');
+  assert.equal(r.events.at(-1).type, 'done');
+  const inbox = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/inbox`);
+  const row = inbox.json.conversations.find((x) => x.conversation_id === s.conversation_id);
+  assert.deepEqual(row.reason, { by: 'assistant', reason: 'asked for a person' });
+  assert.match(row.summary, /damaged sofa/);
+  const next = await chat(s.token, 'Are you there?');
+  assert.equal(textOf(next.events), '');
+  assert.equal(next.events.find((e) => e.type === 'handoff')?.state, 'waiting');
+});

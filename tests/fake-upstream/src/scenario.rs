@@ -57,6 +57,9 @@ pub(crate) enum Scenario {
     ToolCallForever,
     /// `400` saying tools are not supported whenever `tools` is offered; otherwise normal.
     RejectsTools,
+    /// Like `ToolCall`, but calls `handoff` (`reason` "asked for a person", `summary` the
+    /// user's message): the model hands the conversation to a person.
+    HandoffCall,
 }
 
 /// Default delay of `slow-first-token` when the marker gives none.
@@ -73,7 +76,7 @@ impl fmt::Display for UnknownScenario {
             "unknown scenario `{}` (known: normal, slow-first-token[=MS], status-500-then-ok, \
              status-429, cut-mid-stream, malformed-chunk, no-usage, endless-drip, long-answer, \
              done-then-more, endless-content, cut-before-content, json-error-200, html-200, \
-             tool-call, unknown-tool-call, tool-call-forever, rejects-tools)",
+             tool-call, unknown-tool-call, tool-call-forever, rejects-tools, handoff-call)",
             self.0
         )
     }
@@ -111,6 +114,7 @@ impl Scenario {
             "unknown-tool-call" => Self::UnknownToolCall,
             "tool-call-forever" => Self::ToolCallForever,
             "rejects-tools" => Self::RejectsTools,
+            "handoff-call" => Self::HandoffCall,
             _ => return Err(unknown()),
         };
         if arg.is_some() && !matches!(scenario, Self::SlowFirstToken { .. }) {
