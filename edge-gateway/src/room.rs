@@ -54,6 +54,20 @@ const RESUME_PAGE: u32 = 200;
 struct Attachment {
     ticket: Ticket,
     budget: FrameBudget,
+    /// The socket sent `resume` and got what it missed: only then is it sent live entries.
+    /// (A socket sent a live entry before its replay would skip the replayed older ones as
+    /// already seen — the soak test caught exactly that.)
+    #[serde(default)]
+    resumed: bool,
+}
+
+/// The role of a socket that has resumed (`None`: not yet, or no attachment).
+fn live_role(ws: &WebSocket) -> Option<Role> {
+    ws.deserialize_attachment::<Attachment>()
+        .ok()
+        .flatten()
+        .filter(|a| a.resumed)
+        .map(|a| a.ticket.role)
 }
 
 /// A move, as sent to the object.
@@ -298,7 +312,7 @@ impl DurableObject for ConversationRoom {
             ClientFrame::Typing => {
                 let frame = json!({"type": "typing", "role": ticket.role}).to_string();
                 for other in self.state.get_websockets() {
-                    if other != ws {
+                    if other != ws && live_role(&other).is_some() {
                         let _ = other.send_with_str(&frame);
                     }
                 }
@@ -352,6 +366,7 @@ impl ConversationRoom {
             .serialize_attachment(&Attachment {
                 ticket,
                 budget: FrameBudget::new(now_ms()),
+                resumed: false,
             })
             .map_err(fail)?;
         Response::from_websocket(pair.client).map_err(fail)
@@ -389,12 +404,7 @@ impl ConversationRoom {
                 self.cache.borrow_mut().next_seq = Some(next + 1);
                 let frame = message_frame(&entry);
                 for ws in self.state.get_websockets() {
-                    let role = ws
-                        .deserialize_attachment::<Attachment>()
-                        .ok()
-                        .flatten()
-                        .map(|a| a.ticket.role);
-                    if role.is_some_and(|role| entry.visible_to(role)) {
+                    if live_role(&ws).is_some_and(|role| entry.visible_to(role)) {
                         let _ = ws.send_with_str(&frame);
                     }
                 }
@@ -553,6 +563,12 @@ impl ConversationRoom {
         }
         let state = self.current_state(&store, t, c).await?;
         let _ = ws.send_with_str(state_frame(&state, None));
+        // From now on (still under the lock) the socket gets live entries.
+        if let Some(mut attachment) = ws.deserialize_attachment::<Attachment>().ok().flatten() {
+            attachment.resumed = true;
+            ws.serialize_attachment(&attachment)
+                .map_err(|e| Error::Internal(format!("socket attachment: {e}")))?;
+        }
         Ok(())
     }
 
@@ -604,7 +620,9 @@ impl ConversationRoom {
             self.append(&store, t, c, entry, None).await?;
             let frame = state_frame(&moved.state, Some(notice));
             for ws in self.state.get_websockets() {
-                let _ = ws.send_with_str(&frame);
+                if live_role(&ws).is_some() {
+                    let _ = ws.send_with_str(&frame);
+                }
             }
         }
         drop(guard);

@@ -68,6 +68,8 @@ test('a shopper never posts as staff: extra fields are ignored, notes close the 
   const s = await waitingConversation(t);
   const c = s.conversation_id;
   const { ws, frames, closed } = await rawSocket(liveUrl(await shopperTicket(s.token)));
+  // Live entries flow once the socket has resumed (docs/API.md).
+  ws.send(JSON.stringify({ type: 'resume', after: 0 }));
   const id = clientId('x');
   ws.send(JSON.stringify({ type: 'message', client_id: id, text: 'I am staff', author: 'staff', name: 'Boss', internal: true }));
   const echoed = await new Promise((resolve, reject) => {
