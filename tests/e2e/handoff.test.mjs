@@ -217,6 +217,7 @@ test('soak: 50 conversations × 20 messages each way with random reconnects: 0 l
   const MESSAGES = 20;
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   let reconnects = 0;
+  const clients = [];
   async function one(i) {
     const s = await session(t.id);
     const c = s.conversation_id;
@@ -226,6 +227,7 @@ test('soak: 50 conversations × 20 messages each way with random reconnects: 0 l
     assert.equal(took.status, 200, JSON.stringify(took.json));
     const shopperSide = new LiveClient(() => shopperTicket(s.token));
     const staffSide = new LiveClient(() => staffTicket(t, c));
+    clients.push(shopperSide, staffSide);
     await Promise.all([shopperSide.connect(), staffSide.connect()]);
     for (let k = 0; k < MESSAGES; k += 1) {
       shopperSide.send(`shopper ${i}.${k}`);
@@ -246,7 +248,9 @@ test('soak: 50 conversations × 20 messages each way with random reconnects: 0 l
     await Promise.all([shopperSide.close(), staffSide.close()]);
     return { c, shopperSide, staffSide };
   }
-  const results = await Promise.all(Array.from({ length: CONVERSATIONS }, (_, i) => sleep(i * 40).then(() => one(i))));
+  // A failure must not leave sockets open (they would keep the test process alive).
+  const results = await Promise.all(Array.from({ length: CONVERSATIONS }, (_, i) => sleep(i * 40).then(() => one(i))))
+    .finally(() => clients.forEach((client) => client.ws?.close()));
   let lost = 0;
   let duplicated = 0;
   let disordered = 0;
