@@ -88,7 +88,8 @@ pub(crate) async fn admin_call(
     tenant_id: &str,
 ) -> Result<AdminCall, Error> {
     let body = match req.method() {
-        worker::Method::Get | worker::Method::Head => Vec::new(),
+        // DELETE (webhook endpoints) carries no body either.
+        worker::Method::Get | worker::Method::Head | worker::Method::Delete => Vec::new(),
         _ => read_json_body(req, MAX_ADMIN_BODY_BYTES).await?,
     };
     let store = Store::new(env)?;

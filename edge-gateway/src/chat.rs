@@ -99,6 +99,11 @@ impl Shopper {
             .is_ok()
     }
 
+    /// An event the protocol crate does not carry (the `handoff` event, handoff_wire.rs).
+    fn send_raw(&self, frame: String) -> bool {
+        self.0.unbounded_send(frame.into_bytes()).is_ok()
+    }
+
     fn gone(&self) -> bool {
         self.0.is_closed()
     }
@@ -142,7 +147,13 @@ pub(crate) async fn chat(
         client_message_id: Some(request.client_message_id.clone()),
     };
     let t_tenant = now_ms();
-    let verdict = limiter::admit(env, &claims.tenant_id, &admit).await?;
+    // The conversation's handoff state is read alongside admission (issue 14): no extra
+    // round trip before the answer, and a message to a person is metered like any other.
+    let (verdict, handoff_state) = futures::join!(
+        limiter::admit(env, &claims.tenant_id, &admit),
+        store.handoff_state(&claims.tenant_id, &claims.conversation_id)
+    );
+    let verdict = verdict?;
     let (hint, sent) = match &verdict {
         Verdict::Admitted { history, sent, .. } => {
             (privacy::history_for_ai(history.clone(), rules), *sent)
@@ -155,6 +166,34 @@ pub(crate) async fn chat(
         request.client_message_id.clone(),
     ));
     let quota = verdict.into_result()?;
+    // While a person owns the conversation the assistant never answers (issue 14): the
+    // message goes to the live channel and the stream says so.
+    let diverted = match handoff_state {
+        Ok(state) => {
+            crate::handoff::divert(
+                env,
+                &claims,
+                &tenant.config,
+                state,
+                &question,
+                &request.client_message_id,
+                origin,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match diverted {
+        Ok(None) => {}
+        Ok(Some(response)) => {
+            limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
+            return Ok(response);
+        }
+        Err(e) => {
+            limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
+            return Err(e);
+        }
+    }
     // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
     // reach the shopper; a resend of the same client message id is decided here (turn.rs).
     // Meanwhile the first upstream request already goes out, built with the history hint;
@@ -517,6 +556,15 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     if let Some(event) = answer.show_blocks(products_block(cards)) {
                         deliver(&shopper, &mut answer, std::slice::from_ref(&event));
                     }
+                    // The handoff tool moved the conversation: the shopper is told at once.
+                    if let (ToolName::Handoff, ToolOutcome::Done(value)) = (run.tool, &outcome) {
+                        let mut event = value.clone();
+                        event["type"] = serde_json::json!("handoff");
+                        let frame = shopkeep_protocol::sse::encode("handoff", &event.to_string());
+                        if !shopper.send_raw(frame) {
+                            answer.shopper_gone();
+                        }
+                    }
                     results.push((run.call.id, outcome));
                 }
                 // The pages the found snippets come from are shown as the answer's sources.
@@ -670,6 +718,16 @@ async fn run_tool(
         match tool {
             ToolName::SearchKnowledge => (
                 tools::search_knowledge(&job.tenant.index, arguments),
+                Vec::new(),
+            ),
+            ToolName::Handoff => (
+                crate::handoff::run_tool(
+                    &job.env,
+                    &job.tenant.record.config,
+                    &job.conversation_id,
+                    arguments,
+                )
+                .await,
                 Vec::new(),
             ),
             ToolName::SearchProducts => {

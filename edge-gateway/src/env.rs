@@ -90,7 +90,6 @@ pub(crate) fn jitter() -> f64 {
 
 /// Whether tenant-given URLs may point at loopback/private addresses over http: only for
 /// local development and tests (`ALLOW_PRIVATE_FETCH=1`, set by `cargo xtask dev`/`test`).
-#[allow(dead_code)] // the catalog, crawler and webhook fetchers check URLs with it
 pub(crate) fn allow_private_fetch(env: &Env) -> bool {
     var(env, "ALLOW_PRIVATE_FETCH") == "1"
 }

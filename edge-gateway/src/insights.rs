@@ -110,11 +110,11 @@ pub(crate) async fn analytics(
         ));
     }
     let (rows, user_messages, up, down) = store.analytics_rows(tenant_id, from_ms, to_ms).await?;
-    json_response(
-        200,
-        &summarize(from_ms, to_ms, &rows, user_messages, up, down),
-        None,
-    )
+    let mut summary = summarize(from_ms, to_ms, &rows, user_messages, up, down);
+    let mut input = store.handoff_analytics(tenant_id, from_ms, to_ms).await?;
+    input.answered = rows.iter().map(|r| r.conversation_id.clone()).collect();
+    summary.handoff = shopkeep_gateway_core::analytics::handoff::summarize(&input);
+    json_response(200, &summary, None)
 }
 
 #[derive(Deserialize, Default)]

@@ -30,6 +30,13 @@ pub(crate) enum Job {
     },
     /// One step of a site sync (issue 15): plan, one page, or the commit.
     CrawlPage(crate::knowledge::crawl::CrawlPage),
+    /// One attempt of one webhook delivery (webhooks.rs).
+    Webhook {
+        /// The tenant (every lookup names it).
+        tenant_id: String,
+        /// The delivery (`webhook_deliveries.id`).
+        delivery_id: String,
+    },
     /// A message the current gateway does not know (an older or newer deploy's): acked and
     /// dropped with a warning, never retried forever.
     #[serde(other)]
@@ -94,6 +101,10 @@ async fn run(job: Job, env: &Env) -> Done {
             attempt,
         } => crate::catalog::run_page(env, &tenant_id, &sync_id, cursor, attempt).await,
         Job::CrawlPage(step) => crate::knowledge::crawl::run(step, env).await,
+        Job::Webhook {
+            tenant_id,
+            delivery_id,
+        } => crate::webhooks::deliver(env, &tenant_id, &delivery_id).await,
         Job::Unknown => {
             worker::console_warn!("jobs: dropped a message of an unknown kind");
             Done::Ack

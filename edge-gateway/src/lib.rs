@@ -9,18 +9,22 @@ mod admin;
 mod catalog;
 mod chat;
 mod env;
+mod handoff;
 mod http;
 mod insights;
 mod jobs;
 mod knowledge;
 mod limiter;
 mod privacy;
+mod room;
 mod sessions;
 mod store;
 mod tenant_cache;
 mod upstream;
+mod webhooks;
 
 pub use limiter::TenantLimiter;
+pub use room::ConversationRoom;
 use shopkeep_gateway_core::routes::{self, Method, Route};
 use shopkeep_gateway_core::Error;
 use worker::{event, Context, Env, Request, Response};
@@ -121,5 +125,30 @@ async fn handle(
         }
         Route::ShopperExport => privacy::shopper_export(req, env, origin).await,
         Route::ShopperErase => privacy::shopper_erase(req, env, origin).await,
+        Route::Handoff => handoff::shopper_request(req, env, origin).await,
+        Route::LiveTicket => handoff::shopper_ticket(req, env, origin).await,
+        Route::Live => handoff::live(req, env).await,
+        Route::Csat => handoff::csat(req, env, origin).await,
+        Route::Contact => handoff::contact(req, env, origin).await,
+        Route::AdminInbox { tenant_id } => handoff::inbox(req, env, &tenant_id).await,
+        Route::AdminConversationAction {
+            tenant_id,
+            conversation_id,
+            action,
+        } => handoff::staff_action(req, env, &tenant_id, &conversation_id, action).await,
+        Route::AdminWebhooks { tenant_id, create } => {
+            webhooks::endpoints(req, env, &tenant_id, create).await
+        }
+        Route::AdminDeleteWebhook {
+            tenant_id,
+            endpoint_id,
+        } => webhooks::delete_endpoint(req, env, &tenant_id, &endpoint_id).await,
+        Route::AdminWebhookDeliveries { tenant_id } => {
+            webhooks::deliveries(req, env, &tenant_id).await
+        }
+        Route::AdminRetryDelivery {
+            tenant_id,
+            delivery_id,
+        } => webhooks::retry(req, env, &tenant_id, &delivery_id).await,
     }
 }

@@ -353,9 +353,15 @@ pub(crate) async fn feedback(
             "No such answer in this conversation.",
         ));
     }
-    // Issue 15: a thumbs-down marks the question as a knowledge gap.
+    // A thumbs-down marks the question as a knowledge gap (issue 15), and a tenant rule may
+    // hand the conversation to a person after N of them (issue 14). The rating is stored
+    // either way: a failed handoff is logged, not the shopper's error.
     if feedback.rating == shopkeep_protocol::Rating::Down {
         crate::knowledge::thumbs_down(env, &claims.tenant_id, message_id).await;
+        let config = &tenant.record.config;
+        if let Err(e) = crate::handoff::on_thumbs_down(env, config, &claims.conversation_id).await {
+            worker::console_error!("thumbs-down handoff rule: {e}");
+        }
     }
     json_response(200, &serde_json::json!({"ok": true}), origin)
 }

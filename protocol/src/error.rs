@@ -115,6 +115,9 @@ error_codes! {
     /// The request is well-formed but cannot be carried out (e.g. a catalog URL that is
     /// unreachable or not a shop of the kind given); the message says precisely why.
     InvalidRequest = ("invalid_request", 422, false, "The request cannot be carried out."),
+    /// The conversation's state does not allow this now (e.g. staff replying to a
+    /// conversation they do not own, rating a conversation that is still open).
+    NotNow = ("not_now", 409, false, "That cannot be done in the conversation's current state."),
     /// The body is larger than the route accepts.
     PayloadTooLarge = ("payload_too_large", 413, false, "The request body is too large."),
     /// The body is not `application/json`.

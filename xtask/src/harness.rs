@@ -328,6 +328,9 @@ impl Stack {
                 ("AI_MODEL".into(), "fake-normal".into()),
                 // The fake shop and the fixture site listen on 127.0.0.1 (outbound.rs).
                 ("ALLOW_PRIVATE_FETCH".into(), "1".into()),
+                // Webhook retries in seconds rather than minutes (30 s × 0.02 ≈ 1 s), so the
+                // e2e suite watches three attempts (edge-gateway/src/webhooks.rs).
+                ("WEBHOOK_BACKOFF_SCALE".into(), "0.02".into()),
             ],
             log: Some(dir.join("wrangler.log")),
         };

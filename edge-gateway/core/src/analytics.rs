@@ -8,6 +8,8 @@
 //! [`crate::retention::day_string`].
 
 use crate::retention::{day_index, day_string, DAY_MS};
+
+pub mod handoff;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,6 +59,9 @@ pub struct Summary {
     pub feedback: Feedback,
     /// One entry per UTC day that has answers, oldest first.
     pub daily: Vec<Day>,
+    /// CSAT, handoff rate, AI resolution rate and human first-response time
+    /// ([`handoff::summarize`]; the shell fills it in).
+    pub handoff: handoff::HandoffSummary,
 }
 
 /// Nearest-rank percentiles of time to first token, over answers that have one; `null` when
@@ -188,5 +193,6 @@ pub fn summarize(
                 errors: tally.errors,
             })
             .collect(),
+        handoff: handoff::HandoffSummary::default(),
     }
 }

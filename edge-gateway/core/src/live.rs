@@ -174,8 +174,9 @@ pub fn parse_frame(frame: &str, role: Role) -> Result<ClientFrame, FrameError> {
     }
 }
 
-/// A socket's frame budget (token bucket).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A socket's frame budget (token bucket). Serializable so it survives in the socket's
+/// attachment while the conversation's object hibernates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FrameBudget {
     tokens: f64,
     at_ms: u64,

@@ -163,6 +163,87 @@ pub enum Route {
     ShopperExport,
     /// `POST /v1/privacy/erase`
     ShopperErase,
+    /// `POST /v1/handoff`: the shopper asks for a person.
+    Handoff,
+    /// `POST /v1/live/ticket`: a short-lived ticket for the shopper's own live socket.
+    LiveTicket,
+    /// `GET /v1/live?ticket=…`: the WebSocket upgrade (shopper or staff ticket).
+    Live,
+    /// `POST /v1/csat`: the shopper rates a closed (or resolved) conversation.
+    Csat,
+    /// `POST /v1/contact`: an email left outside business hours.
+    Contact,
+    /// `GET /v1/admin/tenants/{id}/inbox`
+    AdminInbox {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/admin/tenants/{id}/conversations/{c}/{action}`
+    AdminConversationAction {
+        /// Tenant id from the path.
+        tenant_id: String,
+        /// Conversation id from the path.
+        conversation_id: String,
+        /// What staff do.
+        action: StaffAction,
+    },
+    /// `GET|POST /v1/admin/tenants/{id}/webhooks`
+    AdminWebhooks {
+        /// Tenant id from the path.
+        tenant_id: String,
+        /// POST: create an endpoint (its secret is shown once).
+        create: bool,
+    },
+    /// `DELETE /v1/admin/tenants/{id}/webhooks/{endpoint}`
+    AdminDeleteWebhook {
+        /// Tenant id from the path.
+        tenant_id: String,
+        /// Endpoint id from the path.
+        endpoint_id: String,
+    },
+    /// `GET /v1/admin/tenants/{id}/webhooks/deliveries`
+    AdminWebhookDeliveries {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `POST /v1/admin/tenants/{id}/webhooks/deliveries/{delivery}/retry`
+    AdminRetryDelivery {
+        /// Tenant id from the path.
+        tenant_id: String,
+        /// Delivery id from the path.
+        delivery_id: String,
+    },
+}
+
+/// What staff do to a conversation (`POST …/conversations/{c}/{action}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffAction {
+    /// `take`
+    Take,
+    /// `hand-back`
+    HandBack,
+    /// `close`
+    Close,
+    /// `messages`: a reply to the shopper.
+    Message,
+    /// `notes`: an internal note.
+    Note,
+    /// `live/ticket`: a staff socket ticket.
+    LiveTicket,
+}
+
+impl StaffAction {
+    fn parse(segments: &[&str]) -> Option<StaffAction> {
+        Some(match segments {
+            ["take"] => StaffAction::Take,
+            ["hand-back"] => StaffAction::HandBack,
+            ["close"] => StaffAction::Close,
+            ["messages"] => StaffAction::Message,
+            ["notes"] => StaffAction::Note,
+            ["live", "ticket"] => StaffAction::LiveTicket,
+            _ => return None,
+        })
+    }
 }
 
 /// Paths and the methods each accepts, for 405 answers.
@@ -208,6 +289,35 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
         }
         ["v1", "admin", "tenants", id, "knowledge", rest @ ..] if valid_tenant_id(id) => {
             crate::knowledge::allowed_methods(rest)
+        }
+        ["v1", "handoff" | "csat" | "contact"] | ["v1", "live", "ticket"] => Some("POST, OPTIONS"),
+        ["v1", "live"] => Some("GET"),
+        ["v1", "admin", "tenants", id, "inbox" | "webhooks"] if valid_tenant_id(id) => {
+            if segments[4] == "inbox" {
+                Some("GET, OPTIONS")
+            } else {
+                Some("GET, POST, OPTIONS")
+            }
+        }
+        ["v1", "admin", "tenants", id, "webhooks", "deliveries"] if valid_tenant_id(id) => {
+            Some("GET, OPTIONS")
+        }
+        ["v1", "admin", "tenants", id, "webhooks", e]
+            if valid_tenant_id(id) && valid_prefixed_id(e, "wh_") =>
+        {
+            Some("DELETE, OPTIONS")
+        }
+        ["v1", "admin", "tenants", id, "webhooks", "deliveries", d, "retry"]
+            if valid_tenant_id(id) && valid_prefixed_id(d, "whd_") =>
+        {
+            Some("POST, OPTIONS")
+        }
+        ["v1", "admin", "tenants", id, "conversations", c, rest @ ..]
+            if valid_tenant_id(id)
+                && valid_conversation_id(c)
+                && StaffAction::parse(rest).is_some() =>
+        {
+            Some("POST, OPTIONS")
         }
         _ => None,
     }
@@ -316,6 +426,47 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
         }
         (Method::Post, ["v1", "privacy", "export"]) => Route::ShopperExport,
         (Method::Post, ["v1", "privacy", "erase"]) => Route::ShopperErase,
+        (Method::Post, ["v1", "handoff"]) => Route::Handoff,
+        (Method::Post, ["v1", "live", "ticket"]) => Route::LiveTicket,
+        (Method::Get, ["v1", "live"]) => Route::Live,
+        (Method::Post, ["v1", "csat"]) => Route::Csat,
+        (Method::Post, ["v1", "contact"]) => Route::Contact,
+        (Method::Get, ["v1", "admin", "tenants", id, "inbox"]) => Route::AdminInbox {
+            tenant_id: (*id).to_owned(),
+        },
+        (Method::Get | Method::Post, ["v1", "admin", "tenants", id, "webhooks"]) => {
+            Route::AdminWebhooks {
+                tenant_id: (*id).to_owned(),
+                create: method == Method::Post,
+            }
+        }
+        (Method::Get, ["v1", "admin", "tenants", id, "webhooks", "deliveries"]) => {
+            Route::AdminWebhookDeliveries {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Delete, ["v1", "admin", "tenants", id, "webhooks", e]) => {
+            Route::AdminDeleteWebhook {
+                tenant_id: (*id).to_owned(),
+                endpoint_id: (*e).to_owned(),
+            }
+        }
+        (Method::Post, ["v1", "admin", "tenants", id, "webhooks", "deliveries", d, "retry"]) => {
+            Route::AdminRetryDelivery {
+                tenant_id: (*id).to_owned(),
+                delivery_id: (*d).to_owned(),
+            }
+        }
+        (Method::Post, ["v1", "admin", "tenants", id, "conversations", c, rest @ ..]) => {
+            match StaffAction::parse(rest) {
+                Some(action) => Route::AdminConversationAction {
+                    tenant_id: (*id).to_owned(),
+                    conversation_id: (*c).to_owned(),
+                    action,
+                },
+                None => return Err(Error::code(ErrorCode::NotFound)),
+            }
+        }
         _ => return Err(Error::code(ErrorCode::MethodNotAllowed)),
     };
     Ok(route)
@@ -334,6 +485,17 @@ pub fn valid_message_id(id: &str) -> bool {
 /// Conversation ids as the gateway makes them: `c_` and 1–64 base64url characters.
 pub fn valid_conversation_id(id: &str) -> bool {
     id.strip_prefix("c_").is_some_and(|rest| {
+        (1..=64).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
+/// Ids the gateway makes with a prefix (`wh_`, `whd_`): the prefix and 1–64 base64url
+/// characters.
+pub fn valid_prefixed_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|rest| {
         (1..=64).contains(&rest.len())
             && rest
                 .bytes()
@@ -402,6 +564,68 @@ mod tests {
             code(Method::Options, "/v1/platform/tenants/demo"),
             ErrorCode::MethodNotAllowed
         );
+    }
+
+    #[test]
+    fn handoff_routes_match_and_foreign_shapes_do_not() {
+        assert_eq!(route(Method::Post, "/v1/handoff"), Ok(Route::Handoff));
+        assert_eq!(route(Method::Get, "/v1/live"), Ok(Route::Live));
+        assert_eq!(
+            route(Method::Post, "/v1/live/ticket"),
+            Ok(Route::LiveTicket)
+        );
+        assert_eq!(
+            route(
+                Method::Post,
+                "/v1/admin/tenants/demo/conversations/c_1/hand-back"
+            ),
+            Ok(Route::AdminConversationAction {
+                tenant_id: "demo".into(),
+                conversation_id: "c_1".into(),
+                action: StaffAction::HandBack
+            })
+        );
+        assert_eq!(
+            route(
+                Method::Post,
+                "/v1/admin/tenants/demo/conversations/c_1/live/ticket"
+            ),
+            Ok(Route::AdminConversationAction {
+                tenant_id: "demo".into(),
+                conversation_id: "c_1".into(),
+                action: StaffAction::LiveTicket
+            })
+        );
+        assert_eq!(
+            route(
+                Method::Post,
+                "/v1/admin/tenants/demo/webhooks/deliveries/whd_1/retry"
+            ),
+            Ok(Route::AdminRetryDelivery {
+                tenant_id: "demo".into(),
+                delivery_id: "whd_1".into()
+            })
+        );
+        let code = |m, p| route(m, p).unwrap_err().error_code();
+        assert_eq!(
+            code(
+                Method::Post,
+                "/v1/admin/tenants/demo/conversations/c_1/steal"
+            ),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code(
+                Method::Post,
+                "/v1/admin/tenants/demo/conversations/x_1/take"
+            ),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code(Method::Delete, "/v1/admin/tenants/demo/webhooks/whd_1"),
+            ErrorCode::NotFound
+        );
+        assert_eq!(code(Method::Post, "/v1/live"), ErrorCode::MethodNotAllowed);
     }
 
     #[test]

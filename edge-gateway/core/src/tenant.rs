@@ -39,6 +39,9 @@ pub struct TenantConfig {
     /// Rate limits and budgets.
     #[serde(default)]
     pub limits: Limits,
+    /// Business hours and handoff rules (issue 14).
+    #[serde(default)]
+    pub handoff: crate::handoff_wire::Settings,
 }
 
 /// The public part of the config (the widget's [`PublicConfig`] minus id and version).

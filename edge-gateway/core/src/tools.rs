@@ -36,15 +36,18 @@ pub enum ToolName {
     GetProduct,
     /// The status of the shopper's order, from the shop's order API, for the buyer only.
     LookupOrder,
+    /// Hand the conversation to a person, with a short summary for staff (issue 14).
+    Handoff,
 }
 
 impl ToolName {
     /// Every tool, in registry order.
-    pub const ALL: [ToolName; 4] = [
+    pub const ALL: [ToolName; 5] = [
         ToolName::SearchKnowledge,
         ToolName::SearchProducts,
         ToolName::GetProduct,
         ToolName::LookupOrder,
+        ToolName::Handoff,
     ];
 
     /// The wire name the model calls.
@@ -54,6 +57,7 @@ impl ToolName {
             ToolName::SearchProducts => "search_products",
             ToolName::GetProduct => "get_product",
             ToolName::LookupOrder => "lookup_order",
+            ToolName::Handoff => "handoff",
         }
     }
 
@@ -134,16 +138,16 @@ pub fn registry(toolset: Toolset) -> Vec<ToolSpec> {
     toolset.iter().map(spec).collect()
 }
 
-/// The tools a tenant's configuration offers: `search_knowledge` always; `search_products`
-/// and `get_product` when the tenant has a catalog source (`has_catalog`, read with the
-/// tenant row).
+/// The tools a tenant's configuration offers: `search_knowledge` and `handoff` always;
+/// `search_products` and `get_product` when the tenant has a catalog source (`has_catalog`,
+/// read with the tenant row).
 pub fn offered(_config: &crate::tenant::TenantConfig, has_catalog: bool) -> Toolset {
+    let base = Toolset::KNOWLEDGE.with(ToolName::Handoff);
     if has_catalog {
-        Toolset::KNOWLEDGE
-            .with(ToolName::SearchProducts)
+        base.with(ToolName::SearchProducts)
             .with(ToolName::GetProduct)
     } else {
-        Toolset::KNOWLEDGE
+        base
     }
 }
 
@@ -220,6 +224,23 @@ pub fn spec(name: ToolName) -> ToolSpec {
             // Order facts are personal data: only that a lookup ran is stored with the turn;
             // the card (a block) follows the tenant's storage rules.
             storage: Storage::NameOnly,
+        },
+        ToolName::Handoff => ToolSpec {
+            name,
+            description: "Hand the conversation to a person on the shop's team when the shopper \
+                          asks for one, is upset, or needs something you cannot do. Give a short \
+                          reason and a 1–3 sentence summary of the conversation for the staff \
+                          member. The shopper is told what happens next; do not promise times.",
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "reason": {"type": "string", "description": "Why a person is needed, a few words."},
+                    "summary": {"type": "string", "description": "What the shopper wants and what was tried, for staff."}
+                },
+                "required": ["reason", "summary"],
+                "additionalProperties": false
+            }),
+            storage: Storage::Result,
         },
     }
 }

@@ -64,7 +64,13 @@ fn summary_has_the_documented_json_shape() {
             {"day": "2026-11-20", "conversations": 1, "answers": 1, "errors": 0},
             {"day": "2026-11-21", "conversations": 1, "answers": 2, "errors": 0},
             {"day": "2026-11-22", "conversations": 1, "answers": 1, "errors": 1}
-        ]
+        ],
+        // Filled in by the shell from the handoff rows (analytics::handoff); empty here.
+        "handoff": {
+            "csat": {"count": 0, "average": null},
+            "handoffs": 0, "handoff_rate": 0.0, "ai_resolution_rate": 0.0,
+            "human_first_response_ms": {"count": 0, "p50": null, "p95": null}
+        }
     });
     assert_eq!(
         actual, expected,

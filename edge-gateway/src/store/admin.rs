@@ -381,6 +381,32 @@ impl Store {
                 &args,
             )?);
         }
+        // The handoff's tables (issue 14): a conversation may have them without a chat turn
+        // (a shopper who asked for a person first), so a shopper's own erase names it directly.
+        for (table, age) in [
+            ("live_entries", "at_ms"),
+            ("csat", "created_at_ms"),
+            ("handoff_contacts", "consent_at_ms"),
+            ("conversation_handoff", "updated_at_ms"),
+            ("webhook_deliveries", "created_at_ms"),
+        ] {
+            let which = match scope {
+                Scope::Conversation(_) if table == "webhook_deliveries" => {
+                    "json_extract(event_json, '$.data.conversation_id') = ?2".to_owned()
+                }
+                Scope::Conversation(_) => "conversation_id = ?2".to_owned(),
+                Scope::User(_) if table == "webhook_deliveries" => {
+                    format!("json_extract(event_json, '$.data.conversation_id') IN ({ids})")
+                }
+                Scope::User(_) => format!("conversation_id IN ({ids})"),
+                Scope::OlderThan(_) if table == "webhook_deliveries" => format!("{age} < ?2"),
+                Scope::OlderThan(_) => format!("(conversation_id IN ({ids}) OR {age} < ?2)"),
+            };
+            batch.push(self.statement(
+                &format!("DELETE FROM {table} WHERE tenant_id = ?1 AND {which}"),
+                &args,
+            )?);
+        }
         // Audit rows keep what happened (a consent, an erase) but no longer say to whom.
         batch.push(self.statement(
             &format!(

@@ -16,8 +16,12 @@ use worker::{D1Database, Env};
 
 mod admin;
 mod catalog;
+mod handoff;
+mod webhooks;
 pub(crate) use admin::Scope;
 pub(crate) use catalog::{NewSource, PageProgress, SourceRow};
+pub(crate) use handoff::StateChange;
+pub(crate) use webhooks::{AttemptResult, EndpointRow, NewDelivery};
 
 fn storage(what: &'static str) -> impl Fn(worker::Error) -> Error {
     move |e| Error::Storage(format!("{what}: {e}"))

@@ -265,10 +265,16 @@ fn chat_completions(stream: &mut TcpStream, shared: &Shared, request: &Request) 
         }
         Scenario::ToolCallForever => Some("search_knowledge"),
         Scenario::ProductSearch if completion.tool_results.is_empty() => Some("search_products"),
+        Scenario::HandoffCall if completion.tool_results.is_empty() => Some("handoff"),
         _ => None,
     };
     if let (Some(name), true, true) = (calls_tool, completion.offers_tools, completion.stream) {
-        let arguments = json!({ "query": question }).to_string();
+        let arguments = if name == "handoff" {
+            json!({ "reason": "asked for a person", "summary": question })
+        } else {
+            json!({ "query": question })
+        }
+        .to_string();
         let steps = plan::tool_call_steps(&header, name, &arguments, shared.chunk_delay_ms);
         return play(stream, steps);
     }

@@ -60,6 +60,9 @@ pub(crate) enum Scenario {
     /// Like `ToolCall`, but calls `search_products` with `{"query": <the user's message>}`;
     /// with its result, answers "<first title> costs <its price>." (the catalog issue).
     ProductSearch,
+    /// Like `ToolCall`, but calls `handoff` (`reason` "asked for a person", `summary` the
+    /// user's message): the model hands the conversation to a person.
+    HandoffCall,
 }
 
 /// Default delay of `slow-first-token` when the marker gives none.
@@ -76,7 +79,8 @@ impl fmt::Display for UnknownScenario {
             "unknown scenario `{}` (known: normal, slow-first-token[=MS], status-500-then-ok, \
              status-429, cut-mid-stream, malformed-chunk, no-usage, endless-drip, long-answer, \
              done-then-more, endless-content, cut-before-content, json-error-200, html-200, \
-             tool-call, unknown-tool-call, tool-call-forever, rejects-tools, product-search)",
+             tool-call, unknown-tool-call, tool-call-forever, rejects-tools, product-search, \
+             handoff-call)",
             self.0
         )
     }
@@ -115,6 +119,7 @@ impl Scenario {
             "tool-call-forever" => Self::ToolCallForever,
             "rejects-tools" => Self::RejectsTools,
             "product-search" => Self::ProductSearch,
+            "handoff-call" => Self::HandoffCall,
             _ => return Err(unknown()),
         };
         if arg.is_some() && !matches!(scenario, Self::SlowFirstToken { .. }) {

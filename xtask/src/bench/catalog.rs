@@ -101,7 +101,13 @@ impl Admin<'_> {
 }
 
 fn admin<'a>(paths: &Paths, stack: &'a Stack, tenant_id: &str) -> Result<Admin<'a>> {
-    client::seed(paths, stack, tenant_id, &[stack.gateway.clone()], 100)?;
+    client::seed(
+        paths,
+        stack,
+        tenant_id,
+        std::slice::from_ref(&stack.gateway),
+        100,
+    )?;
     Ok(Admin {
         gateway: &stack.gateway,
         tenant_id: tenant_id.to_owned(),

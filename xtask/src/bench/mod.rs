@@ -435,6 +435,13 @@ fn write_report(
             report.push('\n');
         }
     }
+    let mut known: Vec<&str> = Section::ALL.iter().map(|s| s.heading()).collect();
+    known.extend(["Machine", "Fuzzing"]);
+    for block in report::other_blocks(&previous, &known) {
+        report.push('\n');
+        report.push_str(&block);
+        report.push('\n');
+    }
     if let Some(fuzzing) = crate::fuzz::existing_section(&previous) {
         report = crate::fuzz::with_section(&report, &fuzzing);
     }

@@ -73,6 +73,21 @@ pub(crate) fn existing_block(text: &str, heading: &str) -> Option<String> {
     Some(text[start..end].trim_end().to_owned())
 }
 
+/// The `## …` blocks of `text` whose headings are none of `known` (hand-written
+/// measurements from outside `cargo xtask bench`, e.g. the e2e suite's live-channel latency),
+/// so a bench run keeps them.
+pub(crate) fn other_blocks(text: &str, known: &[&str]) -> Vec<String> {
+    text.split("\n## ")
+        .skip(1)
+        .filter_map(|block| {
+            let heading = block.lines().next()?.trim();
+            (!known.contains(&heading))
+                .then(|| existing_block(text, heading))
+                .flatten()
+        })
+        .collect()
+}
+
 /// `body` followed by the `### …` subsection of `previous` whose heading starts with `kept`
 /// (up to the next `### ` or the end), when `previous` has one and `body` does not.
 pub(crate) fn with_kept_subsection(body: &str, previous: Option<&str>, kept: &str) -> String {
@@ -106,6 +121,16 @@ mod tests {
     use super::*;
 
     const DOC: &str = "# Benchmarks\n\n## Machine\n\n- x\n\n## Load\n\nload table\n\n### sub\n\nmore\n\n## Fuzzing\n\nf\n";
+
+    #[test]
+    fn hand_written_sections_outside_the_bench_are_kept() {
+        let doc = "# B\n\n## Machine\n\nm\n\n## Load\n\nl\n\n## Live channel\n\nlive table\n\n## Fuzzing\n\nf\n";
+        assert_eq!(
+            other_blocks(doc, &["Machine", "Load", "Fuzzing"]),
+            vec!["## Live channel\n\nlive table".to_owned()]
+        );
+        assert!(other_blocks(doc, &["Machine", "Load", "Fuzzing", "Live channel"]).is_empty());
+    }
 
     #[test]
     fn a_hand_written_subsection_survives_a_fresh_run() {

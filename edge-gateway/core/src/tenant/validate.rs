@@ -183,6 +183,13 @@ pub fn validate(config: &TenantConfig, path_tenant_id: &str) -> Result<(), Vec<F
             }
         }
     }
+    // Business hours and handoff rules: each problem the core names, under its section.
+    for problem in config.handoff.hours.problems() {
+        c.fail("handoff.hours", problem);
+    }
+    for problem in config.handoff.rules.problems() {
+        c.fail("handoff.rules", problem);
+    }
     if c.0.is_empty() {
         Ok(())
     } else {
@@ -370,6 +377,17 @@ mod tests {
     fn the_tenant_id_must_match_the_path() {
         let c = demo();
         assert!(validate(&c, "other").is_err());
+    }
+
+    #[test]
+    fn handoff_settings_are_validated_with_the_cores_problems() {
+        let mut c = demo();
+        c.handoff.hours.time_zone = "Mars/Olympus".into();
+        c.handoff.rules.reply_minutes = 0;
+        let errors = validate(&c, "demo").unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["handoff.hours", "handoff.rules"], "{errors:?}");
+        assert!(errors[1].problem.contains("reply_minutes"), "{errors:?}");
     }
 
     #[test]
