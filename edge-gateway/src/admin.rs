@@ -88,8 +88,10 @@ pub(crate) async fn admin_call(
     tenant_id: &str,
 ) -> Result<AdminCall, Error> {
     let body = match req.method() {
-        // DELETE (webhook endpoints) carries no body either.
-        worker::Method::Get | worker::Method::Head | worker::Method::Delete => Vec::new(),
+        worker::Method::Get | worker::Method::Head => Vec::new(),
+        // A DELETE may carry no body (the console's webhook and catalog removals) or `{}`
+        // (the knowledge routes); the signature covers whatever bytes were sent.
+        worker::Method::Delete => crate::http::read_body(req, MAX_ADMIN_BODY_BYTES).await?,
         _ => read_json_body(req, MAX_ADMIN_BODY_BYTES).await?,
     };
     let store = Store::new(env)?;
