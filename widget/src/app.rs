@@ -271,7 +271,7 @@ impl App {
                 let gw = self.gateway.clone();
                 self.spawn(async move {
                     match gw.history(&token).await {
-                        Ok(h) => Msg::HistoryLoaded(h),
+                        Ok((h, blocks)) => Msg::HistoryLoaded(h, blocks),
                         Err(f) => Msg::HistoryFailed(f),
                     }
                 });
@@ -289,6 +289,17 @@ impl App {
                     client_message_id,
                 },
             ),
+            Effect::AddToCart {
+                message,
+                card,
+                request,
+            } => self.spawn(async move {
+                Msg::CartDone {
+                    message,
+                    card,
+                    outcome: crate::cart::add(request).await,
+                }
+            }),
             Effect::AbortStream { request } => {
                 let current = self.stream.borrow_mut().take();
                 match current {
@@ -444,22 +455,69 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
         on(&v.consent_decline, "click", true, |a, _| {
             a.dispatch(Msg::ConsentDecided(false))
         }),
-        // Thumbs: one delegated listener on the list.
+        // Thumbs and product cards: one delegated listener on the list.
         on(&v.log, "click", true, |a, e| {
             let target = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            let Some(button) = target.and_then(|t| t.closest("[data-sk^=thumb]").ok().flatten())
+            let Some(button) = target.and_then(|t| t.closest("button[data-sk]").ok().flatten())
             else {
                 return;
             };
-            let rating = if button.get_attribute("data-sk").as_deref() == Some("thumb-up") {
-                Rating::Up
-            } else {
-                Rating::Down
+            let Some(message) = a.view.message_index(&button) else {
+                return;
             };
-            if let Some(index) = a.view.message_index(&button) {
-                a.dispatch(Msg::Rate { index, rating });
+            let number = |e: &web_sys::Element, name: &str| {
+                e.get_attribute(name).and_then(|n| n.parse::<usize>().ok())
+            };
+            let card = button
+                .closest("[data-sk=card]")
+                .ok()
+                .flatten()
+                .and_then(|c| number(&c, "data-k"));
+            let hook = button.get_attribute("data-sk").unwrap_or_default();
+            let msg = match (hook.as_str(), card) {
+                ("thumb-up", _) => Msg::Rate {
+                    index: message,
+                    rating: Rating::Up,
+                },
+                ("thumb-down", _) => Msg::Rate {
+                    index: message,
+                    rating: Rating::Down,
+                },
+                ("chip", Some(card)) => {
+                    let (Some(option), Some(value)) =
+                        (number(&button, "data-o"), number(&button, "data-v"))
+                    else {
+                        return;
+                    };
+                    Msg::PickOption {
+                        message,
+                        card,
+                        option,
+                        value,
+                    }
+                }
+                ("add-to-cart", Some(card)) => Msg::AddToCart { message, card },
+                (hook @ ("prev" | "next"), _) => {
+                    a.view.step_carousel(&button, hook == "next");
+                    return;
+                }
+                _ => return,
+            };
+            a.dispatch(msg);
+        }),
+        // Not passive: arrow keys move between a carousel's cards instead of scrolling.
+        on(&v.log, "keydown", false, |a, e| {
+            let (Some(k), Some(t)) = (
+                e.dyn_ref::<KeyboardEvent>(),
+                e.target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok()),
+            ) else {
+                return;
+            };
+            if a.view.carousel_key(&t, &k.key()) {
+                e.prevent_default();
             }
         }),
         // One delegated listener for every chip, however often the chips are redrawn.

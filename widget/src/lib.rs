@@ -17,6 +17,7 @@
 //! ```
 
 mod app;
+mod cart;
 mod error;
 mod json;
 mod markdown_dom;

@@ -7,7 +7,7 @@
 use crate::json::{self, Json, JsonValue};
 use js_sys::{Reflect, Uint8Array};
 use shopkeep_protocol::{
-    ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
+    Block, ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
 };
 use shopkeep_widget_core::sse::SseDecoder;
 use shopkeep_widget_core::Failure;
@@ -149,12 +149,14 @@ impl Gateway {
     }
 
     /// `GET /v1/conversation`.
-    pub(crate) async fn history(&self, token: &str) -> Result<ConversationResponse, Failure> {
+    pub(crate) async fn history(
+        &self,
+        token: &str,
+    ) -> Result<(ConversationResponse, Vec<Vec<Block>>), Failure> {
         let init = init("GET", &headers(Some(token), false)?);
-        decode(
-            fetch(&self.url(&["/v1/conversation"]), &init).await?,
-            json::conversation,
-        )
+        decode(fetch(&self.url(&["/v1/conversation"]), &init).await?, |j| {
+            Some((json::conversation(j)?, json::message_blocks(j)))
+        })
         .await
     }
 

@@ -3,6 +3,8 @@
 //! Every node is made with `createElement`/`createTextNode`; the `data-sk` attributes are the
 //! hooks the end-to-end tests use (see widget/README.md).
 
+mod cards;
+
 use crate::error::Result;
 use crate::markdown_dom::render_markdown;
 use shopkeep_protocol::Rating;
@@ -282,6 +284,7 @@ impl View {
             }
             Patch::Chrome => self.render_chrome(state),
             Patch::Launcher => self.render_launcher(state),
+            Patch::Card { message, card } => self.render_card(message, card, state),
         }
     }
 
@@ -452,11 +455,40 @@ impl View {
         let s = state.strings;
         item.set_attribute("data-role", msg.role.as_str())?;
         item.set_attribute("data-status", msg.status.as_str())?;
-        set_text(item, "");
-        match msg.role {
+        // The blocks are redrawn only when new ones arrived: a delta or a status change must
+        // not reset a carousel's scroll, a focused chip or a lazy image (cards patch
+        // themselves, `Patch::Card`).
+        let mut count = String::new();
+        shopkeep_widget_core::push_number(&mut count, msg.blocks.len() as u64);
+        let kept = item
+            .query_selector(":scope>.b")?
+            .filter(|b| b.get_attribute("data-n").as_deref() == Some(count.as_str()));
+        // Everything but the kept blocks goes (removing a focused chip would drop its focus).
+        let kept: Option<Node> = kept.map(Into::into);
+        while let Some(c) = item.first_child().filter(|c| Some(c) != kept.as_ref()) {
+            item.remove_child(&c)?;
+        }
+        while let Some(c) = kept.as_ref().and_then(Node::next_sibling) {
+            item.remove_child(&c)?;
+        }
+        let text: Node = match msg.role {
             // The shopper's own text is shown as typed (CSS keeps its newlines).
-            Role::User => set_text(item, &msg.text),
-            Role::Assistant => render_markdown(&self.doc, item, &msg.text)?,
+            Role::User => self.doc.create_text_node(&msg.text).into(),
+            Role::Assistant => {
+                let f = self.doc.create_document_fragment();
+                render_markdown(&self.doc, &f, &msg.text)?;
+                f.into()
+            }
+        };
+        item.insert_before(&text, kept.as_ref())?;
+        match kept {
+            Some(_) => {}
+            None if !msg.blocks.is_empty() => {
+                let b = el(&self.doc, item, "div", &[("class", "b")])?;
+                b.set_attribute("data-n", &count)?;
+                self.render_blocks(&b, msg, state)?;
+            }
+            None => {}
         }
         // The note is CSS generated content (`attr(data-note)`): the message's text content stays
         // exactly the message, for copy-paste and for tests.

@@ -1,0 +1,122 @@
+//! "Add to cart" on the host page (widget/README.md "Add to cart"): the cancelable
+//! `shopkeep:add_to_cart` event on `window`, then — unless the page prevented it — the
+//! platform's own cart on the page's own origin, then `shopkeep:cart_updated`.
+//!
+//! The requests go to the shop's origin (the page the widget is on), never to the gateway:
+//! they carry the shopper's cart cookie, which only the shop's own pages have.
+
+use crate::json::{js_object, object};
+use js_sys::{Array, Function, Reflect};
+use shopkeep_protocol::Platform;
+use shopkeep_widget_core::cards::{CartOutcome, CartRequest};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestCredentials, RequestInit, Response, Window};
+
+/// Fires the event, performs the platform default unless prevented, reports the outcome.
+pub(crate) async fn add(req: CartRequest) -> CartOutcome {
+    let Some(w) = web_sys::window() else {
+        return CartOutcome::Failed;
+    };
+    let platform = match req.platform {
+        Platform::Shopify => "shopify",
+        Platform::Woocommerce => "woocommerce",
+        _ => "other",
+    };
+    let opt = |s: &Option<String>| s.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    let p = &req.price;
+    let detail = js_object(&[
+        ("product_id", req.product_id.as_str().into()),
+        ("variant_id", opt(&req.variant_id)),
+        ("quantity", req.quantity.into()),
+        ("platform", platform.into()),
+        ("title", req.title.as_str().into()),
+        (
+            "price",
+            js_object(&[
+                ("amount_minor", (p.amount_minor as f64).into()),
+                ("currency", p.currency.as_str().into()),
+                ("exponent", p.exponent.into()),
+            ]),
+        ),
+    ]);
+    if !dispatch(&w, "shopkeep:add_to_cart", &detail, true) {
+        return CartOutcome::Handled;
+    }
+    let (Ok(origin), Ok(path)) = (w.location().origin(), w.location().pathname()) else {
+        return CartOutcome::Failed;
+    };
+    let quantity = {
+        let mut q = String::new();
+        shopkeep_widget_core::push_number(&mut q, req.quantity.into());
+        q
+    };
+    let init = RequestInit::new();
+    init.set_credentials(RequestCredentials::SameOrigin);
+    let url = match req.platform {
+        Platform::Shopify => {
+            // Shopify's AJAX cart adds by variant id.
+            let Some(id) = req.variant_id.as_deref() else {
+                return CartOutcome::Failed;
+            };
+            // Numeric ids as numbers, as Shopify's documentation sends them (they fit a
+            // double: Shopify ids are < 2^53); anything else as the string it is.
+            let id: JsValue = match id.parse::<u64>() {
+                Ok(n) if n < (1 << 53) => (n as f64).into(),
+                _ => id.into(),
+            };
+            let item = js_object(&[("id", id), ("quantity", req.quantity.into())]);
+            let Ok(headers) = Headers::new() else {
+                return CartOutcome::Failed;
+            };
+            let _ = headers.set("Content-Type", "application/json");
+            let _ = headers.set("Accept", "application/json");
+            init.set_method("POST");
+            init.set_headers(&headers);
+            init.set_body(&object(&[("items", Array::of1(&item).into())]).into());
+            origin + "/cart/add.js"
+        }
+        Platform::Woocommerce => {
+            // WooCommerce adds on any front-end request with `?add-to-cart=` (the variation
+            // id for a variable product); fetched, so the shopper stays on the page.
+            let id = req.variant_id.as_deref().unwrap_or(&req.product_id);
+            let mut url = origin + &path;
+            url.push_str("?add-to-cart=");
+            url.push_str(&String::from(js_sys::encode_uri_component(id)));
+            url.push_str("&quantity=");
+            url.push_str(&quantity);
+            url
+        }
+        // No platform default: the page's listener does it.
+        _ => return CartOutcome::Handled,
+    };
+    let ok = match JsFuture::from(w.fetch_with_str_and_init(&url, &init)).await {
+        Ok(r) => r.dyn_into::<Response>().is_ok_and(|r| r.ok()),
+        Err(_) => false,
+    };
+    if !ok {
+        return CartOutcome::Failed;
+    }
+    dispatch(&w, "shopkeep:cart_updated", &detail, false);
+    CartOutcome::Added
+}
+
+/// Dispatches `CustomEvent(name, {detail, bubbles, composed, cancelable})` on `window`; false
+/// when a listener called `preventDefault()`. Built through `Reflect` (no extra bindings:
+/// wasm weight).
+fn dispatch(w: &Window, name: &str, detail: &JsValue, cancelable: bool) -> bool {
+    let init = js_object(&[
+        ("detail", detail.clone()),
+        ("bubbles", true.into()),
+        ("composed", true.into()),
+        ("cancelable", cancelable.into()),
+    ]);
+    let event = Reflect::get(&js_sys::global(), &"CustomEvent".into())
+        .ok()
+        .and_then(|c| c.dyn_into::<Function>().ok())
+        .and_then(|c| Reflect::construct(&c, &Array::of2(&name.into(), &init)).ok());
+    match event {
+        Some(e) => w.dispatch_event(e.unchecked_ref()).unwrap_or(true),
+        None => true,
+    }
+}

@@ -1,0 +1,386 @@
+//! Product cards, the carousel and the "Sources" row under an answer (widget/README.md "Product
+//! cards"). Every text goes in through `textContent`; links and images are the https ones the
+//! core kept ([`shopkeep_widget_core::cards::https`]).
+
+use super::{el, set_text, View};
+use crate::error::Result;
+use crate::json::js_object;
+use js_sys::{Array, Function, Reflect};
+use shopkeep_protocol::Money;
+use shopkeep_widget_core::cards::{self, Card, Cart, Shown};
+use shopkeep_widget_core::i18n::Strings;
+use shopkeep_widget_core::{ChatMessage, State};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlElement};
+
+fn number(n: usize) -> String {
+    let mut s = String::new();
+    shopkeep_widget_core::push_number(&mut s, n as u64);
+    s
+}
+
+/// The price in the shopper's locale and the product's currency (`Intl.NumberFormat`), or
+/// `129.99 EUR` when the browser refuses the locale or currency. Reached through `Reflect` so
+/// a throwing constructor is an `Err`, never an exception unwinding through the wasm.
+fn price_text(m: &Money, locale: &str) -> String {
+    let intl = || -> Option<String> {
+        let nf = Reflect::get(
+            &Reflect::get(&js_sys::global(), &"Intl".into()).ok()?,
+            &"NumberFormat".into(),
+        )
+        .ok()?;
+        let locales = if locale.is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            locale.into()
+        };
+        let opts = js_object(&[
+            ("style", "currency".into()),
+            ("currency", m.currency.as_str().into()),
+        ]);
+        let f = Reflect::construct(nf.dyn_ref::<Function>()?, &Array::of2(&locales, &opts)).ok()?;
+        let format = Reflect::get(&f, &"format".into()).ok()?;
+        format
+            .dyn_ref::<Function>()?
+            .call1(&f, &cards::amount(m).into())
+            .ok()?
+            .as_string()
+    };
+    intl().unwrap_or_else(|| cards::format_money(m))
+}
+
+/// Calls `method` on `target` with one argument, ignoring failures (scrolling is a nicety).
+pub(crate) fn call(target: &JsValue, method: &str, arg: &JsValue) {
+    if let Some(f) = Reflect::get(target, &method.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    {
+        let _ = f.call1(target, arg);
+    }
+}
+
+impl View {
+    fn text_el(
+        &self,
+        parent: &Element,
+        tag: &str,
+        attrs: &[(&str, &str)],
+        text: &str,
+    ) -> Result<Element> {
+        let e = el(&self.doc, parent, tag, attrs)?;
+        set_text(&e, text);
+        Ok(e)
+    }
+
+    /// Appends the message's blocks to `parent`.
+    pub(super) fn render_blocks(
+        &self,
+        parent: &Element,
+        msg: &ChatMessage,
+        state: &State,
+    ) -> Result<()> {
+        let s = state.strings;
+        let mut k = 0;
+        for block in &msg.blocks {
+            match block {
+                Shown::Sources(sources) => {
+                    let row = el(
+                        &self.doc,
+                        parent,
+                        "div",
+                        &[("data-sk", "sources"), ("class", "src"), ("role", "group")],
+                    )?;
+                    row.set_attribute("aria-label", s.sources)?;
+                    self.text_el(&row, "span", &[], s.sources)?;
+                    for source in sources {
+                        let e = match &source.url {
+                            Some(url) => {
+                                let a = el(
+                                    &self.doc,
+                                    &row,
+                                    "a",
+                                    &[("target", "_blank"), ("rel", "noopener noreferrer")],
+                                )?;
+                                a.set_attribute("href", url)?;
+                                a
+                            }
+                            None => el(&self.doc, &row, "span", &[])?,
+                        };
+                        set_text(&e, &source.title);
+                    }
+                }
+                Shown::Products(list) => {
+                    let many = list.len() > 1;
+                    let wrap = el(
+                        &self.doc,
+                        parent,
+                        "div",
+                        &[("data-sk", "products"), ("class", "pc"), ("role", "group")],
+                    )?;
+                    wrap.set_attribute("aria-label", s.products_label)?;
+                    let arrow = |hook: &str, label: &str, glyph: &str| -> Result<()> {
+                        let b = el(
+                            &self.doc,
+                            &wrap,
+                            "button",
+                            &[("data-sk", hook), ("type", "button")],
+                        )?;
+                        b.set_attribute("aria-label", label)?;
+                        set_text(&b, glyph);
+                        Ok(())
+                    };
+                    if many {
+                        arrow("prev", s.previous, "‹")?;
+                    }
+                    let track = el(
+                        &self.doc,
+                        &wrap,
+                        "div",
+                        &[("class", "tr"), ("role", "list")],
+                    )?;
+                    for card in list {
+                        let c = el(
+                            &self.doc,
+                            &track,
+                            "div",
+                            &[
+                                ("data-sk", "card"),
+                                ("role", "listitem"),
+                                ("tabindex", "-1"),
+                            ],
+                        )?;
+                        c.set_attribute("data-k", &number(k))?;
+                        c.set_attribute("aria-label", &card.product.title)?;
+                        self.fill_card(&c, card, state)?;
+                        k += 1;
+                    }
+                    if many {
+                        arrow("next", s.next, "›")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// (Re)draws one card's content from its state.
+    fn fill_card(&self, c: &Element, card: &Card, state: &State) -> Result<()> {
+        let (s, p): (&Strings, _) = (state.strings, &card.product);
+        let locale = state.browser_locale.as_str();
+        set_text(c, "");
+        if let Some(src) = &p.image {
+            // `loading` before `src`, or the browser starts the download at once.
+            let img = el(&self.doc, c, "img", &[("loading", "lazy"), ("alt", "")])?;
+            img.set_attribute("src", src)?;
+        }
+        self.text_el(
+            c,
+            "p",
+            &[("data-sk", "card-title"), ("class", "t")],
+            &p.title,
+        )?;
+        let row = el(&self.doc, c, "p", &[])?;
+        let price = price_text(card.price(), locale);
+        self.text_el(&row, "span", &[("data-sk", "price")], &price)?;
+        if let Some(was) = card.compare_at() {
+            let was = price_text(was, locale);
+            self.text_el(&row, "s", &[("data-sk", "compare-at")], &was)?;
+        }
+        let available = card.available();
+        let stock = el(&self.doc, c, "p", &[("data-sk", "availability")])?;
+        stock.set_attribute("data-available", if available { "true" } else { "false" })?;
+        set_text(
+            &stock,
+            if available {
+                s.in_stock
+            } else {
+                s.out_of_stock
+            },
+        );
+        for (o, name) in p.options.iter().enumerate() {
+            let group = el(&self.doc, c, "div", &[("class", "o"), ("role", "group")])?;
+            group.set_attribute("aria-label", name)?;
+            for (v, value) in card.option_values(o).into_iter().enumerate() {
+                let (pressed, enabled) = card.chip(o, value);
+                let chip = el(
+                    &self.doc,
+                    &group,
+                    "button",
+                    &[("data-sk", "chip"), ("type", "button")],
+                )?;
+                let (o, v) = (number(o), number(v));
+                chip.set_attribute("data-o", &o)?;
+                chip.set_attribute("data-v", &v)?;
+                let mut f = o;
+                f.push('.');
+                f.push_str(&v);
+                chip.set_attribute("data-f", &f)?;
+                chip.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
+                chip.toggle_attribute_with_force("disabled", !enabled)?;
+                set_text(&chip, value);
+            }
+        }
+        let actions = el(&self.doc, c, "div", &[("class", "a")])?;
+        if let Some(url) = &p.url {
+            let a = el(
+                &self.doc,
+                &actions,
+                "a",
+                &[
+                    ("data-sk", "view"),
+                    ("data-f", "v"),
+                    ("target", "_blank"),
+                    ("rel", "noopener noreferrer"),
+                ],
+            )?;
+            a.set_attribute("href", url)?;
+            set_text(&a, s.view);
+        }
+        let add = el(
+            &self.doc,
+            &actions,
+            "button",
+            &[
+                ("data-sk", "add-to-cart"),
+                ("data-f", "a"),
+                ("type", "button"),
+            ],
+        )?;
+        add.toggle_attribute_with_force("disabled", !available)?;
+        // Not `disabled` while adding: the button keeps focus (aria-disabled; the core ignores
+        // a second press until the first is done).
+        let adding = card.cart == Cart::Adding;
+        add.set_attribute("aria-disabled", if adding { "true" } else { "false" })?;
+        set_text(&add, if adding { s.adding } else { s.add_to_cart });
+        let outcome = match card.cart {
+            Cart::Added => Some(s.added),
+            Cart::Failed => Some(s.cart_failed),
+            _ => None,
+        };
+        if let Some(text) = outcome {
+            let note = el(&self.doc, c, "p", &[("data-sk", "cart-status")])?;
+            note.set_attribute(
+                "data-ok",
+                if card.cart == Cart::Added {
+                    "true"
+                } else {
+                    "false"
+                },
+            )?;
+            set_text(&note, text);
+        }
+        Ok(())
+    }
+
+    /// Redraws card `k` of message `i` in place (the carousel keeps its scroll position), puts
+    /// focus back on the control that had it, and announces a cart outcome.
+    pub(super) fn render_card(&self, i: usize, k: usize, state: &State) -> Result<()> {
+        let (Some(msg), Some(item)) = (state.messages.get(i), self.items.borrow().get(i).cloned())
+        else {
+            return Ok(());
+        };
+        let Some(card) = msg.card(k) else {
+            return Ok(());
+        };
+        let mut sel = String::from("[data-sk=card][data-k=\"");
+        sel.push_str(&number(k));
+        sel.push_str("\"]");
+        let Some(c) = item.query_selector(&sel)? else {
+            return Ok(());
+        };
+        let active = self.active_element().filter(|a| c.contains(Some(a)));
+        let focus = active.as_ref().map(|a| a.get_attribute("data-f"));
+        self.fill_card(&c, card, state)?;
+        if let Some(f) = focus {
+            let mut target: Option<Element> = None;
+            if let Some(f) = f {
+                let mut sel = String::from("[data-f=\"");
+                sel.push_str(&f);
+                sel.push_str("\"]:not([disabled])");
+                target = c.query_selector(&sel)?;
+            }
+            // The control is gone or disabled now: the card itself keeps focus in the panel.
+            let target = target.unwrap_or(c);
+            if let Some(t) = target.dyn_ref::<HtmlElement>() {
+                let _ = t.focus();
+            }
+        }
+        match card.cart {
+            Cart::Added => self.announce(state.strings.added),
+            Cart::Failed => self.announce(state.strings.cart_failed),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Prev/next: scrolls the carousel of `button` one card back or forward (in reading order,
+    /// so it is right to left under `dir=rtl`).
+    pub(crate) fn step_carousel(&self, button: &Element, forward: bool) {
+        let Some(track) = button
+            .parent_element()
+            .and_then(|w| w.query_selector(".tr").ok().flatten())
+        else {
+            return;
+        };
+        let cards = track_cards(&track);
+        let (Some(a), Some(b)) = (cards.first(), cards.get(1)) else {
+            return;
+        };
+        // Where the carousel stands, from its scroll offset (negative under rtl) and the
+        // distance between two cards: also right after the shopper scrolled by hand.
+        let step = (b.offset_left() - a.offset_left()).abs().max(1);
+        let at = ((track.scroll_left().abs() + step / 2) / step) as usize;
+        let to = if forward {
+            (at + 1).min(cards.len() - 1)
+        } else {
+            at.saturating_sub(1)
+        };
+        call(
+            &cards[to],
+            "scrollIntoView",
+            &js_object(&[("block", "nearest".into()), ("inline", "start".into())]),
+        );
+    }
+
+    /// Arrow keys in a carousel: focus the next or previous card (Home/End: the first/last).
+    /// True when the key was used.
+    pub(crate) fn carousel_key(&self, target: &Element, key: &str) -> bool {
+        let Some(card) = target.closest("[data-sk=card]").ok().flatten() else {
+            return false;
+        };
+        let Some(track) = card.parent_element() else {
+            return false;
+        };
+        let cards = track_cards(&track);
+        let Some(at) = cards
+            .iter()
+            .position(|c| **c == card)
+            .filter(|_| cards.len() > 1)
+        else {
+            return false;
+        };
+        let rtl = self.panel.get_attribute("dir").as_deref() == Some("rtl");
+        let last = cards.len() - 1;
+        let to = match (key, rtl) {
+            ("ArrowRight", false) | ("ArrowLeft", true) => (at + 1).min(last),
+            ("ArrowLeft", false) | ("ArrowRight", true) => at.saturating_sub(1),
+            ("Home", _) => 0,
+            ("End", _) => last,
+            _ => return false,
+        };
+        let _ = cards[to].focus();
+        true
+    }
+}
+
+fn track_cards(track: &Element) -> Vec<HtmlElement> {
+    let mut out = Vec::new();
+    if let Ok(list) = track.query_selector_all("[data-sk=card]") {
+        for i in 0..list.length() {
+            if let Some(e) = list.get(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+                out.push(e);
+            }
+        }
+    }
+    out
+}
