@@ -563,6 +563,15 @@ fn trap_tab(app: &Rc<App>, k: &KeyboardEvent) {
             .is_some_and(|a| a == e.unchecked_ref::<web_sys::Element>())
     };
     let inside = items.iter().any(at);
+    // Focus on a control outside the list (a product card, focusable by script only) is
+    // inside the dialog already: the browser's own Tab order goes on from there.
+    if !inside
+        && active
+            .as_ref()
+            .is_some_and(|a| app.view.panel.contains(Some(a)))
+    {
+        return;
+    }
     let target = match (k.shift_key(), inside) {
         (true, true) if at(first) => last,
         (false, true) if at(last) => first,

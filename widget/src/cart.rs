@@ -11,7 +11,7 @@ use shopkeep_protocol::Platform;
 use shopkeep_widget_core::cards::{CartOutcome, CartRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestCredentials, RequestInit, Response, Window};
+use web_sys::{RequestCredentials, RequestInit, Response, Window};
 
 /// Fires the event, performs the platform default unless prevented, reports the outcome.
 pub(crate) async fn add(req: CartRequest) -> CartOutcome {
@@ -43,50 +43,34 @@ pub(crate) async fn add(req: CartRequest) -> CartOutcome {
     if !dispatch(&w, "shopkeep:add_to_cart", &detail, true) {
         return CartOutcome::Handled;
     }
-    let (Ok(origin), Ok(path)) = (w.location().origin(), w.location().pathname()) else {
-        return CartOutcome::Failed;
-    };
-    let quantity = {
-        let mut q = String::new();
-        shopkeep_widget_core::push_number(&mut q, req.quantity.into());
-        q
-    };
     let init = RequestInit::new();
     init.set_credentials(RequestCredentials::SameOrigin);
-    let url = match req.platform {
-        Platform::Shopify => {
-            // Shopify's AJAX cart adds by variant id.
-            let Some(id) = req.variant_id.as_deref() else {
-                return CartOutcome::Failed;
-            };
-            // Numeric ids as numbers, as Shopify's documentation sends them (they fit a
-            // double: Shopify ids are < 2^53); anything else as the string it is.
-            let id: JsValue = match id.parse::<u64>() {
-                Ok(n) if n < (1 << 53) => (n as f64).into(),
-                _ => id.into(),
-            };
-            let item = js_object(&[("id", id), ("quantity", req.quantity.into())]);
-            let Ok(headers) = Headers::new() else {
-                return CartOutcome::Failed;
-            };
-            let _ = headers.set("Content-Type", "application/json");
-            let _ = headers.set("Accept", "application/json");
+    let mut quantity = String::new();
+    shopkeep_widget_core::push_number(&mut quantity, req.quantity.into());
+    // Relative URLs: the page's own origin (and, for WooCommerce, its own path).
+    let url = match (req.platform, req.variant_id.as_deref()) {
+        // Shopify's AJAX cart adds by variant id.
+        (Platform::Shopify, Some(id)) => {
+            let item = js_object(&[("id", id.into()), ("quantity", req.quantity.into())]);
             init.set_method("POST");
-            init.set_headers(&headers);
+            init.set_headers(&js_object(&[
+                ("Content-Type", "application/json".into()),
+                ("Accept", "application/json".into()),
+            ]));
             init.set_body(&object(&[("items", Array::of1(&item).into())]).into());
-            origin + "/cart/add.js"
+            String::from("/cart/add.js")
         }
-        Platform::Woocommerce => {
-            // WooCommerce adds on any front-end request with `?add-to-cart=` (the variation
-            // id for a variable product); fetched, so the shopper stays on the page.
-            let id = req.variant_id.as_deref().unwrap_or(&req.product_id);
-            let mut url = origin + &path;
-            url.push_str("?add-to-cart=");
+        // WooCommerce adds on any front-end request with `?add-to-cart=` (the variation id
+        // for a variable product); fetched, so the shopper stays on the page.
+        (Platform::Woocommerce, variant) => {
+            let id = variant.unwrap_or(&req.product_id);
+            let mut url = String::from("?add-to-cart=");
             url.push_str(&String::from(js_sys::encode_uri_component(id)));
             url.push_str("&quantity=");
             url.push_str(&quantity);
             url
         }
+        (Platform::Shopify, None) => return CartOutcome::Failed,
         // No platform default: the page's listener does it.
         _ => return CartOutcome::Handled,
     };
