@@ -13,6 +13,12 @@ use shopkeep_widget_core::{ChatMessage, State};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement};
 
+/// Sets an attribute; a failure leaves it unset (names here are static and valid, so the DOM
+/// has no reason to refuse them, and one `?` per attribute is wasm weight).
+fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
 fn number(n: usize) -> String {
     let mut s = String::new();
     shopkeep_widget_core::push_number(&mut s, n as u64);
@@ -90,7 +96,7 @@ impl View {
                         "div",
                         &[("data-sk", "sources"), ("class", "src"), ("role", "group")],
                     )?;
-                    row.set_attribute("aria-label", s.sources)?;
+                    attr(&row, "aria-label", s.sources);
                     self.text_el(&row, "span", &[], s.sources)?;
                     for source in sources {
                         let e = match &source.url {
@@ -101,7 +107,7 @@ impl View {
                                     "a",
                                     &[("target", "_blank"), ("rel", "noopener noreferrer")],
                                 )?;
-                                a.set_attribute("href", url)?;
+                                attr(&a, "href", url);
                                 a
                             }
                             None => el(&self.doc, &row, "span", &[])?,
@@ -117,7 +123,7 @@ impl View {
                         "div",
                         &[("data-sk", "products"), ("class", "pc"), ("role", "group")],
                     )?;
-                    wrap.set_attribute("aria-label", s.products_label)?;
+                    attr(&wrap, "aria-label", s.products_label);
                     let arrow = |hook: &str, label: &str, glyph: &str| -> Result<()> {
                         let b = el(
                             &self.doc,
@@ -125,7 +131,7 @@ impl View {
                             "button",
                             &[("data-sk", hook), ("type", "button")],
                         )?;
-                        b.set_attribute("aria-label", label)?;
+                        attr(&b, "aria-label", label);
                         set_text(&b, glyph);
                         Ok(())
                     };
@@ -149,8 +155,8 @@ impl View {
                                 ("tabindex", "-1"),
                             ],
                         )?;
-                        c.set_attribute("data-k", &number(k))?;
-                        c.set_attribute("aria-label", &card.product.title)?;
+                        attr(&c, "data-k", &number(k));
+                        attr(&c, "aria-label", &card.product.title);
                         self.fill_card(&c, card, state)?;
                         k += 1;
                     }
@@ -171,7 +177,7 @@ impl View {
         if let Some(src) = &p.image {
             // `loading` before `src`, or the browser starts the download at once.
             let img = el(&self.doc, c, "img", &[("loading", "lazy"), ("alt", "")])?;
-            img.set_attribute("src", src)?;
+            attr(&img, "src", src);
         }
         self.text_el(
             c,
@@ -188,7 +194,11 @@ impl View {
         }
         let available = card.available();
         let stock = el(&self.doc, c, "p", &[("data-sk", "availability")])?;
-        stock.set_attribute("data-available", if available { "true" } else { "false" })?;
+        attr(
+            &stock,
+            "data-available",
+            if available { "true" } else { "false" },
+        );
         set_text(
             &stock,
             if available {
@@ -199,7 +209,7 @@ impl View {
         );
         for (o, name) in p.options.iter().enumerate() {
             let group = el(&self.doc, c, "div", &[("class", "o"), ("role", "group")])?;
-            group.set_attribute("aria-label", name)?;
+            attr(&group, "aria-label", name);
             for (v, value) in card.option_values(o).into_iter().enumerate() {
                 let (pressed, enabled) = card.chip(o, value);
                 let chip = el(
@@ -208,14 +218,13 @@ impl View {
                     "button",
                     &[("data-sk", "chip"), ("type", "button")],
                 )?;
-                let (o, v) = (number(o), number(v));
-                chip.set_attribute("data-o", &o)?;
-                chip.set_attribute("data-v", &v)?;
-                let mut f = o;
-                f.push('.');
-                f.push_str(&v);
-                chip.set_attribute("data-f", &f)?;
-                chip.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
+                attr(&chip, "data-o", &number(o));
+                attr(&chip, "data-v", &number(v));
+                attr(
+                    &chip,
+                    "aria-pressed",
+                    if pressed { "true" } else { "false" },
+                );
                 chip.toggle_attribute_with_force("disabled", !enabled)?;
                 set_text(&chip, value);
             }
@@ -228,29 +237,24 @@ impl View {
                 "a",
                 &[
                     ("data-sk", "view"),
-                    ("data-f", "v"),
                     ("target", "_blank"),
                     ("rel", "noopener noreferrer"),
                 ],
             )?;
-            a.set_attribute("href", url)?;
+            attr(&a, "href", url);
             set_text(&a, s.view);
         }
         let add = el(
             &self.doc,
             &actions,
             "button",
-            &[
-                ("data-sk", "add-to-cart"),
-                ("data-f", "a"),
-                ("type", "button"),
-            ],
+            &[("data-sk", "add-to-cart"), ("type", "button")],
         )?;
         add.toggle_attribute_with_force("disabled", !available)?;
         // Not `disabled` while adding: the button keeps focus (aria-disabled; the core ignores
         // a second press until the first is done).
         let adding = card.cart == Cart::Adding;
-        add.set_attribute("aria-disabled", if adding { "true" } else { "false" })?;
+        attr(&add, "aria-disabled", if adding { "true" } else { "false" });
         set_text(&add, if adding { s.adding } else { s.add_to_cart });
         let outcome = match card.cart {
             Cart::Added => Some(s.added),
@@ -259,14 +263,15 @@ impl View {
         };
         if let Some(text) = outcome {
             let note = el(&self.doc, c, "p", &[("data-sk", "cart-status")])?;
-            note.set_attribute(
+            attr(
+                &note,
                 "data-ok",
                 if card.cart == Cart::Added {
                     "true"
                 } else {
                     "false"
                 },
-            )?;
+            );
             set_text(&note, text);
         }
         Ok(())
@@ -288,22 +293,22 @@ impl View {
         let Some(c) = item.query_selector(&sel)? else {
             return Ok(());
         };
-        let active = self.active_element().filter(|a| c.contains(Some(a)));
-        let focus = active.as_ref().map(|a| a.get_attribute("data-f"));
+        // Focus goes back to the control at the same place (the chips, View and Add to cart
+        // keep their order), else to the card itself: it never falls out of the panel.
+        let controls = || c.query_selector_all("button,a");
+        let at = self.active_element().and_then(|a| {
+            let list = controls().ok()?;
+            (0..list.length()).find(|&i| list.get(i).is_some_and(|n| n == *a))
+        });
         self.fill_card(&c, card, state)?;
-        if let Some(f) = focus {
-            let mut target: Option<Element> = None;
-            if let Some(f) = f {
-                let mut sel = String::from("[data-f=\"");
-                sel.push_str(&f);
-                sel.push_str("\"]:not([disabled])");
-                target = c.query_selector(&sel)?;
-            }
-            // The control is gone or disabled now: the card itself keeps focus in the panel.
-            let target = target.unwrap_or(c);
-            if let Some(t) = target.dyn_ref::<HtmlElement>() {
-                let _ = t.focus();
-            }
+        if let Some(at) = at {
+            let target = controls()
+                .ok()
+                .and_then(|l| l.get(at))
+                .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+                .filter(|e| !e.has_attribute("disabled"))
+                .unwrap_or_else(|| c.clone().unchecked_into());
+            let _ = target.focus();
         }
         match card.cart {
             Cart::Added => self.announce(state.strings.added),
