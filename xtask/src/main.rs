@@ -29,6 +29,7 @@ mod error;
 mod fuzz;
 mod harness;
 mod http;
+mod imports;
 mod paths;
 mod process;
 mod setup;
