@@ -84,8 +84,11 @@ fn skip_descriptor(bytes: &[u8], at: &mut usize) -> Result<()> {
     Ok(())
 }
 
-/// Renames the imports of `module` whose names start with `__wb` to `_<hex index>`, in the
-/// wasm and in the JS glue; returns both rewritten.
+/// The glue module's new name in the import section (24 bytes → 1, ~150 times).
+const MODULE: &str = "a";
+
+/// Renames the imports of `module` whose names start with `__wb` to `_<hex index>`, and
+/// `module` itself to [`MODULE`], in the wasm and in the JS glue; returns both rewritten.
 pub(crate) fn shorten(wasm: &[u8], js: &str, module: &str) -> Result<(Vec<u8>, String)> {
     if wasm.get(..8) != Some(b"\0asm\x01\0\0\0".as_slice()) {
         return Err(Error::Other("wasm: not a wasm module".into()));
@@ -102,6 +105,39 @@ pub(crate) fn shorten(wasm: &[u8], js: &str, module: &str) -> Result<(Vec<u8>, S
             .get(at..end)
             .ok_or_else(|| Error::Other("wasm: truncated section".into()))?;
         out.push(id);
+        if id == 7 {
+            // Exports: the closure shims' names (`wasm_bindgen_<hash>___convert__closures…`,
+            // up to ~200 bytes each) become `x<hex index>`; the widget's own API keeps its
+            // names.
+            let mut body = Vec::new();
+            let mut p = 0;
+            let count = leb(section, &mut p)?;
+            put_leb(&mut body, count);
+            for i in 0..count {
+                let n = name(section, &mut p)?;
+                let start = p;
+                p += 1; // kind
+                leb(section, &mut p)?;
+                let new = if n.starts_with("wasm_bindgen_") {
+                    let short = format!("x{i:x}");
+                    renamed.insert(n.to_owned(), short.clone());
+                    short
+                } else {
+                    n.to_owned()
+                };
+                put_leb(&mut body, new.len() as u32);
+                body.extend_from_slice(new.as_bytes());
+                body.extend_from_slice(
+                    section
+                        .get(start..p)
+                        .ok_or_else(|| Error::Other("wasm: truncated export".into()))?,
+                );
+            }
+            put_leb(&mut out, body.len() as u32);
+            out.extend_from_slice(&body);
+            at = end;
+            continue;
+        }
         if id != 2 {
             put_leb(&mut out, size as u32);
             out.extend_from_slice(section);
@@ -126,6 +162,7 @@ pub(crate) fn shorten(wasm: &[u8], js: &str, module: &str) -> Result<(Vec<u8>, S
             } else {
                 n.to_owned()
             };
+            let m = if m == module { MODULE } else { m };
             for text in [m, new.as_str()] {
                 put_leb(&mut body, text.len() as u32);
                 body.extend_from_slice(text.as_bytes());
@@ -147,6 +184,12 @@ pub(crate) fn shorten(wasm: &[u8], js: &str, module: &str) -> Result<(Vec<u8>, S
             "wasm: no `__wb…` imports from {module}"
         )));
     }
+    // The glue keys its import object by the module's name, as a string literal.
+    let quoted = format!("\"{module}\"");
+    if js.matches(&quoted).count() != 1 {
+        return Err(Error::Other(format!("glue: expected one {quoted}")));
+    }
+    let js = js.replace(&quoted, &format!("\"{MODULE}\""));
     // Whole identifiers only: `[A-Za-z0-9_$]` runs.
     let mut glue = String::with_capacity(js.len());
     let mut word = String::new();
@@ -191,8 +234,42 @@ mod tests {
         wasm.push(2);
         put_leb(&mut wasm, imports.len() as u32);
         wasm.extend_from_slice(&imports);
+        let mut exports = Vec::new();
+        put_leb(&mut exports, 2);
+        for (n, index) in [
+            ("wasm_bindgen_27fc___convert__closures_invoke", 0u8),
+            ("mount", 1),
+        ] {
+            put_leb(&mut exports, n.len() as u32);
+            exports.extend_from_slice(n.as_bytes());
+            exports.extend_from_slice(&[0, index]);
+        }
+        wasm.push(7);
+        put_leb(&mut wasm, exports.len() as u32);
+        wasm.extend_from_slice(&exports);
         wasm.extend_from_slice(&[0, 4, 3, b'a', b'b', b'c']); // a custom section
         wasm
+    }
+
+    fn export_names(wasm: &[u8]) -> Vec<String> {
+        let mut at = 8;
+        let mut names = Vec::new();
+        while at < wasm.len() {
+            let id = wasm[at];
+            at += 1;
+            let size = leb(wasm, &mut at).unwrap() as usize;
+            if id == 7 {
+                let s = &wasm[at..at + size];
+                let mut p = 0;
+                for _ in 0..leb(s, &mut p).unwrap() {
+                    names.push(name(s, &mut p).unwrap().to_owned());
+                    p += 1;
+                    leb(s, &mut p).unwrap();
+                }
+            }
+            at += size;
+        }
+        names
     }
 
     fn import_names(wasm: &[u8]) -> Vec<(String, String)> {
@@ -219,24 +296,26 @@ mod tests {
 
     #[test]
     fn glue_imports_get_short_names_in_both_files_and_nothing_else_changes() {
-        let js = "const i={__wbg_then_c949d5a25a4e78f8:function(a){},\
-                  __wbg_get_288889d017702237:function(){},x__wbg_get_288889d017702237:1};\
-                  w.__wbindgen_malloc(1);\"__wbg_then_c949d5a25a4e78f8\"";
+        let js = "const i={\"./w_bg.js\":{__wbg_then_c949d5a25a4e78f8:function(a){},\
+                  __wbg_get_288889d017702237:function(){},x__wbg_get_288889d017702237:1}};\
+                  w.__wbindgen_malloc(1);\"__wbg_then_c949d5a25a4e78f8\";\
+                  w.wasm_bindgen_27fc___convert__closures_invoke(2);w.mount()";
         let (wasm, glue) = shorten(&module(), js, "./w_bg.js").unwrap();
         assert_eq!(
             import_names(&wasm),
             [
-                ("./w_bg.js".into(), "_0".into()),
-                ("./w_bg.js".into(), "_1".into()),
+                ("a".into(), "_0".into()),
+                ("a".into(), "_1".into()),
                 ("env".into(), "__wbg_keep".into()),
-                ("./w_bg.js".into(), "memory".into()),
+                ("a".into(), "memory".into()),
             ]
         );
         assert_eq!(
             glue,
-            "const i={_0:function(a){},_1:function(){},x__wbg_get_288889d017702237:1};\
-             w.__wbindgen_malloc(1);\"_0\""
+            "const i={\"a\":{_0:function(a){},_1:function(){},x__wbg_get_288889d017702237:1}};\
+             w.__wbindgen_malloc(1);\"_0\";w.x0(2);w.mount()"
         );
+        assert_eq!(export_names(&wasm), ["x0", "mount"]);
         // Same sections in the same order, the custom one byte for byte.
         assert!(wasm.ends_with(&[0, 4, 3, b'a', b'b', b'c']));
         assert!(wasm.len() < module().len());
