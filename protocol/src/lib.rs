@@ -24,8 +24,8 @@ pub use session::{
     MessageRole, MessageStatus, Rating, SessionResponse, StoredMessage,
 };
 pub use stream::{
-    Block, CardVariant, FinishReason, Money, Platform, ProductCard, Source, StreamEvent,
-    ToolStatus, Usage,
+    Block, CardVariant, FinishReason, Money, OrderCard, OrderItem, OrderStatus, Parcel, Platform,
+    ProductCard, Source, StreamEvent, ToolStatus, Usage,
 };
 
 /// Version of the wire protocol. Bumped only for breaking changes; routes carry it as `/v1/`.

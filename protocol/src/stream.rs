@@ -99,6 +99,74 @@ pub enum Block {
         /// The products, best first.
         products: Vec<ProductCard>,
     },
+    /// One order's status, built by the gateway from the shop's order API for a shopper
+    /// allowed to see it (never an address, phone or payment detail).
+    Order {
+        /// The order.
+        order: OrderCard,
+    },
+}
+
+/// Where an order is, as the shopper sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Paid or pending, nothing shipped yet.
+    Processing,
+    /// Some parcels shipped, others not yet.
+    PartiallyShipped,
+    /// Everything shipped.
+    Shipped,
+    /// Everything delivered.
+    Delivered,
+    /// Cancelled.
+    Cancelled,
+    /// Refunded (in full).
+    Refunded,
+}
+
+/// An order card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCard {
+    /// The number the shop shows the buyer, e.g. `#1001`.
+    pub number: String,
+    /// When it was placed (RFC 3339).
+    pub placed_at: String,
+    /// Its status.
+    pub status: OrderStatus,
+    /// What was bought.
+    pub items: Vec<OrderItem>,
+    /// One entry per parcel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parcels: Vec<Parcel>,
+    /// Expected delivery (RFC 3339 date), when the shop knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta: Option<String>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderItem {
+    /// The product (and variant) title.
+    pub title: String,
+    /// How many.
+    pub quantity: u32,
+}
+
+/// One parcel of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parcel {
+    /// The carrier, e.g. `DHL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// The tracking number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    /// The carrier's tracking page (https only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_url: Option<String>,
+    /// Whether it was delivered.
+    pub delivered: bool,
 }
 
 /// Which shop platform a product comes from: decides the widget's default "Add to cart".

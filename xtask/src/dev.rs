@@ -1,11 +1,11 @@
-//! `cargo xtask dev [--port 8787]`: setup, build, migrate, serve, seed the demo tenant, and
-//! run until Ctrl-C. State persists in wrangler's default `.wrangler/state`.
+//! `cargo xtask dev [--port 8787]`: setup, build, migrate, start the fake shop, serve, seed the
+//! demo tenant, and run until Ctrl-C. State persists in wrangler's default `.wrangler/state`.
 
 use crate::build::{build, BuildOptions};
-use crate::error::{fail, Result};
+use crate::error::{fail, IoContext, Result};
 use crate::harness::{
-    apply_migrations, demo_tenant, port_taken, seed_tenant, start_wrangler, tenant_body,
-    WranglerOptions,
+    apply_migrations, build_fakes, demo_tenant, port_taken, seed_tenant, start_fake_shop,
+    start_wrangler, tenant_body, WranglerOptions, FAKE_SHOP_PRODUCTS,
 };
 use crate::paths::Paths;
 use crate::setup::{dev_var, setup};
@@ -47,6 +47,13 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
         );
     };
     apply_migrations(paths, None)?;
+    // The demo shop's catalog: the storefront's "Best sellers" and the catalog source to connect.
+    build_fakes(paths)?;
+    let scratch = paths.scratch();
+    std::fs::create_dir_all(&scratch).context(|| format!("creating {}", scratch.display()))?;
+    let (_fake_shop, shop_port) =
+        start_fake_shop(paths, FAKE_SHOP_PRODUCTS, &scratch.join("fake-shop.log"))?;
+    let shop = format!("http://127.0.0.1:{shop_port}");
     let mut wrangler = start_wrangler(
         paths,
         &WranglerOptions {
@@ -59,7 +66,12 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
     )?;
 
     let gateway = format!("http://127.0.0.1:{port}");
-    let origins = vec![gateway.clone(), format!("http://localhost:{port}")];
+    // The fake shop's own storefront pages embed the widget too.
+    let origins = vec![
+        gateway.clone(),
+        format!("http://localhost:{port}"),
+        shop.clone(),
+    ];
     seed_tenant(
         &gateway,
         &platform_secret,
@@ -70,7 +82,7 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
         .map(|(kid, secret)| format!("  admin console:  {gateway}/admin/  (tenant demo, key id {kid}, secret {secret})\n"))
         .unwrap_or_default();
     println!(
-        "\n  Shopkeep demo storefront: {gateway}/\n{admin}  (local demo credentials only; Ctrl-C stops the gateway)\n"
+        "\n  Shopkeep demo storefront: {gateway}/?shop={shop}\n{admin}  fake shop:      {shop}  (catalog source URLs: {shop}/shopify, {shop}/woo, {shop}/merchant/feed.xml)\n  its storefront: {shop}/shopify/?gateway={gateway}&tenant=demo\n  (local demo credentials only; Ctrl-C stops the gateway and the fake shop)\n"
     );
     let status = wrangler.wait()?;
     if status.success() {

@@ -1,5 +1,5 @@
-//! The end-to-end step: the real gateway in workerd on a free port, the fake AI runtime,
-//! headless Debian Chromium driven by playwright-core from `node --test tests/e2e/`.
+//! The end-to-end step: the real gateway in workerd on a free port, the fake AI runtime, the
+//! fake shop (`SHOPKEEP_FAKE_SHOP_URL`), headless Debian Chromium driven by playwright-core from `node --test tests/e2e/`.
 
 use std::fs;
 use std::process::Command;
@@ -45,6 +45,8 @@ fn run_suite(paths: &Paths, stack: &Stack) -> Result<Counts> {
     )?;
     let mut both = same_origin;
     both.push(format!("http://127.0.0.1:{cross_port}"));
+    // The fake shop's storefront pages (/shopify/, /woo/) embed the widget for tenant e2e.
+    both.push(stack.shop.clone());
     seed_tenant(
         &stack.gateway,
         &stack.platform_secret,
@@ -58,6 +60,7 @@ fn run_suite(paths: &Paths, stack: &Stack) -> Result<Counts> {
         .env("PATH", paths.path_env())
         .env("SHOPKEEP_GATEWAY", &stack.gateway)
         .env("SHOPKEEP_UPSTREAM", &stack.upstream)
+        .env("SHOPKEEP_FAKE_SHOP_URL", &stack.shop)
         .env("SHOPKEEP_PLATFORM_SECRET", &stack.platform_secret)
         .env("SHOPKEEP_MASTER_SECRET", &stack.master_secret)
         .env("SHOPKEEP_STATE_DIR", &stack.state)

@@ -1,5 +1,5 @@
 //! Starting the product for `dev`, the end-to-end tests and the benchmarks: the fake AI
-//! runtime, local D1 migrations, `wrangler dev` in workerd, health checks and tenant seeding.
+//! runtime, the fake shop, local D1 migrations, `wrangler dev` in workerd, health checks and tenant seeding.
 
 use std::fs;
 use std::net::TcpListener;
@@ -109,27 +109,30 @@ pub(crate) fn wait_for(service: &mut Service, url: &str, timeout: Duration) -> R
     ))
 }
 
-/// Builds (debug) and starts the fake AI runtime; returns it and its port.
-pub(crate) fn start_fake_upstream(
-    paths: &Paths,
-    chunk_delay_ms: u64,
-    log: &Path,
-) -> Result<(Service, u16)> {
+/// Builds (debug) both fakes at once: the AI runtime and the shop.
+pub(crate) fn build_fakes(paths: &Paths) -> Result<()> {
     run(Command::new("cargo").current_dir(&paths.root).args([
         "build",
         "--quiet",
         "-p",
         "shopkeep-fake-upstream",
-    ]))?;
-    let binary = paths.target().join("debug/shopkeep-fake-upstream");
-    let mut cmd = Command::new(binary);
-    cmd.args([
-        "--port",
-        "0",
-        "--chunk-delay-ms",
-        &chunk_delay_ms.to_string(),
-    ]);
-    let mut service = Service::start("fake upstream", &mut cmd, Some(log))?;
+        "-p",
+        "shopkeep-fake-shop",
+    ]))
+}
+
+/// Starts a built fake binary and waits for its first stdout line
+/// `listening on http://127.0.0.1:<port>`; returns it and the port.
+fn start_fake(
+    paths: &Paths,
+    name: &str,
+    binary: &str,
+    args: &[&str],
+    log: &Path,
+) -> Result<(Service, u16)> {
+    let mut cmd = Command::new(paths.target().join("debug").join(binary));
+    cmd.args(args);
+    let mut service = Service::start(name, &mut cmd, Some(log))?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         service.ensure_running()?;
@@ -145,9 +148,43 @@ pub(crate) fn start_fake_upstream(
         std::thread::sleep(Duration::from_millis(20));
     }
     fail(format!(
-        "the fake upstream did not report its port; log:\n{}",
+        "the {name} did not report its port; log:\n{}",
         tail(log, 20)
     ))
+}
+
+/// Builds (debug) and starts the fake AI runtime; returns it and its port.
+pub(crate) fn start_fake_upstream(
+    paths: &Paths,
+    chunk_delay_ms: u64,
+    log: &Path,
+) -> Result<(Service, u16)> {
+    build_fakes(paths)?;
+    let delay = chunk_delay_ms.to_string();
+    start_fake(
+        paths,
+        "fake upstream",
+        "shopkeep-fake-upstream",
+        &["--port", "0", "--chunk-delay-ms", &delay],
+        log,
+    )
+}
+
+/// Starts the (already built) fake shop with `products` generated products (tests/fake-shop);
+/// returns it and its port.
+pub(crate) fn start_fake_shop(
+    paths: &Paths,
+    products: usize,
+    log: &Path,
+) -> Result<(Service, u16)> {
+    let products = products.to_string();
+    start_fake(
+        paths,
+        "fake shop",
+        "shopkeep-fake-shop",
+        &["--port", "0", "--products", &products],
+        log,
+    )
 }
 
 /// demo-site/tenants/demo.json.
@@ -202,14 +239,20 @@ pub(crate) fn temp_dir(prefix: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Everything the e2e tests and benchmarks run against: fake upstream + gateway on free ports
-/// with fresh local state. Dropping it stops both.
+/// Products in the fake shop the e2e tests and `dev` use (its default catalog, which the eval
+/// set in tests/eval/ is computed over).
+pub(crate) const FAKE_SHOP_PRODUCTS: usize = 2_400;
+
+/// Everything the e2e tests and benchmarks run against: fake upstream, fake shop and gateway on
+/// free ports with fresh local state. Dropping it stops them all.
 #[derive(Debug)]
 pub(crate) struct Stack {
     /// `http://127.0.0.1:<port>` of the gateway.
     pub(crate) gateway: String,
     /// `http://127.0.0.1:<port>` of the fake AI runtime.
     pub(crate) upstream: String,
+    /// `http://127.0.0.1:<port>` of the fake shop (tests/fake-shop, default catalog).
+    pub(crate) shop: String,
     /// The platform secret passed to the gateway.
     pub(crate) platform_secret: String,
     /// The master secret passed to the gateway (tests forge expired tokens with it).
@@ -218,9 +261,10 @@ pub(crate) struct Stack {
     pub(crate) state: PathBuf,
     /// Temp directory with logs and D1 state.
     pub(crate) dir: PathBuf,
-    // Field order = drop order: the gateway stops before its upstream.
+    // Field order = drop order: the gateway stops before its upstream and the shop.
     wrangler: Service,
     fake: Service,
+    fake_shop: Service,
 }
 
 impl Stack {
@@ -230,6 +274,8 @@ impl Stack {
         let (fake, upstream_port) =
             start_fake_upstream(paths, chunk_delay_ms, &dir.join("fake-upstream.log"))?;
         let upstream = format!("http://127.0.0.1:{upstream_port}");
+        let (fake_shop, shop_port) =
+            start_fake_shop(paths, FAKE_SHOP_PRODUCTS, &dir.join("fake-shop.log"))?;
         let state = dir.join("state");
         apply_migrations(paths, Some(&state))?;
         let platform_secret = random_hex(32)?;
@@ -262,12 +308,14 @@ impl Stack {
         Ok(Self {
             gateway: format!("http://127.0.0.1:{port}"),
             upstream,
+            shop: format!("http://127.0.0.1:{shop_port}"),
             platform_secret,
             master_secret,
             state,
             dir,
             wrangler,
             fake,
+            fake_shop,
         })
     }
 
@@ -279,7 +327,7 @@ impl Stack {
 
     /// Prints the tails of both logs (after a failure).
     pub(crate) fn print_logs(&self) {
-        for service in [&self.wrangler, &self.fake] {
+        for service in [&self.wrangler, &self.fake, &self.fake_shop] {
             if let Some(log) = service.log() {
                 eprintln!(
                     "---- last lines of {} ----\n{}",

@@ -34,14 +34,17 @@ pub enum ToolName {
     SearchProducts,
     /// One product of the catalog by id, with all its variants.
     GetProduct,
+    /// The status of the shopper's order, from the shop's order API, for the buyer only.
+    LookupOrder,
 }
 
 impl ToolName {
     /// Every tool, in registry order.
-    pub const ALL: [ToolName; 3] = [
+    pub const ALL: [ToolName; 4] = [
         ToolName::SearchKnowledge,
         ToolName::SearchProducts,
         ToolName::GetProduct,
+        ToolName::LookupOrder,
     ];
 
     /// The wire name the model calls.
@@ -50,6 +53,7 @@ impl ToolName {
             ToolName::SearchKnowledge => "search_knowledge",
             ToolName::SearchProducts => "search_products",
             ToolName::GetProduct => "get_product",
+            ToolName::LookupOrder => "lookup_order",
         }
     }
 
@@ -191,6 +195,24 @@ pub fn spec(name: ToolName) -> ToolSpec {
                 "additionalProperties": false
             }),
             storage: Storage::Result,
+        },
+        ToolName::LookupOrder => ToolSpec {
+            name,
+            description: "Look up the shopper's order: status, items, parcels with tracking. \
+                          A signed-in shopper needs nothing (the number is optional); a guest must \
+                          give the order number AND the email used for the order — ask for both \
+                          before calling. The shopper sees the result as an order card.",
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "order_number": {"type": "string", "description": "The order number, e.g. \"#1001\"."},
+                    "email": {"type": "string", "description": "The email on the order (guests)."}
+                },
+                "additionalProperties": false
+            }),
+            // Order facts are personal data: only that a lookup ran is stored with the turn;
+            // the card (a block) follows the tenant's storage rules.
+            storage: Storage::NameOnly,
         },
     }
 }

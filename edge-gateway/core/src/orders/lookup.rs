@@ -1,0 +1,285 @@
+//! One `lookup_order` call, decided: what to fetch from the shop, and what the model and the
+//! shopper are told. Every failure a guest can cause (unknown number, wrong email, another
+//! customer's order, malformed input after the first check) gets the one answer
+//! [`NOT_FOUND`], in the same shape.
+
+use super::access::{may_see, Requester};
+use super::{normalise_email, normalise_number, Order};
+use serde_json::{json, Value};
+use shopkeep_protocol::Block;
+
+/// The one answer for every order a shopper may not see or that does not exist.
+pub const NOT_FOUND: &str = "I couldn't find an order with those details.";
+/// When the verification limit is reached.
+pub const LIMITED: &str = "Too many attempts to verify an order. Offer the shopper a person \
+                           from the team instead.";
+/// When the shop's order API failed (timeout, bad credentials, rate limit): never its error.
+pub const UNAVAILABLE: &str = "The shop's order system did not answer. Apologise, and offer \
+                               the shopper a person from the team.";
+/// Most orders shown to a signed-in shopper who gave no number.
+pub const MAX_RECENT: usize = 3;
+
+/// What the shell fetches from the shop's order API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetch {
+    /// The orders of this customer account (most recent first); `number` narrows them.
+    ByCustomer {
+        /// The shop's customer id (the identity token's subject).
+        customer_id: String,
+        /// An order number the shopper named.
+        number: Option<String>,
+    },
+    /// The order with this number (then checked against the email).
+    ByNumber {
+        /// The normalised number.
+        number: String,
+    },
+}
+
+/// What to do with one call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Fetch, then call [`answer`].
+    Fetch(Fetch),
+    /// Answer the model at once (what to ask the shopper for); nothing is fetched or counted.
+    Ask(Value),
+}
+
+/// The identity of a verified shopper, from the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified<'a> {
+    /// The identity token's subject.
+    pub customer_id: &'a str,
+    /// Its verified email.
+    pub email: Option<&'a str>,
+}
+
+fn arg<'a>(arguments: &'a Value, key: &str) -> Option<&'a str> {
+    arguments
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() <= 320)
+}
+
+/// Decides what to fetch for `arguments` (`{order_number?, email?}`).
+pub fn plan(arguments: &Value, verified: Option<Verified<'_>>) -> Plan {
+    let number = arg(arguments, "order_number").and_then(normalise_number);
+    if let Some(me) = verified {
+        return Plan::Fetch(Fetch::ByCustomer {
+            customer_id: me.customer_id.to_owned(),
+            number,
+        });
+    }
+    let email = arg(arguments, "email").and_then(normalise_email);
+    match (number, email) {
+        (Some(number), Some(_)) => Plan::Fetch(Fetch::ByNumber { number }),
+        (number, email) => {
+            let mut missing = Vec::new();
+            if number.is_none() {
+                missing.push("order_number");
+            }
+            if email.is_none() {
+                missing.push("email");
+            }
+            Plan::Ask(json!({
+                "found": false,
+                "need": missing,
+                "message": "Ask the shopper for their order number and the email they used for the order.",
+            }))
+        }
+    }
+}
+
+/// Whether a failed lookup counts against the verification limit: only guest verifications
+/// that fetched and matched nothing.
+pub fn counts_as_failure(plan: &Plan, found: bool) -> bool {
+    matches!(plan, Plan::Fetch(Fetch::ByNumber { .. })) && !found
+}
+
+/// The result of a lookup: what the model sees, and the cards (one per order shown).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The `tool` message content for the model.
+    pub for_model: Value,
+    /// One `order` block per order shown.
+    pub blocks: Vec<Block>,
+    /// Whether any order was shown.
+    pub found: bool,
+}
+
+/// Filters what the shop returned down to what `who` may see, and builds the answer.
+/// `arguments` are the call's (for the guest's email and the number the shopper named).
+pub fn answer(
+    orders: &[Order],
+    fetch: &Fetch,
+    arguments: &Value,
+    verified: Option<Verified<'_>>,
+) -> Answer {
+    let typed_number = arg(arguments, "order_number").unwrap_or_default();
+    let typed_email = arg(arguments, "email").unwrap_or_default();
+    let mut shown: Vec<&Order> = orders
+        .iter()
+        .filter(|order| match (fetch, verified) {
+            (Fetch::ByCustomer { number, .. }, Some(me)) => {
+                may_see(
+                    order,
+                    &Requester::Verified {
+                        customer_id: me.customer_id,
+                        email: me.email,
+                    },
+                ) && number
+                    .as_ref()
+                    .is_none_or(|n| normalise_number(&order.number).as_ref() == Some(n))
+            }
+            (Fetch::ByNumber { .. }, _) => may_see(
+                order,
+                &Requester::Guest {
+                    number: typed_number,
+                    email: typed_email,
+                },
+            ),
+            // A customer fetch without a verified shopper never shows anything.
+            (Fetch::ByCustomer { .. }, None) => false,
+        })
+        .collect();
+    shown.sort_by(|a, b| b.placed_at.cmp(&a.placed_at));
+    shown.truncate(MAX_RECENT);
+    if shown.is_empty() {
+        return not_found();
+    }
+    Answer {
+        for_model: json!({
+            "found": true,
+            "orders": shown.iter().map(|o| o.for_model()).collect::<Vec<_>>(),
+        }),
+        blocks: shown
+            .iter()
+            .map(|o| Block::Order { order: o.card() })
+            .collect(),
+        found: true,
+    }
+}
+
+/// The answer when nothing may be shown (whatever the reason).
+pub fn not_found() -> Answer {
+    Answer {
+        for_model: json!({"found": false, "message": NOT_FOUND}),
+        blocks: Vec::new(),
+        found: false,
+    }
+}
+
+/// The answer past the verification limit.
+pub fn limited() -> Answer {
+    Answer {
+        for_model: json!({"found": false, "message": LIMITED, "offer_handoff": true}),
+        blocks: Vec::new(),
+        found: false,
+    }
+}
+
+/// The answer when the shop's order API failed.
+pub fn unavailable() -> Answer {
+    Answer {
+        for_model: json!({"found": false, "message": UNAVAILABLE, "offer_handoff": true}),
+        blocks: Vec::new(),
+        found: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shopkeep_protocol::OrderStatus;
+
+    fn order(number: &str, customer: Option<&str>, email: &str, at: &str) -> Order {
+        Order {
+            external_id: number.into(),
+            number: number.into(),
+            customer_id: customer.map(str::to_owned),
+            email: normalise_email(email),
+            placed_at: at.into(),
+            status: OrderStatus::Shipped,
+            items: Vec::new(),
+            parcels: Vec::new(),
+            eta: None,
+        }
+    }
+
+    #[test]
+    fn a_guest_is_asked_for_what_is_missing_before_anything_is_fetched() {
+        let Plan::Ask(ask) = plan(&json!({"order_number": "#1001"}), None) else {
+            panic!("fetched without an email")
+        };
+        assert_eq!(ask["need"], json!(["email"]));
+        assert_eq!(
+            plan(&json!({"order_number": "#1001", "email": "a@b.c"}), None),
+            Plan::Fetch(Fetch::ByNumber {
+                number: "1001".into()
+            })
+        );
+    }
+
+    #[test]
+    fn every_guest_failure_is_the_same_answer() {
+        let shop = [order("1001", Some("c1"), "ada@example.com", "2026-11-01")];
+        let fetch = Fetch::ByNumber {
+            number: "1001".into(),
+        };
+        let wrong_email = answer(
+            &shop,
+            &fetch,
+            &json!({"order_number": "1001", "email": "eve@example.com"}),
+            None,
+        );
+        let unknown = answer(
+            &[],
+            &fetch,
+            &json!({"order_number": "1001", "email": "ada@example.com"}),
+            None,
+        );
+        assert_eq!(wrong_email, unknown);
+        assert_eq!(wrong_email, not_found());
+        let right = answer(
+            &shop,
+            &fetch,
+            &json!({"order_number": "#1001", "email": "ADA@example.com"}),
+            None,
+        );
+        assert!(right.found);
+        assert_eq!(right.blocks.len(), 1);
+    }
+
+    #[test]
+    fn a_verified_shopper_gets_their_recent_orders_and_never_another_customers() {
+        let shop = [
+            order("1001", Some("c1"), "ada@example.com", "2026-10-01"),
+            order("1002", Some("c2"), "bob@example.com", "2026-11-02"),
+            order("1003", Some("c1"), "ada@example.com", "2026-11-03"),
+        ];
+        let me = Verified {
+            customer_id: "c1",
+            email: Some("ada@example.com"),
+        };
+        let Plan::Fetch(fetch) = plan(&json!({}), Some(me)) else {
+            panic!()
+        };
+        let got = answer(&shop, &fetch, &json!({}), Some(me));
+        let numbers: Vec<&str> = got.for_model["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["number"].as_str().unwrap())
+            .collect();
+        assert_eq!(numbers, ["#1003", "#1001"]);
+        // Naming another customer's number shows nothing.
+        let Plan::Fetch(fetch) = plan(&json!({"order_number": "1002"}), Some(me)) else {
+            panic!()
+        };
+        assert_eq!(
+            answer(&shop, &fetch, &json!({"order_number": "1002"}), Some(me)),
+            not_found()
+        );
+    }
+}

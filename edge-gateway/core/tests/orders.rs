@@ -1,0 +1,91 @@
+//! Who may see an order, property-tested: only the buyer, by account or by number + email.
+
+use proptest::prelude::*;
+use shopkeep_gateway_core::orders::{
+    may_see, normalise_email, normalise_number, Attempts, Order, Requester, MAX_ATTEMPTS,
+};
+use shopkeep_protocol::OrderStatus;
+
+fn order(number: &str, customer: Option<String>, email: &str) -> Order {
+    Order {
+        external_id: "1".into(),
+        number: number.into(),
+        customer_id: customer,
+        email: normalise_email(email),
+        placed_at: "2026-11-01T10:00:00Z".into(),
+        status: OrderStatus::Processing,
+        items: Vec::new(),
+        parcels: Vec::new(),
+        eta: None,
+    }
+}
+
+fn email() -> impl Strategy<Value = String> {
+    ("[a-z0-9.]{1,12}", "[a-z]{1,8}\\.[a-z]{2,3}").prop_map(|(l, d)| format!("{l}@{d}"))
+}
+
+proptest! {
+    #[test]
+    fn a_guest_sees_an_order_exactly_when_number_and_email_both_match(
+        number in "[0-9]{3,6}", typed_number in "[0-9]{3,6}",
+        owner in email(), typed in email(),
+        case_games in any::<bool>(), spaces in " {0,3}",
+    ) {
+        let o = order(&number, Some("c1".into()), &owner);
+        let typed_email = if case_games { typed.to_uppercase() } else { typed.clone() };
+        let typed_email = format!("{spaces}{typed_email}{spaces}");
+        let typed_num = format!("{spaces}#{typed_number}");
+        let expected = number == typed_number && owner == typed;
+        prop_assert_eq!(
+            may_see(&o, &Requester::Guest { number: &typed_num, email: &typed_email }),
+            expected
+        );
+    }
+
+    #[test]
+    fn a_verified_shopper_sees_only_their_account_or_their_guest_checkouts(
+        owner_id in proptest::option::of("c[0-9]{1,4}"), me in "c[0-9]{1,4}",
+        owner_email in email(), my_email in proptest::option::of(email()),
+    ) {
+        let o = order("1001", owner_id.clone(), &owner_email);
+        let expected = match &owner_id {
+            Some(id) => *id == me,
+            None => my_email.as_deref() == Some(owner_email.as_str()),
+        };
+        prop_assert_eq!(
+            may_see(&o, &Requester::Verified { customer_id: &me, email: my_email.as_deref() }),
+            expected
+        );
+    }
+
+    #[test]
+    fn a_number_alone_or_an_email_alone_never_opens_an_order(
+        number in "[0-9]{3,6}", owner in email(), other in email(),
+    ) {
+        prop_assume!(owner != other);
+        let o = order(&number, None, &owner);
+        let wrong_email = Requester::Guest { number: &number, email: &other };
+        let no_number = Requester::Guest { number: "", email: &owner };
+        prop_assert!(!may_see(&o, &wrong_email));
+        prop_assert!(!may_see(&o, &no_number));
+        prop_assert!(normalise_number(&number).is_some());
+    }
+
+    #[test]
+    fn attempts_never_allow_more_than_the_limit_within_the_window(
+        gaps in proptest::collection::vec(0u64..600_000, 1..40),
+    ) {
+        let mut a = Attempts::default();
+        let mut now = 1_000_000_000u64;
+        let mut allowed_times: Vec<u64> = Vec::new();
+        for gap in gaps {
+            now += gap;
+            if a.allows(now) {
+                allowed_times.push(now);
+                a.failed(now);
+            }
+            let in_window = allowed_times.iter().filter(|t| **t + 3_600_000 > now).count();
+            prop_assert!(in_window <= MAX_ATTEMPTS);
+        }
+    }
+}
