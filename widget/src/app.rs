@@ -1,6 +1,7 @@
 //! The running widget: owns the state, the view and the listeners; turns DOM events and
 //! finished fetches into [`Msg`]s and performs the [`Effect`]s `update` returns.
 
+use crate::dom::Dom;
 use crate::json;
 use crate::net::Gateway;
 use crate::storage::Store;
@@ -145,20 +146,19 @@ impl App {
     fn perform(self: &Rc<Self>, effect: Effect) {
         match effect {
             Effect::Render(patch) => {
-                // A failed DOM call leaves that part stale; the next patch redraws it.
-                let _ = self.view.render(patch, &self.state.borrow());
+                self.view.render(patch, &self.state.borrow());
             }
             Effect::Focus(FocusTarget::Input) => {
-                let _ = self.view.input.focus();
+                self.view.input.focus_now();
             }
             Effect::Focus(FocusTarget::Consent) => {
                 if let Some(b) = self.view.consent_accept.dyn_ref::<web_sys::HtmlElement>() {
-                    let _ = b.focus();
+                    b.focus_now();
                 }
             }
             Effect::Focus(FocusTarget::Launcher) => {
                 if let Some(l) = &self.view.launcher {
-                    let _ = l.focus();
+                    l.focus_now();
                 }
             }
             Effect::Announce(text) => self.view.announce(&text),
@@ -460,8 +460,7 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
             let target = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            let Some(button) = target.and_then(|t| t.closest("button[data-sk]").ok().flatten())
-            else {
+            let Some(button) = target.and_then(|t| t.up("button[data-sk]")) else {
                 return;
             };
             let Some(message) = a.view.message_index(&button) else {
@@ -471,9 +470,7 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
                 e.get_attribute(name).and_then(|n| n.parse::<usize>().ok())
             };
             let card = button
-                .closest("[data-sk=card]")
-                .ok()
-                .flatten()
+                .up("[data-sk=card]")
                 .and_then(|c| number(&c, "data-k"));
             let hook = button.get_attribute("data-sk").unwrap_or_default();
             let msg = match (hook.as_str(), card) {
@@ -525,7 +522,7 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
             let chip = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .and_then(|t| t.closest("[data-sk=suggestion]").ok().flatten());
+                .and_then(|t| t.up("[data-sk=suggestion]"));
             if let Some(i) = chip
                 .and_then(|c| c.get_attribute("data-i"))
                 .and_then(|i| i.parse().ok())
@@ -580,7 +577,7 @@ fn trap_tab(app: &Rc<App>, k: &KeyboardEvent) {
         (false, false) => first,
     };
     k.prevent_default();
-    let _ = target.focus();
+    target.focus_now();
 }
 
 /// Sends what the composer holds (read afresh: an IME may not have fired `input` yet).

@@ -18,6 +18,7 @@
 
 mod app;
 mod cart;
+mod dom;
 mod error;
 mod json;
 mod markdown_dom;

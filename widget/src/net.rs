@@ -5,7 +5,7 @@
 //! the shopper sees.
 
 use crate::json::{self, Json, JsonValue};
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use shopkeep_protocol::{
     Block, ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
 };
@@ -199,14 +199,12 @@ impl EventReader {
         let chunk = JsFuture::from(self.reader.read())
             .await
             .map_err(|_| Failure::interrupted())?;
-        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|d| d.as_bool());
+        // `read()` resolves with a `{done, value}` object.
+        let done = crate::dom::get(&chunk, "done").as_bool();
         if done != Some(false) {
             return Ok(None);
         }
-        let value = Reflect::get(&chunk, &JsValue::from_str("value"))
-            .map_err(|_| Failure::interrupted())?;
+        let value = crate::dom::get(&chunk, "value");
         let bytes = value
             .dyn_into::<Uint8Array>()
             .map_err(|_| Failure::interrupted())?

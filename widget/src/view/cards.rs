@@ -3,7 +3,7 @@
 //! core kept ([`shopkeep_widget_core::cards::https`]).
 
 use super::{el, set_text, View};
-use crate::error::Result;
+use crate::dom::Dom;
 use crate::json::js_object;
 use js_sys::{Array, Function, Reflect};
 use shopkeep_protocol::Money;
@@ -16,7 +16,7 @@ use web_sys::{Element, HtmlElement};
 /// Sets an attribute; a failure leaves it unset (names here are static and valid, so the DOM
 /// has no reason to refuse them, and one `?` per attribute is wasm weight).
 fn attr(e: &Element, name: &str, value: &str) {
-    let _ = e.set_attribute(name, value);
+    e.set(name, value);
 }
 
 fn number(n: usize) -> String {
@@ -66,25 +66,14 @@ pub(crate) fn call(target: &JsValue, method: &str, arg: &JsValue) {
 }
 
 impl View {
-    fn text_el(
-        &self,
-        parent: &Element,
-        tag: &str,
-        attrs: &[(&str, &str)],
-        text: &str,
-    ) -> Result<Element> {
-        let e = el(&self.doc, parent, tag, attrs)?;
+    fn text_el(&self, parent: &Element, tag: &str, attrs: &[(&str, &str)], text: &str) -> Element {
+        let e = el(&self.doc, parent, tag, attrs);
         set_text(&e, text);
-        Ok(e)
+        e
     }
 
     /// Appends the message's blocks to `parent`.
-    pub(super) fn render_blocks(
-        &self,
-        parent: &Element,
-        msg: &ChatMessage,
-        state: &State,
-    ) -> Result<()> {
+    pub(super) fn render_blocks(&self, parent: &Element, msg: &ChatMessage, state: &State) {
         let s = state.strings;
         let mut k = 0;
         for block in &msg.blocks {
@@ -95,9 +84,9 @@ impl View {
                         parent,
                         "div",
                         &[("data-sk", "sources"), ("class", "src"), ("role", "group")],
-                    )?;
+                    );
                     attr(&row, "aria-label", s.sources);
-                    self.text_el(&row, "span", &[], s.sources)?;
+                    self.text_el(&row, "span", &[], s.sources);
                     for source in sources {
                         let e = match &source.url {
                             Some(url) => {
@@ -106,11 +95,11 @@ impl View {
                                     &row,
                                     "a",
                                     &[("target", "_blank"), ("rel", "noopener noreferrer")],
-                                )?;
+                                );
                                 attr(&a, "href", url);
                                 a
                             }
-                            None => el(&self.doc, &row, "span", &[])?,
+                            None => el(&self.doc, &row, "span", &[]),
                         };
                         set_text(&e, &source.title);
                     }
@@ -122,28 +111,27 @@ impl View {
                         parent,
                         "div",
                         &[("data-sk", "products"), ("class", "pc"), ("role", "group")],
-                    )?;
+                    );
                     attr(&wrap, "aria-label", s.products_label);
-                    let arrow = |hook: &str, label: &str, glyph: &str| -> Result<()> {
+                    let arrow = |hook: &str, label: &str, glyph: &str| {
                         let b = el(
                             &self.doc,
                             &wrap,
                             "button",
                             &[("data-sk", hook), ("type", "button")],
-                        )?;
+                        );
                         attr(&b, "aria-label", label);
                         set_text(&b, glyph);
-                        Ok(())
                     };
                     if many {
-                        arrow("prev", s.previous, "‹")?;
+                        arrow("prev", s.previous, "‹");
                     }
                     let track = el(
                         &self.doc,
                         &wrap,
                         "div",
                         &[("class", "tr"), ("role", "list")],
-                    )?;
+                    );
                     for card in list {
                         let c = el(
                             &self.doc,
@@ -154,29 +142,28 @@ impl View {
                                 ("role", "listitem"),
                                 ("tabindex", "-1"),
                             ],
-                        )?;
+                        );
                         attr(&c, "data-k", &number(k));
                         attr(&c, "aria-label", &card.product.title);
-                        self.fill_card(&c, card, state)?;
+                        self.fill_card(&c, card, state);
                         k += 1;
                     }
                     if many {
-                        arrow("next", s.next, "›")?;
+                        arrow("next", s.next, "›");
                     }
                 }
             }
         }
-        Ok(())
     }
 
     /// (Re)draws one card's content from its state.
-    fn fill_card(&self, c: &Element, card: &Card, state: &State) -> Result<()> {
+    fn fill_card(&self, c: &Element, card: &Card, state: &State) {
         let (s, p): (&Strings, _) = (state.strings, &card.product);
         let locale = state.browser_locale.as_str();
         set_text(c, "");
         if let Some(src) = &p.image {
             // `loading` before `src`, or the browser starts the download at once.
-            let img = el(&self.doc, c, "img", &[("loading", "lazy"), ("alt", "")])?;
+            let img = el(&self.doc, c, "img", &[("loading", "lazy"), ("alt", "")]);
             attr(&img, "src", src);
         }
         self.text_el(
@@ -184,16 +171,16 @@ impl View {
             "p",
             &[("data-sk", "card-title"), ("class", "t")],
             &p.title,
-        )?;
-        let row = el(&self.doc, c, "p", &[])?;
+        );
+        let row = el(&self.doc, c, "p", &[]);
         let price = price_text(card.price(), locale);
-        self.text_el(&row, "span", &[("data-sk", "price")], &price)?;
+        self.text_el(&row, "span", &[("data-sk", "price")], &price);
         if let Some(was) = card.compare_at() {
             let was = price_text(was, locale);
-            self.text_el(&row, "s", &[("data-sk", "compare-at")], &was)?;
+            self.text_el(&row, "s", &[("data-sk", "compare-at")], &was);
         }
         let available = card.available();
-        let stock = el(&self.doc, c, "p", &[("data-sk", "availability")])?;
+        let stock = el(&self.doc, c, "p", &[("data-sk", "availability")]);
         attr(
             &stock,
             "data-available",
@@ -208,7 +195,7 @@ impl View {
             },
         );
         for (o, name) in p.options.iter().enumerate() {
-            let group = el(&self.doc, c, "div", &[("class", "o"), ("role", "group")])?;
+            let group = el(&self.doc, c, "div", &[("class", "o"), ("role", "group")]);
             attr(&group, "aria-label", name);
             for (v, value) in card.option_values(o).into_iter().enumerate() {
                 let (pressed, enabled) = card.chip(o, value);
@@ -217,7 +204,7 @@ impl View {
                     &group,
                     "button",
                     &[("data-sk", "chip"), ("type", "button")],
-                )?;
+                );
                 attr(&chip, "data-o", &number(o));
                 attr(&chip, "data-v", &number(v));
                 attr(
@@ -225,11 +212,11 @@ impl View {
                     "aria-pressed",
                     if pressed { "true" } else { "false" },
                 );
-                chip.toggle_attribute_with_force("disabled", !enabled)?;
+                chip.toggle("disabled", !enabled);
                 set_text(&chip, value);
             }
         }
-        let actions = el(&self.doc, c, "div", &[("class", "a")])?;
+        let actions = el(&self.doc, c, "div", &[("class", "a")]);
         if let Some(url) = &p.url {
             let a = el(
                 &self.doc,
@@ -240,7 +227,7 @@ impl View {
                     ("target", "_blank"),
                     ("rel", "noopener noreferrer"),
                 ],
-            )?;
+            );
             attr(&a, "href", url);
             set_text(&a, s.view);
         }
@@ -249,8 +236,8 @@ impl View {
             &actions,
             "button",
             &[("data-sk", "add-to-cart"), ("type", "button")],
-        )?;
-        add.toggle_attribute_with_force("disabled", !available)?;
+        );
+        add.toggle("disabled", !available);
         // Not `disabled` while adding: the button keeps focus (aria-disabled; the core ignores
         // a second press until the first is done).
         let adding = card.cart == Cart::Adding;
@@ -262,7 +249,7 @@ impl View {
             _ => None,
         };
         if let Some(text) = outcome {
-            let note = el(&self.doc, c, "p", &[("data-sk", "cart-status")])?;
+            let note = el(&self.doc, c, "p", &[("data-sk", "cart-status")]);
             attr(
                 &note,
                 "data-ok",
@@ -274,48 +261,45 @@ impl View {
             );
             set_text(&note, text);
         }
-        Ok(())
     }
 
     /// Redraws card `k` of message `i` in place (the carousel keeps its scroll position), puts
     /// focus back on the control that had it, and announces a cart outcome.
-    pub(super) fn render_card(&self, i: usize, k: usize, state: &State) -> Result<()> {
+    pub(super) fn render_card(&self, i: usize, k: usize, state: &State) {
         let (Some(msg), Some(item)) = (state.messages.get(i), self.items.borrow().get(i).cloned())
         else {
-            return Ok(());
+            return;
         };
         let Some(card) = msg.card(k) else {
-            return Ok(());
+            return;
         };
         let mut sel = String::from("[data-sk=card][data-k=\"");
         sel.push_str(&number(k));
         sel.push_str("\"]");
-        let Some(c) = item.query_selector(&sel)? else {
-            return Ok(());
+        let Some(c) = item.query(&sel) else {
+            return;
         };
         // Focus goes back to the control at the same place (the chips, View and Add to cart
         // keep their order), else to the card itself: it never falls out of the panel.
-        let controls = || c.query_selector_all("button,a");
+        let controls = || c.query_all("button,a");
         let at = self.active_element().and_then(|a| {
-            let list = controls().ok()?;
+            let list = controls();
             (0..list.length()).find(|&i| list.get(i).is_some_and(|n| n == *a))
         });
-        self.fill_card(&c, card, state)?;
+        self.fill_card(&c, card, state);
         if let Some(at) = at {
             let target = controls()
-                .ok()
-                .and_then(|l| l.get(at))
+                .get(at)
                 .and_then(|n| n.dyn_into::<HtmlElement>().ok())
                 .filter(|e| !e.has_attribute("disabled"))
                 .unwrap_or_else(|| c.clone().unchecked_into());
-            let _ = target.focus();
+            target.focus_now();
         }
         match card.cart {
             Cart::Added => self.announce(state.strings.added),
             Cart::Failed => self.announce(state.strings.cart_failed),
             _ => {}
         }
-        Ok(())
     }
 
     /// Prev/next: scrolls the carousel of `button` one card back or forward (in reading order,
@@ -350,7 +334,7 @@ impl View {
     /// Arrow keys in a carousel: focus the next or previous card (Home/End: the first/last).
     /// True when the key was used.
     pub(crate) fn carousel_key(&self, target: &Element, key: &str) -> bool {
-        let Some(card) = target.closest("[data-sk=card]").ok().flatten() else {
+        let Some(card) = target.up("[data-sk=card]") else {
             return false;
         };
         let Some(track) = card.parent_element() else {
@@ -373,18 +357,17 @@ impl View {
             ("End", _) => last,
             _ => return false,
         };
-        let _ = cards[to].focus();
+        cards[to].focus_now();
         true
     }
 }
 
 fn track_cards(track: &Element) -> Vec<HtmlElement> {
     let mut out = Vec::new();
-    if let Ok(list) = track.query_selector_all("[data-sk=card]") {
-        for i in 0..list.length() {
-            if let Some(e) = list.get(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
-                out.push(e);
-            }
+    let list = track.query_all("[data-sk=card]");
+    for i in 0..list.length() {
+        if let Some(e) = list.get(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+            out.push(e);
         }
     }
     out
