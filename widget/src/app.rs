@@ -177,12 +177,12 @@ impl App {
             Effect::ForgetAllSessions => self.store.forget_all_sessions(),
             Effect::PostConsent { token, accepted } => {
                 let gw = self.gateway.clone();
-                self.spawn(async move {
+                self.spawn(Box::pin(async move {
                     match gw.consent(&token, accepted).await {
                         Ok(s) => Msg::ConsentRecorded(s),
                         Err(f) => Msg::ConsentFailed(f),
                     }
-                });
+                }));
             }
             Effect::SendFeedback {
                 token,
@@ -257,7 +257,7 @@ impl App {
                 identity_token,
             } => {
                 let (gw, tenant) = (self.gateway.clone(), self.tenant.clone());
-                self.spawn(async move {
+                self.spawn(Box::pin(async move {
                     match gw
                         .create_session(&tenant, resume_token, identity_token)
                         .await
@@ -265,16 +265,16 @@ impl App {
                         Ok(s) => Msg::SessionCreated(s),
                         Err(f) => Msg::SessionFailed(f),
                     }
-                });
+                }));
             }
             Effect::LoadHistory { token } => {
                 let gw = self.gateway.clone();
-                self.spawn(async move {
+                self.spawn(Box::pin(async move {
                     match gw.history(&token).await {
                         Ok((h, blocks)) => Msg::HistoryLoaded(h, blocks),
                         Err(f) => Msg::HistoryFailed(f),
                     }
-                });
+                }));
             }
             Effect::SendChat {
                 request,
@@ -293,13 +293,13 @@ impl App {
                 message,
                 card,
                 request,
-            } => self.spawn(async move {
+            } => self.spawn(Box::pin(async move {
                 Msg::CartDone {
                     message,
                     card,
                     outcome: crate::cart::add(request).await,
                 }
-            }),
+            })),
             Effect::AbortStream { request } => {
                 let current = self.stream.borrow_mut().take();
                 match current {
@@ -324,7 +324,8 @@ impl App {
     }
 
     /// Runs a request and dispatches the message it ends with (unless the widget is gone).
-    fn spawn(self: &Rc<Self>, fut: impl std::future::Future<Output = Msg> + 'static) {
+    /// Boxed, so the task around it is compiled once, not once per request kind.
+    fn spawn(self: &Rc<Self>, fut: std::pin::Pin<Box<dyn std::future::Future<Output = Msg>>>) {
         let weak = Rc::downgrade(self);
         spawn_local(async move {
             let msg = fut.await;

@@ -101,7 +101,7 @@ impl Gateway {
         let init = init("POST", &headers(None, true)?);
         init.set_body(&body.into());
         let resp = fetch(&self.url(&["/v1/sessions"]), &init).await?;
-        decode(resp, json::session).await
+        decode(json_body(resp).await?, json::session)
     }
 
     /// A strings table `["…", …]` from the widget's versioned assets (immutable, so the
@@ -109,11 +109,10 @@ impl Gateway {
     pub(crate) async fn strings(url: &str) -> Result<Vec<String>, Failure> {
         let init = RequestInit::new();
         init.set_mode(RequestMode::Cors);
-        decode(fetch(url, &init).await?, |j| {
+        decode(json_body(fetch(url, &init).await?).await?, |j| {
             j.items()
                 .map(|items| items.iter().filter_map(Json::as_string).collect())
         })
-        .await
     }
 
     /// `POST /v1/consent`: the answer is a new session whose token carries the decision.
@@ -125,10 +124,9 @@ impl Gateway {
         let init = init("POST", &headers(Some(token), true)?);
         init.set_body(&json::object(&[("accepted", accepted.into())]).into());
         decode(
-            fetch(&self.url(&["/v1/consent"]), &init).await?,
+            json_body(fetch(&self.url(&["/v1/consent"]), &init).await?).await?,
             json::session,
         )
-        .await
     }
 
     /// `POST /v1/messages/{id}/feedback`.
@@ -154,10 +152,10 @@ impl Gateway {
         token: &str,
     ) -> Result<(ConversationResponse, Vec<Vec<Block>>), Failure> {
         let init = init("GET", &headers(Some(token), false)?);
-        decode(fetch(&self.url(&["/v1/conversation"]), &init).await?, |j| {
-            Some((json::conversation(j)?, json::message_blocks(j)))
-        })
-        .await
+        decode(
+            json_body(fetch(&self.url(&["/v1/conversation"]), &init).await?).await?,
+            |j| Some((json::conversation(j)?, json::message_blocks(j))),
+        )
     }
 
     /// `POST /v1/chat`: returns the stream's reader once the answer has started.
@@ -280,13 +278,20 @@ async fn ok(resp: Response) -> Result<Response, Failure> {
     ))
 }
 
-async fn decode<T>(resp: Response, read: fn(&Json) -> Option<T>) -> Result<T, Failure> {
+/// A successful response's JSON body (not generic over what is read from it: one future in
+/// the wasm for every call).
+async fn json_body(resp: Response) -> Result<Json, Failure> {
     let resp = ok(resp).await?;
     let promise = resp.json().map_err(|_| Failure::interrupted())?;
     let value = JsFuture::from(promise)
         .await
         .map_err(|_| Failure::interrupted())?;
-    read(&Json::from_value(value)).ok_or_else(Failure::interrupted)
+    Ok(Json::from_value(value))
+}
+
+/// Reads `T` from a JSON body; a body that does not read counts as an interrupted response.
+fn decode<T>(j: Json, read: fn(&Json) -> Option<T>) -> Result<T, Failure> {
+    read(&j).ok_or_else(Failure::interrupted)
 }
 
 /// Percent-encodes a tenant id for a path segment (ids are `[a-z0-9-]`, but never trust input).

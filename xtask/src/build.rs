@@ -154,6 +154,10 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
             "--target",
             "web",
             "--no-typescript",
+            // TextEncoder.encodeInto is in every browser since 2019: no fallback copy in the
+            // glue (−40 B gzip).
+            "--encode-into",
+            "always",
             "--out-name",
             WIDGET_STEM,
             "--out-dir",

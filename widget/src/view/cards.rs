@@ -5,12 +5,12 @@
 use super::{el, set_text, View};
 use crate::dom::Dom;
 use crate::json::js_object;
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Function, Reflect};
 use shopkeep_protocol::Money;
 use shopkeep_widget_core::cards::{self, Card, Cart, Shown};
 use shopkeep_widget_core::i18n::Strings;
 use shopkeep_widget_core::{ChatMessage, State};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 
 /// Sets an attribute; a failure leaves it unset (names here are static and valid, so the DOM
@@ -25,34 +25,33 @@ fn number(n: usize) -> String {
     s
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `Intl.NumberFormat`.
+    #[wasm_bindgen(js_namespace = Intl)]
+    type NumberFormat;
+    /// Throws (an `Err` here) for a locale or currency the browser refuses, or without `Intl`.
+    #[wasm_bindgen(catch, constructor, js_namespace = Intl)]
+    fn new(locales: &JsValue, options: &JsValue) -> std::result::Result<NumberFormat, JsValue>;
+    #[wasm_bindgen(method)]
+    fn format(this: &NumberFormat, n: f64) -> String;
+}
+
 /// The price in the shopper's locale and the product's currency (`Intl.NumberFormat`), or
-/// `129.99 EUR` when the browser refuses the locale or currency. Reached through `Reflect` so
-/// a throwing constructor is an `Err`, never an exception unwinding through the wasm.
+/// `129.99 EUR` when the browser refuses the locale or currency (a throwing constructor is an
+/// `Err`, never an exception unwinding through the wasm).
 fn price_text(m: &Money, locale: &str) -> String {
-    let intl = || -> Option<String> {
-        let nf = Reflect::get(
-            &Reflect::get(&js_sys::global(), &"Intl".into()).ok()?,
-            &"NumberFormat".into(),
-        )
-        .ok()?;
-        let locales = if locale.is_empty() {
-            JsValue::UNDEFINED
-        } else {
-            locale.into()
-        };
-        let opts = js_object(&[
-            ("style", "currency".into()),
-            ("currency", m.currency.as_str().into()),
-        ]);
-        let f = Reflect::construct(nf.dyn_ref::<Function>()?, &Array::of2(&locales, &opts)).ok()?;
-        let format = Reflect::get(&f, &"format".into()).ok()?;
-        format
-            .dyn_ref::<Function>()?
-            .call1(&f, &cards::amount(m).into())
-            .ok()?
-            .as_string()
+    let locales = if locale.is_empty() {
+        JsValue::UNDEFINED
+    } else {
+        locale.into()
     };
-    intl().unwrap_or_else(|| cards::format_money(m))
+    let opts = js_object(&[
+        ("style", "currency".into()),
+        ("currency", m.currency.as_str().into()),
+    ]);
+    NumberFormat::new(&locales, &opts)
+        .map_or_else(|_| cards::format_money(m), |f| f.format(cards::amount(m)))
 }
 
 /// Calls `method` on `target` with one argument, ignoring failures (scrolling is a nicety).
