@@ -8,7 +8,7 @@
 //! through an exception-catching shim in the glue, and every call site carries the error path.
 //! `setAttribute`/`toggleAttribute`/`removeAttribute` with the widget's static, valid names,
 //! `appendChild`/`insertBefore`/`removeChild` of the widget's own nodes, `createElement` and
-//! `querySelector(All)`/`closest` with static selectors, `Reflect.get`/`set` on objects, `style.setProperty` and `focus()` do not throw, so these bindings drop the shim and the `Result`
+//! `querySelector(All)`/`closest` with static selectors, `Reflect.get`/`set` on objects, `JSON.stringify` of plain data, `Headers.get`, `style.setProperty` and `focus()` do not throw, so these bindings drop the shim and the `Result`
 //! (widget/README.md "Weight").
 
 use wasm_bindgen::prelude::*;
@@ -48,6 +48,12 @@ extern "C" {
     /// `Reflect.set` on a plain object the widget made.
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
     pub(crate) fn put(target: &JsValue, key: &str, value: &JsValue);
+    /// `JSON.stringify` of strings and plain objects of strings, numbers and booleans.
+    #[wasm_bindgen(js_namespace = JSON)]
+    pub(crate) fn stringify(value: &JsValue) -> String;
+    /// `Headers.get` with a static, valid header name.
+    #[wasm_bindgen(method, js_name = get)]
+    fn header(this: &Raw, name: &str) -> Option<String>;
     #[wasm_bindgen(method, js_name = setProperty)]
     fn set_property(this: &Raw, name: &str, value: &str);
 }
@@ -101,6 +107,11 @@ pub(crate) trait Dom: JsCast {
 }
 
 impl<T: JsCast> Dom for T {}
+
+/// A response header (`headers.get(name)` with a static, valid name).
+pub(crate) fn header(resp: &web_sys::Response, name: &str) -> Option<String> {
+    resp.headers().unchecked_ref::<Raw>().header(name)
+}
 
 /// `document.createElement(tag)`, or with a `svg:` prefix `createElementNS` in SVG's namespace.
 pub(crate) fn create(doc: &Document, tag: &str) -> Element {

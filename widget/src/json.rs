@@ -60,18 +60,12 @@ pub(crate) fn object(fields: &[(&str, JsValue)]) -> String {
             crate::dom::put(&o, k, v);
         }
     }
-    JSON::stringify(&o)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    crate::dom::stringify(&o)
 }
 
 /// A string as a JSON string literal.
 pub(crate) fn quote(s: &str) -> String {
-    JSON::stringify(&JsValue::from_str(s))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| "null".into())
+    crate::dom::stringify(&JsValue::from_str(s))
 }
 
 /// A plain JS object from string-keyed values (event details for the host page).

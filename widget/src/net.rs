@@ -4,8 +4,9 @@
 //! JSON body, a body of the wrong shape — into a core [`Failure`], so the core alone decides what
 //! the shopper sees.
 
+use crate::dom::{header, put};
 use crate::json::{self, Json, JsonValue};
-use js_sys::Uint8Array;
+use js_sys::{Object, Uint8Array};
 use shopkeep_protocol::{
     Block, ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
 };
@@ -14,8 +15,7 @@ use shopkeep_widget_core::Failure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, Headers, ReadableStreamDefaultReader, RequestCache, RequestInit, RequestMode,
-    Response,
+    AbortSignal, ReadableStreamDefaultReader, RequestCache, RequestInit, RequestMode, Response,
 };
 
 /// Where the gateway is, e.g. `http://127.0.0.1:8787` (no trailing slash).
@@ -54,11 +54,9 @@ impl Gateway {
         tenant: &str,
         etag: Option<&str>,
     ) -> Result<Option<FreshConfig>, Failure> {
-        let headers = headers(None, false)?;
+        let headers = headers(None, false);
         if let Some(etag) = etag {
-            headers
-                .set("If-None-Match", etag)
-                .map_err(|_| Failure::network())?;
+            put(&headers, "If-None-Match", &etag.into());
         }
         let init = init("GET", &headers);
         let resp = fetch(
@@ -69,7 +67,7 @@ impl Gateway {
         if resp.status() == 304 {
             return Ok(None);
         }
-        let etag = resp.headers().get("ETag").ok().flatten();
+        let etag = header(&resp, "ETag");
         let resp = ok(resp).await?;
         let promise = resp.text().map_err(|_| Failure::interrupted())?;
         let raw = JsFuture::from(promise)
@@ -98,7 +96,7 @@ impl Gateway {
             ("resume_token", opt(resume_token)),
             ("identity_token", opt(identity_token)),
         ]);
-        let init = init("POST", &headers(None, true)?);
+        let init = init("POST", &headers(None, true));
         init.set_body(&body.into());
         let resp = fetch(&self.url(&["/v1/sessions"]), &init).await?;
         decode(json_body(resp).await?, json::session)
@@ -121,7 +119,7 @@ impl Gateway {
         token: &str,
         accepted: bool,
     ) -> Result<SessionResponse, Failure> {
-        let init = init("POST", &headers(Some(token), true)?);
+        let init = init("POST", &headers(Some(token), true));
         init.set_body(&json::object(&[("accepted", accepted.into())]).into());
         decode(
             json_body(fetch(&self.url(&["/v1/consent"]), &init).await?).await?,
@@ -136,7 +134,7 @@ impl Gateway {
         message_id: &str,
         rating: Rating,
     ) -> Result<(), Failure> {
-        let init = init("POST", &headers(Some(token), true)?);
+        let init = init("POST", &headers(Some(token), true));
         let rating = match rating {
             Rating::Up => "up",
             Rating::Down => "down",
@@ -151,7 +149,7 @@ impl Gateway {
         &self,
         token: &str,
     ) -> Result<(ConversationResponse, Vec<Vec<Block>>), Failure> {
-        let init = init("GET", &headers(Some(token), false)?);
+        let init = init("GET", &headers(Some(token), false));
         decode(
             json_body(fetch(&self.url(&["/v1/conversation"]), &init).await?).await?,
             |j| Some((json::conversation(j)?, json::message_blocks(j))),
@@ -165,7 +163,7 @@ impl Gateway {
         request: ChatRequest,
         signal: &AbortSignal,
     ) -> Result<EventReader, Failure> {
-        let init = init("POST", &headers(Some(token), true)?);
+        let init = init("POST", &headers(Some(token), true));
         let body = json::object(&[
             ("message", request.message.into()),
             ("client_message_id", request.client_message_id.into()),
@@ -223,22 +221,22 @@ impl EventReader {
     }
 }
 
-/// Request headers; `Content-Type` only with a body, so a plain config GET needs no preflight.
-fn headers(token: Option<&str>, json: bool) -> Result<Headers, Failure> {
-    let headers = Headers::new().map_err(|_| Failure::network())?;
-    let set = |k: &str, v: &str| headers.set(k, v).map_err(|_| Failure::network());
+/// Request headers as a plain object (a value `fetch` refuses rejects it: a network failure);
+/// `Content-Type` only with a body, so a plain config GET needs no preflight.
+fn headers(token: Option<&str>, json: bool) -> Object {
+    let headers = Object::new();
     if json {
-        set("Content-Type", "application/json")?;
+        put(&headers, "Content-Type", &"application/json".into());
     }
     if let Some(token) = token {
         let mut bearer = String::from("Bearer ");
         bearer.push_str(token);
-        set("Authorization", &bearer)?;
+        put(&headers, "Authorization", &bearer.into());
     }
-    Ok(headers)
+    headers
 }
 
-fn init(method: &str, headers: &Headers) -> RequestInit {
+fn init(method: &str, headers: &Object) -> RequestInit {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_mode(RequestMode::Cors);
@@ -261,7 +259,7 @@ async fn ok(resp: Response) -> Result<Response, Failure> {
     if resp.ok() {
         return Ok(resp);
     }
-    let retry_after = resp.headers().get("Retry-After").ok().flatten();
+    let retry_after = header(&resp, "Retry-After");
     let body = match resp.json() {
         Ok(p) => JsFuture::from(p)
             .await
