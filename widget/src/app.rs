@@ -199,13 +199,9 @@ impl App {
                 });
             }
             Effect::Tick => {
-                let window = web_sys::window();
-                if let (Some(w), Some(f)) = (window, self.tick.borrow().as_ref()) {
-                    let id = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                        f.as_ref().unchecked_ref(),
-                        1000,
-                    );
-                    self.timer.set(id.ok());
+                if let Some(f) = self.tick.borrow().as_ref() {
+                    let id = crate::dom::set_timeout(f.as_ref().unchecked_ref(), 1000);
+                    self.timer.set(Some(id));
                 }
             }
             Effect::Emit(event) => self.emit(&event),

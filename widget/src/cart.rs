@@ -5,8 +5,9 @@
 //! The requests go to the shop's origin (the page the widget is on), never to the gateway:
 //! they carry the shopper's cart cookie, which only the shop's own pages have.
 
+use crate::dom::Dom;
 use crate::json::{js_object, object};
-use js_sys::{Array, Function, Reflect};
+use js_sys::Array;
 use shopkeep_protocol::Platform;
 use shopkeep_widget_core::cards::{CartOutcome, CartRequest};
 use wasm_bindgen::{JsCast, JsValue};
@@ -95,12 +96,5 @@ fn dispatch(w: &Window, name: &str, detail: &JsValue, cancelable: bool) -> bool 
         ("composed", true.into()),
         ("cancelable", cancelable.into()),
     ]);
-    let event = Reflect::get(&js_sys::global(), &"CustomEvent".into())
-        .ok()
-        .and_then(|c| c.dyn_into::<Function>().ok())
-        .and_then(|c| Reflect::construct(&c, &Array::of2(&name.into(), &init)).ok());
-    match event {
-        Some(e) => w.dispatch_event(e.unchecked_ref()).unwrap_or(true),
-        None => true,
-    }
+    w.fire(&crate::dom::CustomEvent::new(name, &init))
 }

@@ -8,7 +8,8 @@
 //! through an exception-catching shim in the glue, and every call site carries the error path.
 //! `setAttribute`/`toggleAttribute`/`removeAttribute` with the widget's static, valid names,
 //! `appendChild`/`insertBefore`/`removeChild` of the widget's own nodes, `createElement` and
-//! `querySelector(All)`/`closest` with static selectors, `Reflect.get`/`set` on objects, `JSON.stringify` of plain data, `Headers.get`, `style.setProperty` and `focus()` do not throw, so these bindings drop the shim and the `Result`
+//! `querySelector(All)`/`closest` with static selectors, `Reflect.get`/`set` on objects, `JSON.stringify` of plain data, `Headers.get`, `scrollIntoView`, `dispatchEvent` of a
+//! `CustomEvent`, `setTimeout`, `style.setProperty` and `focus()` do not throw, so these bindings drop the shim and the `Result`
 //! (widget/README.md "Weight").
 
 use wasm_bindgen::prelude::*;
@@ -54,6 +55,18 @@ extern "C" {
     /// `Headers.get` with a static, valid header name.
     #[wasm_bindgen(method, js_name = get)]
     fn header(this: &Raw, name: &str) -> Option<String>;
+    #[wasm_bindgen(method, js_name = scrollIntoView)]
+    fn scroll_into_view(this: &Raw, options: &JsValue);
+    #[wasm_bindgen(method, js_name = dispatchEvent)]
+    fn dispatch_event(this: &Raw, event: &JsValue) -> bool;
+    /// `new CustomEvent(name, init)` with a plain init object.
+    #[wasm_bindgen(js_name = CustomEvent)]
+    pub(crate) type CustomEvent;
+    #[wasm_bindgen(constructor, js_class = CustomEvent)]
+    pub(crate) fn new(name: &str, init: &JsValue) -> CustomEvent;
+    /// The global `setTimeout(f, ms)`.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub(crate) fn set_timeout(f: &js_sys::Function, ms: i32) -> i32;
     #[wasm_bindgen(method, js_name = setProperty)]
     fn set_property(this: &Raw, name: &str, value: &str);
 }
@@ -99,6 +112,14 @@ pub(crate) trait Dom: JsCast {
     /// `setProperty(name, value)` on a `CSSStyleDeclaration`.
     fn set_style(&self, name: &str, value: &str) {
         self.unchecked_ref::<Raw>().set_property(name, value);
+    }
+    /// `scrollIntoView(options)`.
+    fn scroll_to(&self, options: &JsValue) {
+        self.unchecked_ref::<Raw>().scroll_into_view(options);
+    }
+    /// `dispatchEvent(event)`: false when a listener called `preventDefault()`.
+    fn fire(&self, event: &JsValue) -> bool {
+        self.unchecked_ref::<Raw>().dispatch_event(event)
     }
     /// `focus()`.
     fn focus_now(&self) {

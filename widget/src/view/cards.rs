@@ -5,7 +5,6 @@
 use super::{el, set_text, View};
 use crate::dom::Dom;
 use crate::json::js_object;
-use js_sys::{Function, Reflect};
 use shopkeep_protocol::Money;
 use shopkeep_widget_core::cards::{self, Card, Cart, Shown};
 use shopkeep_widget_core::i18n::Strings;
@@ -52,16 +51,6 @@ fn price_text(m: &Money, locale: &str) -> String {
     ]);
     NumberFormat::new(&locales, &opts)
         .map_or_else(|_| cards::format_money(m), |f| f.format(cards::amount(m)))
-}
-
-/// Calls `method` on `target` with one argument, ignoring failures (scrolling is a nicety).
-pub(crate) fn call(target: &JsValue, method: &str, arg: &JsValue) {
-    if let Some(f) = Reflect::get(target, &method.into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-    {
-        let _ = f.call1(target, arg);
-    }
 }
 
 impl View {
@@ -323,11 +312,10 @@ impl View {
         } else {
             at.saturating_sub(1)
         };
-        call(
-            &cards[to],
-            "scrollIntoView",
-            &js_object(&[("block", "nearest".into()), ("inline", "start".into())]),
-        );
+        cards[to].scroll_to(&js_object(&[
+            ("block", "nearest".into()),
+            ("inline", "start".into()),
+        ]));
     }
 
     /// Arrow keys in a carousel: focus the next or previous card (Home/End: the first/last).
