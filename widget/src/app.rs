@@ -402,20 +402,33 @@ fn with_app(weak: &Weak<App>, msg: Msg) -> bool {
     }
 }
 
+/// One listener that hands its event to `f` while the app lives (not inlined: it is called
+/// once per listener, and its body is the same for all of them).
+#[inline(never)]
+fn listener(
+    app: &Rc<App>,
+    target: &EventTarget,
+    event: &'static str,
+    passive: bool,
+    f: fn(&Rc<App>, &Event),
+) -> EventListener {
+    let weak = Rc::downgrade(app);
+    let options = if passive {
+        EventListenerOptions::default()
+    } else {
+        EventListenerOptions::enable_prevent_default()
+    };
+    EventListener::new_with_options(target, event, options, move |e| {
+        if let Some(app) = weak.upgrade() {
+            f(&app, e)
+        }
+    })
+}
+
 fn listen(app: &Rc<App>) -> Vec<EventListener> {
     let v = &app.view;
     let on = |target: &EventTarget, event: &'static str, passive: bool, f: fn(&Rc<App>, &Event)| {
-        let weak = Rc::downgrade(app);
-        let options = if passive {
-            EventListenerOptions::default()
-        } else {
-            EventListenerOptions::enable_prevent_default()
-        };
-        EventListener::new_with_options(target, event, options, move |e| {
-            if let Some(app) = weak.upgrade() {
-                f(&app, e)
-            }
-        })
+        listener(app, target, event, passive, f)
     };
     let mut all = vec![
         on(&v.close, "click", true, |a, _| a.dispatch(Msg::Close)),
