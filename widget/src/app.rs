@@ -1,6 +1,7 @@
 //! The running widget: owns the state, the view and the listeners; turns DOM events and
 //! finished fetches into [`Msg`]s and performs the [`Effect`]s `update` returns.
 
+use crate::dom::Dom;
 use crate::json;
 use crate::net::Gateway;
 use crate::storage::Store;
@@ -145,20 +146,19 @@ impl App {
     fn perform(self: &Rc<Self>, effect: Effect) {
         match effect {
             Effect::Render(patch) => {
-                // A failed DOM call leaves that part stale; the next patch redraws it.
-                let _ = self.view.render(patch, &self.state.borrow());
+                self.view.render(patch, &self.state.borrow());
             }
             Effect::Focus(FocusTarget::Input) => {
-                let _ = self.view.input.focus();
+                self.view.input.focus_now();
             }
             Effect::Focus(FocusTarget::Consent) => {
                 if let Some(b) = self.view.consent_accept.dyn_ref::<web_sys::HtmlElement>() {
-                    let _ = b.focus();
+                    b.focus_now();
                 }
             }
             Effect::Focus(FocusTarget::Launcher) => {
                 if let Some(l) = &self.view.launcher {
-                    let _ = l.focus();
+                    l.focus_now();
                 }
             }
             Effect::Announce(text) => self.view.announce(&text),
@@ -177,12 +177,12 @@ impl App {
             Effect::ForgetAllSessions => self.store.forget_all_sessions(),
             Effect::PostConsent { token, accepted } => {
                 let gw = self.gateway.clone();
-                self.spawn(async move {
+                self.spawn(Box::pin(async move {
                     match gw.consent(&token, accepted).await {
                         Ok(s) => Msg::ConsentRecorded(s),
                         Err(f) => Msg::ConsentFailed(f),
                     }
-                });
+                }));
             }
             Effect::SendFeedback {
                 token,
@@ -199,13 +199,9 @@ impl App {
                 });
             }
             Effect::Tick => {
-                let window = web_sys::window();
-                if let (Some(w), Some(f)) = (window, self.tick.borrow().as_ref()) {
-                    let id = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                        f.as_ref().unchecked_ref(),
-                        1000,
-                    );
-                    self.timer.set(id.ok());
+                if let Some(f) = self.tick.borrow().as_ref() {
+                    let id = crate::dom::set_timeout(f.as_ref().unchecked_ref(), 1000);
+                    self.timer.set(Some(id));
                 }
             }
             Effect::Emit(event) => self.emit(&event),
@@ -257,7 +253,7 @@ impl App {
                 identity_token,
             } => {
                 let (gw, tenant) = (self.gateway.clone(), self.tenant.clone());
-                self.spawn(async move {
+                self.spawn(Box::pin(async move {
                     match gw
                         .create_session(&tenant, resume_token, identity_token)
                         .await
@@ -265,16 +261,16 @@ impl App {
                         Ok(s) => Msg::SessionCreated(s),
                         Err(f) => Msg::SessionFailed(f),
                     }
-                });
+                }));
             }
             Effect::LoadHistory { token } => {
                 let gw = self.gateway.clone();
-                self.spawn(async move {
+                self.spawn(Box::pin(async move {
                     match gw.history(&token).await {
-                        Ok(h) => Msg::HistoryLoaded(h),
+                        Ok((h, blocks)) => Msg::HistoryLoaded(h, blocks),
                         Err(f) => Msg::HistoryFailed(f),
                     }
-                });
+                }));
             }
             Effect::SendChat {
                 request,
@@ -289,6 +285,17 @@ impl App {
                     client_message_id,
                 },
             ),
+            Effect::AddToCart {
+                message,
+                card,
+                request,
+            } => self.spawn(Box::pin(async move {
+                Msg::CartDone {
+                    message,
+                    card,
+                    outcome: crate::cart::add(request).await,
+                }
+            })),
             Effect::AbortStream { request } => {
                 let current = self.stream.borrow_mut().take();
                 match current {
@@ -313,7 +320,8 @@ impl App {
     }
 
     /// Runs a request and dispatches the message it ends with (unless the widget is gone).
-    fn spawn(self: &Rc<Self>, fut: impl std::future::Future<Output = Msg> + 'static) {
+    /// Boxed, so the task around it is compiled once, not once per request kind.
+    fn spawn(self: &Rc<Self>, fut: std::pin::Pin<Box<dyn std::future::Future<Output = Msg>>>) {
         let weak = Rc::downgrade(self);
         spawn_local(async move {
             let msg = fut.await;
@@ -394,20 +402,33 @@ fn with_app(weak: &Weak<App>, msg: Msg) -> bool {
     }
 }
 
+/// One listener that hands its event to `f` while the app lives (not inlined: it is called
+/// once per listener, and its body is the same for all of them).
+#[inline(never)]
+fn listener(
+    app: &Rc<App>,
+    target: &EventTarget,
+    event: &'static str,
+    passive: bool,
+    f: fn(&Rc<App>, &Event),
+) -> EventListener {
+    let weak = Rc::downgrade(app);
+    let options = if passive {
+        EventListenerOptions::default()
+    } else {
+        EventListenerOptions::enable_prevent_default()
+    };
+    EventListener::new_with_options(target, event, options, move |e| {
+        if let Some(app) = weak.upgrade() {
+            f(&app, e)
+        }
+    })
+}
+
 fn listen(app: &Rc<App>) -> Vec<EventListener> {
     let v = &app.view;
     let on = |target: &EventTarget, event: &'static str, passive: bool, f: fn(&Rc<App>, &Event)| {
-        let weak = Rc::downgrade(app);
-        let options = if passive {
-            EventListenerOptions::default()
-        } else {
-            EventListenerOptions::enable_prevent_default()
-        };
-        EventListener::new_with_options(target, event, options, move |e| {
-            if let Some(app) = weak.upgrade() {
-                f(&app, e)
-            }
-        })
+        listener(app, target, event, passive, f)
     };
     let mut all = vec![
         on(&v.close, "click", true, |a, _| a.dispatch(Msg::Close)),
@@ -444,22 +465,66 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
         on(&v.consent_decline, "click", true, |a, _| {
             a.dispatch(Msg::ConsentDecided(false))
         }),
-        // Thumbs: one delegated listener on the list.
+        // Thumbs and product cards: one delegated listener on the list.
         on(&v.log, "click", true, |a, e| {
             let target = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            let Some(button) = target.and_then(|t| t.closest("[data-sk^=thumb]").ok().flatten())
-            else {
+            let Some(button) = target.and_then(|t| t.up("button[data-sk]")) else {
                 return;
             };
-            let rating = if button.get_attribute("data-sk").as_deref() == Some("thumb-up") {
-                Rating::Up
-            } else {
-                Rating::Down
+            let Some(message) = a.view.message_index(&button) else {
+                return;
             };
-            if let Some(index) = a.view.message_index(&button) {
-                a.dispatch(Msg::Rate { index, rating });
+            let number = |e: &web_sys::Element, name: &str| {
+                e.get_attribute(name).and_then(|n| n.parse::<usize>().ok())
+            };
+            let card = button
+                .up("[data-sk=card]")
+                .and_then(|c| number(&c, "data-k"));
+            let hook = button.get_attribute("data-sk").unwrap_or_default();
+            let msg = match (hook.as_str(), card) {
+                ("thumb-up", _) => Msg::Rate {
+                    index: message,
+                    rating: Rating::Up,
+                },
+                ("thumb-down", _) => Msg::Rate {
+                    index: message,
+                    rating: Rating::Down,
+                },
+                ("chip", Some(card)) => {
+                    let (Some(option), Some(value)) =
+                        (number(&button, "data-o"), number(&button, "data-v"))
+                    else {
+                        return;
+                    };
+                    Msg::PickOption {
+                        message,
+                        card,
+                        option,
+                        value,
+                    }
+                }
+                ("add-to-cart", Some(card)) => Msg::AddToCart { message, card },
+                (hook @ ("prev" | "next"), _) => {
+                    a.view.step_carousel(&button, hook == "next");
+                    return;
+                }
+                _ => return,
+            };
+            a.dispatch(msg);
+        }),
+        // Not passive: arrow keys move between a carousel's cards instead of scrolling.
+        on(&v.log, "keydown", false, |a, e| {
+            let (Some(k), Some(t)) = (
+                e.dyn_ref::<KeyboardEvent>(),
+                e.target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok()),
+            ) else {
+                return;
+            };
+            if a.view.carousel_key(&t, &k.key()) {
+                e.prevent_default();
             }
         }),
         // One delegated listener for every chip, however often the chips are redrawn.
@@ -467,7 +532,7 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
             let chip = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .and_then(|t| t.closest("[data-sk=suggestion]").ok().flatten());
+                .and_then(|t| t.up("[data-sk=suggestion]"));
             if let Some(i) = chip
                 .and_then(|c| c.get_attribute("data-i"))
                 .and_then(|i| i.parse().ok())
@@ -505,6 +570,15 @@ fn trap_tab(app: &Rc<App>, k: &KeyboardEvent) {
             .is_some_and(|a| a == e.unchecked_ref::<web_sys::Element>())
     };
     let inside = items.iter().any(at);
+    // Focus on a control outside the list (a product card, focusable by script only) is
+    // inside the dialog already: the browser's own Tab order goes on from there.
+    if !inside
+        && active
+            .as_ref()
+            .is_some_and(|a| app.view.panel.contains(Some(a)))
+    {
+        return;
+    }
     let target = match (k.shift_key(), inside) {
         (true, true) if at(first) => last,
         (false, true) if at(last) => first,
@@ -513,7 +587,7 @@ fn trap_tab(app: &Rc<App>, k: &KeyboardEvent) {
         (false, false) => first,
     };
     k.prevent_default();
-    let _ = target.focus();
+    target.focus_now();
 }
 
 /// Sends what the composer holds (read afresh: an IME may not have fired `input` yet).

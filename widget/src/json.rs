@@ -4,10 +4,10 @@
 //! the protocol's serde); this module hands it the browser's parsed values through
 //! [`JsonValue`], and writes the few bodies the widget sends.
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, JSON};
 use shopkeep_protocol::SessionResponse;
 pub(crate) use shopkeep_widget_core::json::{
-    config, conversation, error_body, overrides, session, stream_event, JsonValue,
+    config, conversation, error_body, message_blocks, overrides, session, stream_event, JsonValue,
 };
 use wasm_bindgen::JsValue;
 
@@ -28,12 +28,11 @@ impl Json {
 
 impl JsonValue for Json {
     fn field(&self, key: &str) -> Json {
-        let v = if self.0.is_object() {
-            Reflect::get(&self.0, &JsValue::from_str(key)).ok()
+        Json(if self.0.is_object() {
+            crate::dom::get(&self.0, key)
         } else {
-            None
-        };
-        Json(v.unwrap_or(JsValue::UNDEFINED))
+            JsValue::UNDEFINED
+        })
     }
 
     fn as_string(&self) -> Option<String> {
@@ -58,28 +57,22 @@ pub(crate) fn object(fields: &[(&str, JsValue)]) -> String {
     let o = Object::new();
     for (k, v) in fields {
         if !v.is_undefined() {
-            let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+            crate::dom::put(&o, k, v);
         }
     }
-    JSON::stringify(&o)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    crate::dom::stringify(&o)
 }
 
 /// A string as a JSON string literal.
 pub(crate) fn quote(s: &str) -> String {
-    JSON::stringify(&JsValue::from_str(s))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| "null".into())
+    crate::dom::stringify(&JsValue::from_str(s))
 }
 
 /// A plain JS object from string-keyed values (event details for the host page).
 pub(crate) fn js_object(fields: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in fields {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+        crate::dom::put(&o, k, v);
     }
     o.into()
 }

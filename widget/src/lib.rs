@@ -17,6 +17,8 @@
 //! ```
 
 mod app;
+mod cart;
+mod dom;
 mod error;
 mod json;
 mod markdown_dom;
@@ -29,7 +31,6 @@ pub use error::{Error, Result};
 pub use markdown_dom::render_markdown;
 
 use app::App;
-use js_sys::Reflect;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot};
@@ -59,11 +60,10 @@ pub fn mount(root: ShadowRoot, options: JsValue) -> Result<Widget, JsError> {
 }
 
 fn mount_inner(root: ShadowRoot, options: &JsValue) -> Result<Widget> {
-    let get = |k: &str| {
-        Reflect::get(options, &JsValue::from_str(k))
-            .ok()
-            .filter(|v| !v.is_undefined() && !v.is_null())
-    };
+    if !options.is_object() {
+        return Err(Error::Options("tenant"));
+    }
+    let get = |k: &str| Some(dom::get(options, k)).filter(|v| !v.is_undefined() && !v.is_null());
     let tenant = get("tenant")
         .and_then(|v| v.as_string())
         .filter(|t| !t.is_empty())

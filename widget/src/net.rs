@@ -4,18 +4,18 @@
 //! JSON body, a body of the wrong shape — into a core [`Failure`], so the core alone decides what
 //! the shopper sees.
 
+use crate::dom::{header, put};
 use crate::json::{self, Json, JsonValue};
-use js_sys::{Reflect, Uint8Array};
+use js_sys::{Object, Uint8Array};
 use shopkeep_protocol::{
-    ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
+    Block, ChatRequest, ConversationResponse, PublicConfig, Rating, SessionResponse, StreamEvent,
 };
 use shopkeep_widget_core::sse::SseDecoder;
 use shopkeep_widget_core::Failure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, Headers, ReadableStreamDefaultReader, RequestCache, RequestInit, RequestMode,
-    Response,
+    AbortSignal, ReadableStreamDefaultReader, RequestCache, RequestInit, RequestMode, Response,
 };
 
 /// Where the gateway is, e.g. `http://127.0.0.1:8787` (no trailing slash).
@@ -54,11 +54,9 @@ impl Gateway {
         tenant: &str,
         etag: Option<&str>,
     ) -> Result<Option<FreshConfig>, Failure> {
-        let headers = headers(None, false)?;
+        let headers = headers(None, false);
         if let Some(etag) = etag {
-            headers
-                .set("If-None-Match", etag)
-                .map_err(|_| Failure::network())?;
+            put(&headers, "If-None-Match", &etag.into());
         }
         let init = init("GET", &headers);
         let resp = fetch(
@@ -69,7 +67,7 @@ impl Gateway {
         if resp.status() == 304 {
             return Ok(None);
         }
-        let etag = resp.headers().get("ETag").ok().flatten();
+        let etag = header(&resp, "ETag");
         let resp = ok(resp).await?;
         let promise = resp.text().map_err(|_| Failure::interrupted())?;
         let raw = JsFuture::from(promise)
@@ -98,10 +96,10 @@ impl Gateway {
             ("resume_token", opt(resume_token)),
             ("identity_token", opt(identity_token)),
         ]);
-        let init = init("POST", &headers(None, true)?);
+        let init = init("POST", &headers(None, true));
         init.set_body(&body.into());
         let resp = fetch(&self.url(&["/v1/sessions"]), &init).await?;
-        decode(resp, json::session).await
+        decode(json_body(resp).await?, json::session)
     }
 
     /// A strings table `["…", …]` from the widget's versioned assets (immutable, so the
@@ -109,11 +107,10 @@ impl Gateway {
     pub(crate) async fn strings(url: &str) -> Result<Vec<String>, Failure> {
         let init = RequestInit::new();
         init.set_mode(RequestMode::Cors);
-        decode(fetch(url, &init).await?, |j| {
+        decode(json_body(fetch(url, &init).await?).await?, |j| {
             j.items()
                 .map(|items| items.iter().filter_map(Json::as_string).collect())
         })
-        .await
     }
 
     /// `POST /v1/consent`: the answer is a new session whose token carries the decision.
@@ -122,13 +119,12 @@ impl Gateway {
         token: &str,
         accepted: bool,
     ) -> Result<SessionResponse, Failure> {
-        let init = init("POST", &headers(Some(token), true)?);
+        let init = init("POST", &headers(Some(token), true));
         init.set_body(&json::object(&[("accepted", accepted.into())]).into());
         decode(
-            fetch(&self.url(&["/v1/consent"]), &init).await?,
+            json_body(fetch(&self.url(&["/v1/consent"]), &init).await?).await?,
             json::session,
         )
-        .await
     }
 
     /// `POST /v1/messages/{id}/feedback`.
@@ -138,7 +134,7 @@ impl Gateway {
         message_id: &str,
         rating: Rating,
     ) -> Result<(), Failure> {
-        let init = init("POST", &headers(Some(token), true)?);
+        let init = init("POST", &headers(Some(token), true));
         let rating = match rating {
             Rating::Up => "up",
             Rating::Down => "down",
@@ -149,13 +145,15 @@ impl Gateway {
     }
 
     /// `GET /v1/conversation`.
-    pub(crate) async fn history(&self, token: &str) -> Result<ConversationResponse, Failure> {
-        let init = init("GET", &headers(Some(token), false)?);
+    pub(crate) async fn history(
+        &self,
+        token: &str,
+    ) -> Result<(ConversationResponse, Vec<Vec<Block>>), Failure> {
+        let init = init("GET", &headers(Some(token), false));
         decode(
-            fetch(&self.url(&["/v1/conversation"]), &init).await?,
-            json::conversation,
+            json_body(fetch(&self.url(&["/v1/conversation"]), &init).await?).await?,
+            |j| Some((json::conversation(j)?, json::message_blocks(j))),
         )
-        .await
     }
 
     /// `POST /v1/chat`: returns the stream's reader once the answer has started.
@@ -165,7 +163,7 @@ impl Gateway {
         request: ChatRequest,
         signal: &AbortSignal,
     ) -> Result<EventReader, Failure> {
-        let init = init("POST", &headers(Some(token), true)?);
+        let init = init("POST", &headers(Some(token), true));
         let body = json::object(&[
             ("message", request.message.into()),
             ("client_message_id", request.client_message_id.into()),
@@ -197,14 +195,12 @@ impl EventReader {
         let chunk = JsFuture::from(self.reader.read())
             .await
             .map_err(|_| Failure::interrupted())?;
-        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|d| d.as_bool());
+        // `read()` resolves with a `{done, value}` object.
+        let done = crate::dom::get(&chunk, "done").as_bool();
         if done != Some(false) {
             return Ok(None);
         }
-        let value = Reflect::get(&chunk, &JsValue::from_str("value"))
-            .map_err(|_| Failure::interrupted())?;
+        let value = crate::dom::get(&chunk, "value");
         let bytes = value
             .dyn_into::<Uint8Array>()
             .map_err(|_| Failure::interrupted())?
@@ -225,22 +221,22 @@ impl EventReader {
     }
 }
 
-/// Request headers; `Content-Type` only with a body, so a plain config GET needs no preflight.
-fn headers(token: Option<&str>, json: bool) -> Result<Headers, Failure> {
-    let headers = Headers::new().map_err(|_| Failure::network())?;
-    let set = |k: &str, v: &str| headers.set(k, v).map_err(|_| Failure::network());
+/// Request headers as a plain object (a value `fetch` refuses rejects it: a network failure);
+/// `Content-Type` only with a body, so a plain config GET needs no preflight.
+fn headers(token: Option<&str>, json: bool) -> Object {
+    let headers = Object::new();
     if json {
-        set("Content-Type", "application/json")?;
+        put(&headers, "Content-Type", &"application/json".into());
     }
     if let Some(token) = token {
         let mut bearer = String::from("Bearer ");
         bearer.push_str(token);
-        set("Authorization", &bearer)?;
+        put(&headers, "Authorization", &bearer.into());
     }
-    Ok(headers)
+    headers
 }
 
-fn init(method: &str, headers: &Headers) -> RequestInit {
+fn init(method: &str, headers: &Object) -> RequestInit {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_mode(RequestMode::Cors);
@@ -263,7 +259,7 @@ async fn ok(resp: Response) -> Result<Response, Failure> {
     if resp.ok() {
         return Ok(resp);
     }
-    let retry_after = resp.headers().get("Retry-After").ok().flatten();
+    let retry_after = header(&resp, "Retry-After");
     let body = match resp.json() {
         Ok(p) => JsFuture::from(p)
             .await
@@ -280,13 +276,20 @@ async fn ok(resp: Response) -> Result<Response, Failure> {
     ))
 }
 
-async fn decode<T>(resp: Response, read: fn(&Json) -> Option<T>) -> Result<T, Failure> {
+/// A successful response's JSON body (not generic over what is read from it: one future in
+/// the wasm for every call).
+async fn json_body(resp: Response) -> Result<Json, Failure> {
     let resp = ok(resp).await?;
     let promise = resp.json().map_err(|_| Failure::interrupted())?;
     let value = JsFuture::from(promise)
         .await
         .map_err(|_| Failure::interrupted())?;
-    read(&Json::from_value(value)).ok_or_else(Failure::interrupted)
+    Ok(Json::from_value(value))
+}
+
+/// Reads `T` from a JSON body; a body that does not read counts as an interrupted response.
+fn decode<T>(j: Json, read: fn(&Json) -> Option<T>) -> Result<T, Failure> {
+    read(&j).ok_or_else(Failure::interrupted)
 }
 
 /// Percent-encodes a tenant id for a path segment (ids are `[a-z0-9-]`, but never trust input).

@@ -60,6 +60,28 @@ button:focus-visible,textarea:focus-visible{outline:2px solid var(--sk-accent);o
 .f [aria-pressed=true] svg{fill:currentColor}
 [data-sk=thumb-down] svg{transform:rotate(180deg)}
 [data-sk=launcher][data-unread]::after{content:attr(data-unread);position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#d1242f;color:#fff;font:700 12px/20px system-ui,sans-serif;box-sizing:border-box}
+.m:has(.pc){width:100%;max-width:100%}
+.b{margin-top:6px}
+.src{display:flex;flex-wrap:wrap;gap:2px 10px;font-size:13px;opacity:.85}
+.src>span:first-child{font-weight:600}
+.pc{position:relative}
+.tr{display:flex;gap:8px;overflow-x:auto;scroll-snap-type:x mandatory;overscroll-behavior-inline:contain;padding:2px}
+[data-sk=card]{flex:0 0 min(230px,80%);scroll-snap-align:start;display:flex;flex-direction:column;gap:4px;padding:8px;border-radius:10px;background:var(--sk-bg);border:1px solid color-mix(in srgb,var(--sk-fg) 15%,transparent)}
+[data-sk=card] p{margin:0}
+[data-sk=card] img{width:100%;aspect-ratio:4/3;object-fit:cover;border-radius:6px}
+.t{font-weight:600}
+[data-sk=compare-at]{margin-inline-start:6px;opacity:.7}
+[data-available=false],[data-ok=false]{color:#d1242f}
+.o{display:flex;flex-wrap:wrap;gap:4px}
+[data-sk=chip]{padding:2px 8px;border:1px solid color-mix(in srgb,var(--sk-fg) 30%,transparent);border-radius:999px;font-size:13px}
+[data-sk=chip][aria-pressed=true]{border-color:var(--sk-primary);box-shadow:inset 0 0 0 1px var(--sk-primary)}
+[data-sk=chip][disabled]{text-decoration:line-through}
+.a{display:flex;gap:8px;align-items:center;margin-top:auto}
+[data-sk=add-to-cart]{flex:1;padding:6px 8px;background:var(--sk-primary);color:#fff;font-weight:600}
+.pc>button{position:absolute;z-index:1;top:35%;inset-inline-start:-4px;width:30px;height:30px;border-radius:50%;background:var(--sk-bg);box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:20px;line-height:1}
+.pc>[data-sk=next]{inset-inline-start:auto;inset-inline-end:-4px}
+[dir=rtl] .pc>button{transform:scaleX(-1)}
+a:focus-visible,[data-sk=card]:focus-visible{outline:2px solid var(--sk-accent);outline-offset:2px}
 @media (max-width:640px){[data-sk=panel],[data-sk=panel][data-side=left]{top:var(--sk-vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--sk-vh,100dvh);max-height:none;border-radius:0;padding-left:env(safe-area-inset-left);padding-right:env(safe-area-inset-right)}}
 @media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}
 "#;

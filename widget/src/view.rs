@@ -3,6 +3,9 @@
 //! Every node is made with `createElement`/`createTextNode`; the `data-sk` attributes are the
 //! hooks the end-to-end tests use (see widget/README.md).
 
+mod cards;
+
+use crate::dom::{self, Dom};
 use crate::error::Result;
 use crate::markdown_dom::render_markdown;
 use shopkeep_protocol::Rating;
@@ -179,23 +182,22 @@ const PANEL: &[(u8, &str, Attrs)] = &[
 /// The thumb icon (thumbs down is the same path turned by CSS).
 const THUMB: &str = "M7 11v10H3V11h4zm2 10h8.2a2 2 0 0 0 2-1.6l1.3-6.6A2 2 0 0 0 18.5 10H14V5.5A2.5 2.5 0 0 0 11.5 3L9 11v10z";
 
-fn el(doc: &Document, parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Result<Element> {
-    let e = doc.create_element(tag)?;
+/// A new `tag` (`svg:` prefix: in SVG's namespace) with `attrs`, appended to `parent`.
+fn el(doc: &Document, parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
+    let e = dom::create(doc, tag);
     for (k, v) in attrs {
-        e.set_attribute(k, v)?;
+        e.set(k, v);
     }
-    parent.append_child(&e)?;
-    Ok(e)
+    parent.append(&e);
+    e
 }
 
-fn set_hidden(e: &Element, hidden: bool) -> Result<()> {
-    Ok(e.toggle_attribute_with_force("hidden", hidden)
-        .map(|_| ())?)
+fn set_hidden(e: &Element, hidden: bool) {
+    e.toggle("hidden", hidden);
 }
 
-fn set_disabled(e: &Element, disabled: bool) -> Result<()> {
-    Ok(e.toggle_attribute_with_force("disabled", disabled)
-        .map(|_| ())?)
+fn set_disabled(e: &Element, disabled: bool) {
+    e.toggle("disabled", disabled);
 }
 
 fn set_text(e: &Node, text: &str) {
@@ -216,15 +218,7 @@ impl View {
                 Some(p) if *parent != ROOT => p,
                 _ => root,
             };
-            let e = match tag.strip_prefix("svg:") {
-                Some(t) => doc.create_element_ns(Some("http://www.w3.org/2000/svg"), t)?,
-                None => doc.create_element(tag)?,
-            };
-            for (k, v) in *attrs {
-                e.set_attribute(k, v)?;
-            }
-            parent.append_child(&e)?;
-            nodes.push(e);
+            nodes.push(el(doc, parent, tag, attrs));
         }
         let n = |i: usize| nodes[i].clone();
         Ok(View {
@@ -255,70 +249,67 @@ impl View {
     }
 
     /// Redraws one part of the panel from the state.
-    pub(crate) fn render(&self, patch: Patch, state: &State) -> Result<()> {
+    pub(crate) fn render(&self, patch: Patch, state: &State) {
         match patch {
             Patch::Config => self.render_config(state),
             Patch::Open => {
-                set_hidden(&self.panel, !state.open)?;
+                set_hidden(&self.panel, !state.open);
                 if let Some(l) = &self.launcher {
-                    l.set_attribute("aria-expanded", if state.open { "true" } else { "false" })?;
+                    l.set("aria-expanded", if state.open { "true" } else { "false" });
                 }
                 self.scroll_to_end();
-                Ok(())
             }
             Patch::Messages => {
                 for item in self.items.borrow_mut().drain(..) {
                     item.remove();
                 }
                 for i in 0..state.messages.len() {
-                    self.render_message(i, state)?;
+                    self.render_message(i, state);
                 }
-                Ok(())
             }
             Patch::Message(i) => self.render_message(i, state),
             Patch::Composer => {
                 self.input.set_value(&state.draft);
-                Ok(())
             }
             Patch::Chrome => self.render_chrome(state),
             Patch::Launcher => self.render_launcher(state),
+            Patch::Card { message, card } => self.render_card(message, card, state),
         }
     }
 
-    fn render_launcher(&self, state: &State) -> Result<()> {
+    fn render_launcher(&self, state: &State) {
         let Some(l) = &self.launcher else {
-            return Ok(());
+            return;
         };
-        l.set_attribute("aria-label", &state.strings.launcher_label(state.unread))?;
-        l.set_attribute("data-side", theme::side(&state.config.theme))?;
+        l.set("aria-label", &state.strings.launcher_label(state.unread));
+        l.set("data-side", theme::side(&state.config.theme));
         // The tenant's colour (validated in core), once the config is known; embed.js only
         // had the cached one.
         if let Some((_, primary)) = theme::css_vars(&state.config.theme).into_iter().next() {
-            l.style().set_property("background-color", &primary)?;
+            l.style().set_style("background-color", &primary);
         }
         if state.unread > 0 {
             let mut n = String::new();
             shopkeep_widget_core::push_number(&mut n, state.unread.min(99).into());
-            l.set_attribute("data-unread", &n)?;
+            l.set("data-unread", &n);
         } else {
-            l.remove_attribute("data-unread")?;
+            l.unset("data-unread");
         }
-        Ok(())
     }
 
-    fn render_config(&self, state: &State) -> Result<()> {
+    fn render_config(&self, state: &State) {
         let c = &state.config;
         let s = state.strings;
         // Custom properties on the panel only: the host element belongs to embed.js.
         let style = self.panel.style();
         for (name, value) in theme::css_vars(&c.theme) {
-            style.set_property(name, &value)?;
+            style.set_style(name, &value);
         }
         let p = &self.panel;
-        p.set_attribute("data-side", theme::side(&c.theme))?;
-        p.set_attribute("data-scheme", theme::scheme(&c.theme))?;
-        p.set_attribute("dir", if state.rtl() { "rtl" } else { "ltr" })?;
-        p.set_attribute("lang", state.locale())?;
+        p.set("data-side", theme::side(&c.theme));
+        p.set("data-scheme", theme::scheme(&c.theme));
+        p.set("dir", if state.rtl() { "rtl" } else { "ltr" });
+        p.set("lang", state.locale());
         // Only an https avatar (the gateway validated it; the cached copy is page-writable).
         match c
             .theme
@@ -327,22 +318,21 @@ impl View {
             .filter(|u| u.starts_with("https://"))
         {
             Some(url) => {
-                self.avatar.set_attribute("src", url)?;
-                set_hidden(&self.avatar, false)?;
+                self.avatar.set("src", url);
+                set_hidden(&self.avatar, false);
             }
-            None => set_hidden(&self.avatar, true)?,
+            None => set_hidden(&self.avatar, true),
         }
         set_text(&self.consent_accept, s.consent_accept);
         set_text(&self.consent_decline, s.consent_decline);
         set_text(&self.title, &c.theme.title);
         set_text(&self.greeting, &c.texts.greeting);
-        set_hidden(&self.greeting, c.texts.greeting.trim().is_empty())?;
+        set_hidden(&self.greeting, c.texts.greeting.trim().is_empty());
         self.input.set_placeholder(&c.texts.placeholder);
-        self.input.set_attribute("aria-label", s.input_label)?;
-        self.close.set_attribute("aria-label", s.close)?;
-        self.log.set_attribute("aria-label", s.messages_label)?;
-        self.suggestions
-            .set_attribute("aria-label", s.suggestions_label)?;
+        self.input.set("aria-label", s.input_label);
+        self.close.set("aria-label", s.close);
+        self.log.set("aria-label", s.messages_label);
+        self.suggestions.set("aria-label", s.suggestions_label);
         set_text(&self.send, s.send);
         set_text(&self.stop, s.stop);
         set_text(&self.retry, s.retry);
@@ -354,13 +344,12 @@ impl View {
                 &self.suggestions,
                 "button",
                 &[("data-sk", "suggestion"), ("type", "button")],
-            )?;
+            );
             let mut index = String::new();
             shopkeep_widget_core::push_number(&mut index, i as u64);
-            chip.set_attribute("data-i", &index)?;
+            chip.set("data-i", &index);
             set_text(&chip, q);
         }
-        Ok(())
     }
 
     /// The focused element inside the widget's shadow root.
@@ -372,23 +361,23 @@ impl View {
             .and_then(|r| r.active_element())
     }
 
-    fn render_chrome(&self, state: &State) -> Result<()> {
+    fn render_chrome(&self, state: &State) {
         let busy = state.busy();
         // Send and Stop swap places; focus on the one being hidden moves to the composer
         // instead of falling out of the dialog.
         let hiding = if busy { &self.send } else { &self.stop };
         if self.active_element().is_some_and(|a| a == *hiding) {
-            let _ = self.input.focus();
+            self.input.focus_now();
         }
-        set_hidden(&self.send, busy)?;
-        set_hidden(&self.stop, !busy)?;
-        set_hidden(&self.typing, !state.typing())?;
+        set_hidden(&self.send, busy);
+        set_hidden(&self.stop, !busy);
+        set_hidden(&self.typing, !state.typing());
         set_text(&self.typing_text, state.typing_label());
-        set_hidden(&self.suggestions, !state.show_suggestions())?;
+        set_hidden(&self.suggestions, !state.show_suggestions());
         let gated = state.needs_consent();
-        set_hidden(&self.consent, !gated)?;
-        set_disabled(&self.input, gated)?;
-        set_disabled(&self.send, gated)?;
+        set_hidden(&self.consent, !gated);
+        set_disabled(&self.input, gated);
+        set_disabled(&self.send, gated);
         if gated {
             let s = state.strings;
             let mut text = state.config.texts.consent_text.trim().to_owned();
@@ -400,28 +389,27 @@ impl View {
                 text.push_str(s.consent_declined);
             }
             set_text(&self.consent_text, &text);
-            set_hidden(&self.consent_decline, state.consent == Consent::Declined)?;
-            set_disabled(&self.consent_accept, state.consent == Consent::Accepted)?;
+            set_hidden(&self.consent_decline, state.consent == Consent::Declined);
+            set_disabled(&self.consent_accept, state.consent == Consent::Accepted);
         }
         match state.visible_notice() {
             Some(n) => {
                 set_text(&self.error, &n.text);
-                set_hidden(&self.retry, !n.retry)?;
-                set_disabled(&self.retry, n.wait_secs > 0)?;
-                set_hidden(&self.notice, false)?;
+                set_hidden(&self.retry, !n.retry);
+                set_disabled(&self.retry, n.wait_secs > 0);
+                set_hidden(&self.notice, false);
             }
             None => {
                 set_text(&self.error, "");
-                set_hidden(&self.notice, true)?;
+                set_hidden(&self.notice, true);
             }
         }
         self.scroll_to_end();
-        Ok(())
     }
 
-    fn render_message(&self, i: usize, state: &State) -> Result<()> {
+    fn render_message(&self, i: usize, state: &State) {
         let Some(msg) = state.messages.get(i) else {
-            return Ok(());
+            return;
         };
         let existing = self.items.borrow().get(i).cloned();
         let item = match existing {
@@ -438,35 +426,63 @@ impl View {
                     &self.log,
                     "div",
                     &[("data-sk", "message"), ("class", "m")],
-                )?;
+                );
                 items.push(item.clone());
                 item
             }
         };
-        self.fill_message(&item, msg, state)?;
+        self.fill_message(&item, msg, state);
         self.scroll_to_end();
-        Ok(())
     }
 
-    fn fill_message(&self, item: &Element, msg: &ChatMessage, state: &State) -> Result<()> {
+    fn fill_message(&self, item: &Element, msg: &ChatMessage, state: &State) {
         let s = state.strings;
-        item.set_attribute("data-role", msg.role.as_str())?;
-        item.set_attribute("data-status", msg.status.as_str())?;
-        set_text(item, "");
-        match msg.role {
+        item.set("data-role", msg.role.as_str());
+        item.set("data-status", msg.status.as_str());
+        // The blocks are redrawn only when new ones arrived: a delta or a status change must
+        // not reset a carousel's scroll, a focused chip or a lazy image (cards patch
+        // themselves, `Patch::Card`).
+        let mut count = String::new();
+        shopkeep_widget_core::push_number(&mut count, msg.blocks.len() as u64);
+        let kept = item
+            .query(":scope>.b")
+            .filter(|b| b.get_attribute("data-n").as_deref() == Some(count.as_str()));
+        // Everything but the kept blocks goes (removing a focused chip would drop its focus).
+        let kept: Option<Node> = kept.map(Into::into);
+        while let Some(c) = item.first_child().filter(|c| Some(c) != kept.as_ref()) {
+            item.remove_node(&c);
+        }
+        while let Some(c) = kept.as_ref().and_then(Node::next_sibling) {
+            item.remove_node(&c);
+        }
+        let text: Node = match msg.role {
             // The shopper's own text is shown as typed (CSS keeps its newlines).
-            Role::User => set_text(item, &msg.text),
-            Role::Assistant => render_markdown(&self.doc, item, &msg.text)?,
+            Role::User => self.doc.create_text_node(&msg.text).into(),
+            Role::Assistant => {
+                let f = self.doc.create_document_fragment();
+                render_markdown(&self.doc, &f, &msg.text);
+                f.into()
+            }
+        };
+        item.insert(&text, kept.as_ref());
+        match kept {
+            Some(_) => {}
+            None if !msg.blocks.is_empty() => {
+                let b = el(&self.doc, item, "div", &[("class", "b")]);
+                b.set("data-n", &count);
+                self.render_blocks(&b, msg, state);
+            }
+            None => {}
         }
         // The note is CSS generated content (`attr(data-note)`): the message's text content stays
         // exactly the message, for copy-paste and for tests.
         match msg.status {
-            Status::Stopped => item.set_attribute("data-note", s.stopped)?,
-            Status::Interrupted => item.set_attribute("data-note", s.interrupted)?,
-            _ => item.remove_attribute("data-note")?,
+            Status::Stopped => item.set("data-note", s.stopped),
+            Status::Interrupted => item.set("data-note", s.interrupted),
+            _ => item.unset("data-note"),
         }
         if msg.rateable() {
-            let bar = el(&self.doc, item, "div", &[("class", "f")])?;
+            let bar = el(&self.doc, item, "div", &[("class", "f")]);
             for (rating, hook, label) in [
                 (Rating::Up, "thumb-up", s.helpful),
                 (Rating::Down, "thumb-down", s.not_helpful),
@@ -476,26 +492,24 @@ impl View {
                     &bar,
                     "button",
                     &[("data-sk", hook), ("type", "button")],
-                )?;
-                b.set_attribute("aria-label", label)?;
+                );
+                b.set("aria-label", label);
                 let pressed = msg.rating == Some(rating);
-                b.set_attribute("aria-pressed", if pressed { "true" } else { "false" })?;
-                let ns = Some("http://www.w3.org/2000/svg");
-                let svg = self.doc.create_element_ns(ns, "svg")?;
-                svg.set_attribute("viewBox", "0 0 24 24")?;
-                svg.set_attribute("aria-hidden", "true")?;
-                let path = self.doc.create_element_ns(ns, "path")?;
-                path.set_attribute("d", THUMB)?;
-                svg.append_child(&path)?;
-                b.append_child(&svg)?;
+                b.set("aria-pressed", if pressed { "true" } else { "false" });
+                let svg = dom::create(&self.doc, "svg:svg");
+                svg.set("viewBox", "0 0 24 24");
+                svg.set("aria-hidden", "true");
+                let path = dom::create(&self.doc, "svg:path");
+                path.set("d", THUMB);
+                svg.append(&path);
+                b.append(&svg);
             }
         }
-        Ok(())
     }
 
     /// Index of the message holding `node`, for delegated clicks on the list.
     pub(crate) fn message_index(&self, node: &Element) -> Option<usize> {
-        let item = node.closest("[data-sk=message]").ok().flatten()?;
+        let item = node.up("[data-sk=message]")?;
         self.items.borrow().iter().position(|e| *e == item)
     }
 
@@ -507,19 +521,16 @@ impl View {
             let mut px = String::new();
             shopkeep_widget_core::push_number(&mut px, v.max(0.0) as u64);
             px.push_str("px");
-            let _ = style.set_property(name, &px);
+            style.set_style(name, &px);
         }
     }
 
     /// Focusable controls of the open panel, in order (hidden and disabled ones left out).
     pub(crate) fn focusables(&self) -> Vec<HtmlElement> {
         let mut out = Vec::new();
-        let Ok(list) = self
+        let list = self
             .panel
-            .query_selector_all("button,textarea,a[href],[tabindex='0']")
-        else {
-            return out;
-        };
+            .query_all("button,textarea,a[href],[tabindex='0']");
         for i in 0..list.length() {
             if let Some(e) = list.get(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
                 if e.offset_parent().is_some() && !e.has_attribute("disabled") {
@@ -544,8 +555,8 @@ impl View {
     pub(crate) fn remove(&self) {
         self.panel.remove();
         if let Some(l) = &self.launcher {
-            let _ = l.set_attribute("aria-expanded", "false");
-            let _ = l.remove_attribute("data-unread");
+            l.set("aria-expanded", "false");
+            l.unset("data-unread");
         }
     }
 }

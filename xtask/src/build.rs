@@ -154,6 +154,10 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
             "--target",
             "web",
             "--no-typescript",
+            // TextEncoder.encodeInto is in every browser since 2019: no fallback copy in the
+            // glue (−40 B gzip).
+            "--encode-into",
+            "always",
             "--out-name",
             WIDGET_STEM,
             "--out-dir",
@@ -161,6 +165,15 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
         .arg(&out))?;
 
     let bg = out.join(format!("{WIDGET_STEM}_bg.wasm"));
+    // Short import names in the wasm and the glue (−3.7 KB gzip; crate::imports).
+    let glue = out.join(format!("{WIDGET_STEM}.js"));
+    let (wasm_bytes, glue_text) = crate::imports::shorten(
+        &fs::read(&bg).context(|| format!("reading {}", bg.display()))?,
+        &fs::read_to_string(&glue).context(|| format!("reading {}", glue.display()))?,
+        &format!("./{WIDGET_STEM}_bg.js"),
+    )?;
+    fs::write(&bg, wasm_bytes).context(|| format!("writing {}", bg.display()))?;
+    fs::write(&glue, glue_text).context(|| format!("writing {}", glue.display()))?;
     // The features rustc enables by default for wasm32-unknown-unknown (all in every
     // browser since 2021); wasm-opt must know them or it refuses the module.
     let mut opt = Command::new(paths.npm_tool("wasm-opt"));
@@ -187,7 +200,6 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
     run(&mut opt)?;
 
     // The glue is shipped minified (ES module syntax kept for `import()`).
-    let glue = out.join(format!("{WIDGET_STEM}.js"));
     run(Command::new(paths.npm_tool("esbuild"))
         .env("PATH", paths.path_env())
         .arg(&glue)

@@ -30,6 +30,7 @@ mod error;
 mod fuzz;
 mod harness;
 mod http;
+mod imports;
 mod paths;
 mod process;
 mod setup;

@@ -76,6 +76,28 @@ pub struct Strings {
     pub error_invalid: &'static str,
     /// Anything else.
     pub error_generic: &'static str,
+    /// Accessible label of a product carousel.
+    pub products_label: &'static str,
+    /// Carousel button: previous product.
+    pub previous: &'static str,
+    /// Carousel button: next product.
+    pub next: &'static str,
+    /// A product card's availability: in stock.
+    pub in_stock: &'static str,
+    /// A product card's availability: out of stock.
+    pub out_of_stock: &'static str,
+    /// A product card's link to the product page.
+    pub view: &'static str,
+    /// A product card's Add to cart button.
+    pub add_to_cart: &'static str,
+    /// Shown while the shop's cart is being updated.
+    pub adding: &'static str,
+    /// Shown when the shop's cart took the product.
+    pub added: &'static str,
+    /// Shown when the shop's cart refused the product.
+    pub cart_failed: &'static str,
+    /// Label of the row of sources under an answer.
+    pub sources: &'static str,
 }
 
 /// English, also the fallback for languages without a table.
@@ -112,6 +134,17 @@ pub const EN: Strings = Strings {
     error_consent: "Please accept the notice before chatting.",
     error_invalid: "This message can't be sent. Is it too long?",
     error_generic: "Something went wrong.",
+    products_label: "Products",
+    previous: "Previous",
+    next: "Next",
+    in_stock: "In stock",
+    out_of_stock: "Out of stock",
+    view: "View",
+    add_to_cart: "Add to cart",
+    adding: "Adding…",
+    added: "Added to cart",
+    cart_failed: "Couldn't add to cart.",
+    sources: "Sources",
 };
 
 /// Spanish.
@@ -148,6 +181,17 @@ pub const ES: Strings = Strings {
     error_consent: "Acepta el aviso antes de chatear.",
     error_invalid: "Este mensaje no se puede enviar. ¿Es demasiado largo?",
     error_generic: "Algo salió mal.",
+    products_label: "Productos",
+    previous: "Anterior",
+    next: "Siguiente",
+    in_stock: "En stock",
+    out_of_stock: "Agotado",
+    view: "Ver",
+    add_to_cart: "Añadir al carrito",
+    adding: "Añadiendo…",
+    added: "Añadido al carrito",
+    cart_failed: "No se pudo añadir al carrito.",
+    sources: "Fuentes",
 };
 
 /// Portuguese.
@@ -184,6 +228,17 @@ pub const PT: Strings = Strings {
     error_consent: "Aceite o aviso antes de conversar.",
     error_invalid: "Esta mensagem não pode ser enviada. É longa demais?",
     error_generic: "Algo deu errado.",
+    products_label: "Produtos",
+    previous: "Anterior",
+    next: "Seguinte",
+    in_stock: "Em estoque",
+    out_of_stock: "Esgotado",
+    view: "Ver",
+    add_to_cart: "Adicionar ao carrinho",
+    adding: "Adicionando…",
+    added: "Adicionado ao carrinho",
+    cart_failed: "Não foi possível adicionar ao carrinho.",
+    sources: "Fontes",
 };
 
 /// French.
@@ -220,6 +275,17 @@ pub const FR: Strings = Strings {
     error_consent: "Acceptez l’avis avant de discuter.",
     error_invalid: "Ce message ne peut pas être envoyé. Est-il trop long ?",
     error_generic: "Une erreur s’est produite.",
+    products_label: "Produits",
+    previous: "Précédent",
+    next: "Suivant",
+    in_stock: "En stock",
+    out_of_stock: "Épuisé",
+    view: "Voir",
+    add_to_cart: "Ajouter au panier",
+    adding: "Ajout…",
+    added: "Ajouté au panier",
+    cart_failed: "Impossible d’ajouter au panier.",
+    sources: "Sources",
 };
 
 /// German.
@@ -256,6 +322,17 @@ pub const DE: Strings = Strings {
     error_consent: "Bitte stimmen Sie dem Hinweis zu, bevor Sie chatten.",
     error_invalid: "Diese Nachricht kann nicht gesendet werden. Ist sie zu lang?",
     error_generic: "Etwas ist schiefgelaufen.",
+    products_label: "Produkte",
+    previous: "Zurück",
+    next: "Weiter",
+    in_stock: "Auf Lager",
+    out_of_stock: "Ausverkauft",
+    view: "Ansehen",
+    add_to_cart: "In den Warenkorb",
+    adding: "Wird hinzugefügt…",
+    added: "Zum Warenkorb hinzugefügt",
+    cart_failed: "Konnte nicht in den Warenkorb gelegt werden.",
+    sources: "Quellen",
 };
 
 /// Languages with a table, English (built in) first.
@@ -305,7 +382,18 @@ macro_rules! with_fields {
             error_not_allowed,
             error_consent,
             error_invalid,
-            error_generic
+            error_generic,
+            products_label,
+            previous,
+            next,
+            in_stock,
+            out_of_stock,
+            view,
+            add_to_cart,
+            adding,
+            added,
+            cart_failed,
+            sources
         )
     };
 }

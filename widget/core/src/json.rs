@@ -13,9 +13,10 @@
 
 use crate::Overrides;
 use shopkeep_protocol::{
-    AutoOpen, ColorScheme, ConversationResponse, ErrorBody, ErrorDetail, FinishReason,
-    LauncherPosition, MessageRole, MessageStatus, PublicConfig, PublicPrivacy, SessionResponse,
-    StoredMessage, StreamEvent, Texts, Theme, ToolStatus, Usage,
+    AutoOpen, Block, CardVariant, ColorScheme, ConversationResponse, ErrorBody, ErrorDetail,
+    FinishReason, LauncherPosition, MessageRole, MessageStatus, Money, Platform, ProductCard,
+    PublicConfig, PublicPrivacy, SessionResponse, Source, StoredMessage, StreamEvent, Texts, Theme,
+    ToolStatus, Usage,
 };
 
 /// A parsed JSON value, read one field at a time.
@@ -203,8 +204,88 @@ pub fn stream_event<J: JsonValue>(j: &J) -> Option<StreamEvent> {
                 _ => return None,
             },
         },
-        // `blocks` are read by the version that draws them (product cards, …).
+        "blocks" => StreamEvent::Blocks {
+            blocks: blocks(&j.field("blocks")),
+        },
         _ => return None,
+    })
+}
+
+/// The `blocks` of each message of `GET /v1/conversation`, in message order (none for a
+/// message stored without them, or by a gateway that does not store them).
+pub fn message_blocks<J: JsonValue>(j: &J) -> Vec<Vec<Block>> {
+    j.array("messages")
+        .iter()
+        .map(|m| blocks(&m.field("blocks")))
+        .collect()
+}
+
+/// A list of blocks: kinds this version does not know, and malformed blocks or cards, are
+/// left out (the rest still shows).
+pub fn blocks<J: JsonValue>(j: &J) -> Vec<Block> {
+    j.items()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|b| {
+            Some(match b.str("kind")?.as_str() {
+                "sources" => Block::Sources {
+                    sources: b
+                        .array("sources")
+                        .iter()
+                        .filter_map(|s| {
+                            Some(Source {
+                                title: s.str("title")?,
+                                url: s.str("url"),
+                            })
+                        })
+                        .collect(),
+                },
+                "products" => Block::Products {
+                    products: b.array("products").iter().filter_map(product).collect(),
+                },
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+fn money<J: JsonValue>(j: &J) -> Option<Money> {
+    Some(Money {
+        amount_minor: j.field("amount_minor").as_f64().filter(|n| n.is_finite())? as i64,
+        currency: j.str("currency")?,
+        exponent: j.num("exponent")?.min(18.0) as u8,
+    })
+}
+
+fn product<J: JsonValue>(p: &J) -> Option<ProductCard> {
+    let strings = |k| p.array(k).iter().filter_map(J::as_string).collect();
+    Some(ProductCard {
+        id: p.str("id")?,
+        title: p.str("title")?,
+        url: p.str("url"),
+        image: p.str("image"),
+        price: money(&p.field("price"))?,
+        compare_at: money(&p.field("compare_at")),
+        available: p.bool_or("available", false),
+        options: strings("options"),
+        variants: p
+            .array("variants")
+            .iter()
+            .filter_map(|v| {
+                Some(CardVariant {
+                    id: v.str("id")?,
+                    values: v.array("values").iter().filter_map(J::as_string).collect(),
+                    price: money(&v.field("price"))?,
+                    available: v.bool_or("available", false),
+                })
+            })
+            .collect(),
+        selected_variant: p.str("selected_variant"),
+        platform: match p.str("platform").as_deref() {
+            Some("shopify") => Platform::Shopify,
+            Some("woocommerce") => Platform::Woocommerce,
+            _ => Platform::Other,
+        },
     })
 }
 

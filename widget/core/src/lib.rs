@@ -2,6 +2,7 @@
 //!
 //! Owns: the widget's [`State`] and its [`update`] function (messages in, [`Effect`]s out), the
 //! incremental decoder of the chat event stream ([`sse`], over the protocol's SSE framing),
+//! product cards and sources shown with an answer ([`cards`]),
 //! reading the gateway's JSON into protocol types over any parsed value ([`json`]), the safe
 //! markdown subset ([`markdown`]), theme → CSS custom properties ([`theme`]), the widget's own strings in
 //! several languages ([`i18n`]) and client message ids from injected randomness ([`ids`]).
@@ -9,6 +10,7 @@
 //! Must not depend on: wasm-bindgen, web-sys, js-sys, gloo or anything else that needs a
 //! browser. Time and randomness come in as arguments, so every behaviour is a plain unit test.
 
+pub mod cards;
 pub mod failure;
 pub mod i18n;
 pub mod ids;

@@ -4,12 +4,13 @@
 //! changes the [`State`] and returns [`Effect`]s, and the shell performs them — fetches, storage,
 //! focus, and [`Patch`]es that redraw one part of the panel from the state.
 
+use crate::cards::{CartOutcome, CartRequest, Shown};
 use crate::i18n::{self, Strings};
 use crate::ids::IdGen;
 use crate::Failure;
 use shopkeep_protocol::{
-    ColorScheme, ConversationResponse, LauncherPosition, PublicConfig, Rating, SessionResponse,
-    StreamEvent,
+    Block, ColorScheme, ConversationResponse, LauncherPosition, PublicConfig, Rating,
+    SessionResponse, StreamEvent,
 };
 
 /// Who wrote a message.
@@ -72,12 +73,37 @@ pub struct ChatMessage {
     pub status: Status,
     /// The shopper's thumbs up/down (assistant messages only).
     pub rating: Option<Rating>,
+    /// Product cards and sources shown with the answer, in order.
+    pub blocks: Vec<Shown>,
 }
 
 impl ChatMessage {
     /// Whether thumbs are offered: a finished assistant answer the gateway knows.
     pub fn rateable(&self) -> bool {
         self.role == Role::Assistant && self.status == Status::Complete && self.server_id.is_some()
+    }
+
+    /// The message's `k`-th product card, counting the cards of all its product blocks.
+    pub fn card(&self, k: usize) -> Option<&crate::cards::Card> {
+        self.cards().nth(k)
+    }
+
+    /// Every product card of the message, in order.
+    pub fn cards(&self) -> impl Iterator<Item = &crate::cards::Card> {
+        self.blocks.iter().flat_map(|b| match b {
+            Shown::Products(cards) => cards.as_slice(),
+            Shown::Sources(_) => &[],
+        })
+    }
+
+    pub(crate) fn card_mut(&mut self, k: usize) -> Option<&mut crate::cards::Card> {
+        self.blocks
+            .iter_mut()
+            .flat_map(|b| match b {
+                Shown::Products(cards) => cards.as_mut_slice(),
+                Shown::Sources(_) => &mut [],
+            })
+            .nth(k)
     }
 }
 
@@ -208,6 +234,13 @@ pub enum Patch {
     Chrome,
     /// The launcher's label and unread badge.
     Launcher,
+    /// One product card of a message: its price, availability, chips and cart status.
+    Card {
+        /// Index in [`State::messages`].
+        message: usize,
+        /// The card's index among the message's cards (all product blocks, in order).
+        card: usize,
+    },
 }
 
 /// What the shell must do.
@@ -290,6 +323,16 @@ pub enum Effect {
     Focus(FocusTarget),
     /// Say this through the polite live region (a finished answer, read once, not per delta).
     Announce(String),
+    /// Dispatch `shopkeep:add_to_cart` on the page and, unless it is prevented, add to the
+    /// platform's cart; answers [`Msg::CartDone`].
+    AddToCart {
+        /// Index in [`State::messages`].
+        message: usize,
+        /// The card's index among the message's cards.
+        card: usize,
+        /// What to add.
+        request: CartRequest,
+    },
 }
 
 /// Everything that can happen to the widget.
@@ -338,8 +381,9 @@ pub enum Msg {
     SessionCreated(SessionResponse),
     /// Creating a session failed.
     SessionFailed(Failure),
-    /// The stored conversation arrived.
-    HistoryLoaded(ConversationResponse),
+    /// The stored conversation arrived, with each message's blocks (same order; a message
+    /// stored without blocks has none).
+    HistoryLoaded(ConversationResponse, Vec<Vec<Block>>),
     /// The stored conversation could not be fetched.
     HistoryFailed(Failure),
     /// An event of the chat stream.
@@ -380,6 +424,33 @@ pub enum Msg {
     },
     /// Sending a rating failed (it is taken back).
     FeedbackFailed(usize),
+    /// The shopper picked value `value` of option `option` on a product card.
+    PickOption {
+        /// Index in [`State::messages`].
+        message: usize,
+        /// The card's index among the message's cards.
+        card: usize,
+        /// The option's index.
+        option: usize,
+        /// The value's index in [`crate::cards::Card::option_values`].
+        value: usize,
+    },
+    /// The shopper pressed "Add to cart" on a product card.
+    AddToCart {
+        /// Index in [`State::messages`].
+        message: usize,
+        /// The card's index among the message's cards.
+        card: usize,
+    },
+    /// The shell finished an [`Effect::AddToCart`].
+    CartDone {
+        /// Index in [`State::messages`].
+        message: usize,
+        /// The card's index among the message's cards.
+        card: usize,
+        /// How it ended.
+        outcome: CartOutcome,
+    },
     /// One second passed (rate-limit countdown).
     Tick,
     /// The browser went online or offline.

@@ -1,5 +1,6 @@
 //! The one function that changes the widget: `update(&mut State, Msg) -> Vec<Effect>`.
 
+use crate::cards::{self, Cart, CartOutcome};
 use crate::i18n;
 use crate::ids::IdGen;
 use crate::markdown::answer_text;
@@ -9,8 +10,8 @@ use crate::state::{
 };
 use crate::Failure;
 use shopkeep_protocol::{
-    ConversationResponse, FinishReason, MessageRole, MessageStatus, SessionResponse, StreamEvent,
-    ToolStatus,
+    Block, ConversationResponse, FinishReason, MessageRole, MessageStatus, SessionResponse,
+    StreamEvent, ToolStatus,
 };
 
 /// Applies a message to the state and returns what the shell must do, in order.
@@ -116,12 +117,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 fail_send(state, &failure, &mut fx);
             }
         }
-        Msg::HistoryLoaded(conv) => {
+        Msg::HistoryLoaded(conv, blocks) => {
             if state.session.as_ref().map(|s| &s.conversation_id) != Some(&conv.conversation_id) {
                 return fx;
             }
             state.history = History::Loaded;
-            merge_history(state, conv);
+            merge_history(state, conv, blocks);
             fx.push(Effect::Render(Patch::Messages));
             fx.push(Effect::Render(Patch::Chrome));
         }
@@ -195,6 +196,60 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     }
                     fx.push(Effect::Render(Patch::Message(index)));
                 }
+            }
+        }
+        Msg::PickOption {
+            message,
+            card,
+            option,
+            value,
+        } => {
+            if let Some(c) = state
+                .messages
+                .get_mut(message)
+                .and_then(|m| m.card_mut(card))
+            {
+                c.pick(option, value);
+                // A new variant's cart is its own: an earlier "Added" or error no longer applies.
+                if c.cart != Cart::Adding {
+                    c.cart = Cart::Idle;
+                }
+                fx.push(Effect::Render(Patch::Card { message, card }));
+            }
+        }
+        Msg::AddToCart { message, card } => {
+            if let Some(c) = state
+                .messages
+                .get_mut(message)
+                .and_then(|m| m.card_mut(card))
+            {
+                if c.cart != Cart::Adding && c.available() {
+                    c.cart = Cart::Adding;
+                    fx.push(Effect::AddToCart {
+                        message,
+                        card,
+                        request: c.cart_request(),
+                    });
+                    fx.push(Effect::Render(Patch::Card { message, card }));
+                }
+            }
+        }
+        Msg::CartDone {
+            message,
+            card,
+            outcome,
+        } => {
+            if let Some(c) = state
+                .messages
+                .get_mut(message)
+                .and_then(|m| m.card_mut(card))
+            {
+                c.cart = match outcome {
+                    CartOutcome::Added => Cart::Added,
+                    CartOutcome::Failed => Cart::Failed,
+                    CartOutcome::Handled => Cart::Idle,
+                };
+                fx.push(Effect::Render(Patch::Card { message, card }));
             }
         }
         Msg::FeedbackFailed(index) => {
@@ -433,11 +488,13 @@ fn history_failed(state: &mut State, failure: &Failure, fx: &mut Vec<Effect>) {
     }
 }
 
-fn merge_history(state: &mut State, conv: ConversationResponse) {
+fn merge_history(state: &mut State, conv: ConversationResponse, blocks: Vec<Vec<Block>>) {
+    let mut blocks = blocks.into_iter();
     let mut merged: Vec<ChatMessage> = conv
         .messages
         .into_iter()
         .map(|m| ChatMessage {
+            blocks: cards::shown(blocks.next().unwrap_or_default()),
             server_id: Some(m.id),
             role: match m.role {
                 MessageRole::User => Role::User,
@@ -491,6 +548,7 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
         text: text.clone(),
         status: Status::Complete,
         rating: None,
+        blocks: Vec::new(),
     });
     let user_index = state.messages.len() - 1;
     state.pending = Some(PendingSend {
@@ -556,8 +614,14 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
                 fx.push(Effect::Render(Patch::Chrome));
             }
         }
-        // Rich blocks are drawn by the widgets that know their kinds (product cards, …).
-        StreamEvent::Blocks { .. } => {}
+        StreamEvent::Blocks { blocks } => {
+            let shown = cards::shown(blocks);
+            if !shown.is_empty() {
+                let i = assistant_message(state, fx);
+                state.messages[i].blocks.extend(shown);
+                fx.push(Effect::Render(Patch::Message(i)));
+            }
+        }
         StreamEvent::Delta { text } => {
             state.looking_up = false;
             let i = assistant_message(state, fx);
@@ -620,6 +684,7 @@ fn assistant_message(state: &mut State, fx: &mut Vec<Effect>) -> usize {
         text: String::new(),
         status: Status::Streaming,
         rating: None,
+        blocks: Vec::new(),
     });
     let i = state.messages.len() - 1;
     state.streaming = Some(i);
@@ -657,7 +722,8 @@ fn fail_send(state: &mut State, failure: &Failure, fx: &mut Vec<Effect>) {
     state.phase = Phase::Idle;
     let mut answer_kept = false;
     if let Some(i) = state.streaming.take() {
-        if state.messages[i].text.is_empty() {
+        let m = &state.messages[i];
+        if m.text.is_empty() && m.blocks.is_empty() {
             state.messages.remove(i);
             fx.push(Effect::Render(Patch::Messages));
         } else {

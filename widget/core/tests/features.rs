@@ -150,10 +150,13 @@ fn an_identity_switch_clears_the_previous_shoppers_chat_and_ignores_their_late_a
     update(&mut s, Msg::Open);
     update(
         &mut s,
-        Msg::HistoryLoaded(ConversationResponse {
-            conversation_id: "c-anon".into(),
-            messages: vec![],
-        }),
+        Msg::HistoryLoaded(
+            ConversationResponse {
+                conversation_id: "c-anon".into(),
+                messages: vec![],
+            },
+            vec![],
+        ),
     );
     send(&mut s, "anonymous secret");
     let fx = update(
@@ -183,10 +186,13 @@ fn an_identity_switch_clears_the_previous_shoppers_chat_and_ignores_their_late_a
     );
     assert!(update(
         &mut s,
-        Msg::HistoryLoaded(ConversationResponse {
-            conversation_id: "c-anon".into(),
-            messages: vec![],
-        })
+        Msg::HistoryLoaded(
+            ConversationResponse {
+                conversation_id: "c-anon".into(),
+                messages: vec![],
+            },
+            vec![]
+        )
     )
     .is_empty());
 

@@ -359,13 +359,16 @@ fn restoring_history_with_an_expired_token_resumes_the_conversation() {
     };
     let fx = update(
         &mut s,
-        Msg::HistoryLoaded(ConversationResponse {
-            conversation_id: "c_1".into(),
-            messages: vec![
-                msg("1", MessageRole::User, "Hi"),
-                msg("2", MessageRole::Assistant, "Hello!"),
-            ],
-        }),
+        Msg::HistoryLoaded(
+            ConversationResponse {
+                conversation_id: "c_1".into(),
+                messages: vec![
+                    msg("1", MessageRole::User, "Hi"),
+                    msg("2", MessageRole::Assistant, "Hello!"),
+                ],
+            },
+            vec![],
+        ),
     );
     assert!(fx.contains(&Effect::Render(Patch::Messages)));
     assert_eq!(s.messages.len(), 2);
@@ -397,16 +400,19 @@ fn history_arriving_after_a_send_keeps_the_new_message_last() {
     let (req, ..) = sent(&type_and_send(&mut s, "new question")).unwrap();
     update(
         &mut s,
-        Msg::HistoryLoaded(ConversationResponse {
-            conversation_id: "c_1".into(),
-            messages: vec![StoredMessage {
-                id: "1".into(),
-                role: MessageRole::User,
-                text: "old".into(),
-                status: MessageStatus::Complete,
-                created_at_ms: 0,
-            }],
-        }),
+        Msg::HistoryLoaded(
+            ConversationResponse {
+                conversation_id: "c_1".into(),
+                messages: vec![StoredMessage {
+                    id: "1".into(),
+                    role: MessageRole::User,
+                    text: "old".into(),
+                    status: MessageStatus::Complete,
+                    created_at_ms: 0,
+                }],
+            },
+            vec![],
+        ),
     );
     assert_eq!(s.messages[1].text, "new question");
     assert_eq!(s.pending.as_ref().unwrap().user_index, 1);

@@ -14,6 +14,7 @@ use shopkeep_protocol::{
     LauncherPosition, MessageRole, MessageStatus, PublicConfig, PublicPrivacy, SessionResponse,
     StoredMessage, StreamEvent, Texts, Theme, ToolStatus, Usage,
 };
+use shopkeep_protocol::{Block, CardVariant, Money, Platform, ProductCard, Source};
 use shopkeep_widget_core::json::{self, JsonValue};
 use shopkeep_widget_core::sse::SseDecoder;
 use shopkeep_widget_core::Overrides;
@@ -222,7 +223,156 @@ fn every_stream_event() -> Vec<StreamEvent> {
             });
         }
     }
+    events.push(StreamEvent::Blocks {
+        blocks: every_block(),
+    });
+    events.push(StreamEvent::Blocks { blocks: vec![] });
     events
+}
+
+fn eur(amount_minor: i64) -> Money {
+    Money {
+        amount_minor,
+        currency: "EUR".into(),
+        exponent: 2,
+    }
+}
+
+/// A product card with every field set, and one with only the required ones.
+fn every_block() -> Vec<Block> {
+    let full = ProductCard {
+        id: "p-1".into(),
+        title: "Summit jacket — \"Gore\" 🧥".into(),
+        url: Some("https://shop.example/products/summit".into()),
+        image: Some("https://cdn.example/summit.jpg".into()),
+        price: eur(12999),
+        compare_at: Some(eur(15999)),
+        available: true,
+        options: vec!["Size".into(), "Colour".into()],
+        variants: vec![
+            CardVariant {
+                id: "4001".into(),
+                values: vec!["M".into(), "Blue".into()],
+                price: eur(12999),
+                available: true,
+            },
+            CardVariant {
+                id: "4002".into(),
+                values: vec!["L".into(), "Blue".into()],
+                price: eur(13999),
+                available: false,
+            },
+        ],
+        selected_variant: Some("4001".into()),
+        platform: Platform::Shopify,
+    };
+    let minimal = ProductCard {
+        id: "p-2".into(),
+        title: "Gift card".into(),
+        url: None,
+        image: None,
+        price: Money {
+            amount_minor: 5000,
+            currency: "JPY".into(),
+            exponent: 0,
+        },
+        compare_at: None,
+        available: false,
+        options: vec![],
+        variants: vec![],
+        selected_variant: None,
+        platform: Platform::Other,
+    };
+    let woo = ProductCard {
+        id: "p-3".into(),
+        platform: Platform::Woocommerce,
+        ..minimal.clone()
+    };
+    vec![
+        Block::Sources {
+            sources: vec![
+                Source {
+                    title: "Shipping".into(),
+                    url: Some("https://shop.example/pages/shipping".into()),
+                },
+                Source {
+                    title: "Returns (snippet)".into(),
+                    url: None,
+                },
+            ],
+        },
+        Block::Products {
+            products: vec![full, minimal, woo],
+        },
+        Block::Sources { sources: vec![] },
+        Block::Products { products: vec![] },
+    ]
+}
+
+#[test]
+fn every_block_reads_back_equal() {
+    let blocks = every_block();
+    let data = serde_json::to_value(&blocks).unwrap();
+    assert_eq!(json::blocks(&J(data)), blocks);
+}
+
+#[test]
+fn block_kinds_this_version_does_not_know_are_ignored_and_the_rest_kept() {
+    let data = json!([
+        {"kind": "order_summary", "order": "#1001"},
+        {"kind": "sources", "sources": [{"title": "FAQ", "url": "https://shop.example/faq"}]},
+        {"no_kind": true},
+        "not an object",
+    ]);
+    assert_eq!(
+        json::blocks(&J(data)),
+        vec![Block::Sources {
+            sources: vec![Source {
+                title: "FAQ".into(),
+                url: Some("https://shop.example/faq".into()),
+            }],
+        }]
+    );
+    // An event of only unknown kinds is an empty `blocks` event, which shows nothing.
+    let event = json!({"type": "blocks", "blocks": [{"kind": "product", "sku": "A1"}]});
+    assert_eq!(
+        json::stream_event(&J(event)),
+        Some(StreamEvent::Blocks { blocks: vec![] })
+    );
+}
+
+#[test]
+fn a_malformed_card_is_dropped_and_its_neighbours_kept() {
+    let good = json!({"id": "ok", "title": "Fine", "available": true,
+        "price": {"amount_minor": 100, "currency": "USD", "exponent": 2}});
+    let data = json!([{"kind": "products", "products": [
+        {"id": "no-price", "title": "x", "available": true},
+        {"id": "bad-price", "title": "x", "available": true,
+         "price": {"amount_minor": "100", "currency": "USD", "exponent": 2}},
+        {"title": "no id", "available": true,
+         "price": {"amount_minor": 100, "currency": "USD", "exponent": 2}},
+        good,
+    ]}]);
+    let blocks = json::blocks(&J(data));
+    let Block::Products { products } = &blocks[0] else {
+        panic!("not products: {blocks:?}")
+    };
+    let ids: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["ok"]);
+}
+
+#[test]
+fn history_messages_carry_their_blocks_when_the_gateway_stored_them() {
+    let data = json!({"conversation_id": "c", "messages": [
+        {"id": "m1", "role": "user", "text": "boots?", "status": "complete", "created_at_ms": 1},
+        {"id": "m2", "role": "assistant", "text": "These:", "status": "complete",
+         "created_at_ms": 2, "blocks": serde_json::to_value(every_block()).unwrap()},
+    ]});
+    assert_eq!(
+        json::conversation(&J(data.clone())).unwrap().messages.len(),
+        2
+    );
+    assert_eq!(json::message_blocks(&J(data)), vec![vec![], every_block()]);
 }
 
 #[test]
@@ -236,7 +386,6 @@ fn every_stream_event_reads_back_equal() {
 fn stream_event_types_this_version_does_not_know_are_skipped() {
     let future = [
         json!({"type": "tool", "name": "order_status", "status": "thinking"}),
-        json!({"type": "blocks", "blocks": [{"kind": "product", "sku": "A1"}]}),
         json!({"type": "DELTA", "text": "case matters"}),
         json!({"text": "no type at all"}),
         json!(["not", "an", "object"]),
