@@ -53,8 +53,10 @@ impl App {
         assets: Option<String>,
     ) -> Rc<App> {
         let store = Store::new(&tenant);
+        let mut state = State::new(&tenant);
+        state.plain_http = gateway.plain_http();
         let app = Rc::new(App {
-            state: RefCell::new(State::new(&tenant)),
+            state: RefCell::new(state),
             view,
             tenant,
             gateway,

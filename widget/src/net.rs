@@ -39,6 +39,11 @@ impl Gateway {
         }
     }
 
+    /// Whether the gateway is reached over plain http (local development).
+    pub(crate) fn plain_http(&self) -> bool {
+        self.base.starts_with("http:")
+    }
+
     fn url(&self, parts: &[&str]) -> String {
         let mut url = self.base.clone();
         for p in parts {

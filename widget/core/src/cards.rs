@@ -82,9 +82,25 @@ pub fn https(url: Option<String>) -> Option<String> {
     })
 }
 
+/// `url` when it is https — or plain http when `plain_http` (the widget talks to a gateway
+/// over plain http: local development, where the shop's site is http too).
+pub fn source_link(url: Option<String>, plain_http: bool) -> Option<String> {
+    match url {
+        Some(u)
+            if plain_http
+                && u.get(..7)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("http://")) =>
+        {
+            https(Some(format!("https://{}", &u[7..]))).map(|_| u)
+        }
+        url => https(url),
+    }
+}
+
 /// The blocks of an answer as the widget shows them: kinds this version does not know and
-/// empty blocks are left out, non-https links and images dropped.
-pub fn shown(blocks: Vec<Block>) -> Vec<Shown> {
+/// empty blocks are left out, non-https links and images dropped (source links may be http
+/// when `plain_http`, see [`source_link`]).
+pub fn shown(blocks: Vec<Block>, plain_http: bool) -> Vec<Shown> {
     blocks
         .into_iter()
         .filter_map(|b| match b {
@@ -93,7 +109,7 @@ pub fn shown(blocks: Vec<Block>) -> Vec<Shown> {
                     .into_iter()
                     .map(|s| Source {
                         title: s.title,
-                        url: https(s.url),
+                        url: source_link(s.url, plain_http),
                     })
                     .filter(|s| !s.title.trim().is_empty())
                     .collect();

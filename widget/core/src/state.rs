@@ -522,6 +522,8 @@ pub struct State {
     pub overrides: Overrides,
     /// Showing a config given by the page (admin preview) rather than the tenant's saved one.
     pub preview: bool,
+    /// The gateway is reached over plain http (local development): source links may be http.
+    pub plain_http: bool,
     /// A [`Effect::Tick`] is scheduled.
     pub(crate) ticking: bool,
     /// A consent decision waits for a session before it can be sent.
@@ -565,6 +567,7 @@ impl State {
             browser_locale: String::new(),
             overrides: Overrides::default(),
             preview: false,
+            plain_http: false,
             ticking: false,
             consent_to_send: false,
             ids: IdGen::new(0),

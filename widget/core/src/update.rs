@@ -490,11 +490,12 @@ fn history_failed(state: &mut State, failure: &Failure, fx: &mut Vec<Effect>) {
 
 fn merge_history(state: &mut State, conv: ConversationResponse, blocks: Vec<Vec<Block>>) {
     let mut blocks = blocks.into_iter();
+    let plain_http = state.plain_http;
     let mut merged: Vec<ChatMessage> = conv
         .messages
         .into_iter()
         .map(|m| ChatMessage {
-            blocks: cards::shown(blocks.next().unwrap_or_default()),
+            blocks: cards::shown(blocks.next().unwrap_or_default(), plain_http),
             server_id: Some(m.id),
             role: match m.role {
                 MessageRole::User => Role::User,
@@ -615,7 +616,7 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
             }
         }
         StreamEvent::Blocks { blocks } => {
-            let shown = cards::shown(blocks);
+            let shown = cards::shown(blocks, state.plain_http);
             if !shown.is_empty() {
                 let i = assistant_message(state, fx);
                 state.messages[i].blocks.extend(shown);

@@ -91,31 +91,48 @@ fn only_absolute_https_urls_are_kept() {
 }
 
 #[test]
+fn source_links_may_be_plain_http_only_when_the_gateway_is() {
+    let http = || Some(String::from("http://127.0.0.1:8788/policies/shipping"));
+    assert_eq!(cards::source_link(http(), false), None);
+    assert_eq!(cards::source_link(http(), true), http());
+    for bad in ["javascript:alert(1)", "http://", "http://a b", "ftp://x.y/"] {
+        assert_eq!(cards::source_link(Some(bad.into()), true), None, "{bad}");
+    }
+    assert_eq!(
+        cards::source_link(Some("https://shop.example/a".into()), true).as_deref(),
+        Some("https://shop.example/a")
+    );
+}
+
+#[test]
 fn shown_blocks_drop_non_https_links_and_images_and_empty_blocks() {
     let mut p = jacket();
     p.url = Some("http://shop.example/products/summit".into());
     p.image = Some("javascript:alert(1)".into());
-    let shown = cards::shown(vec![
-        Block::Sources {
-            sources: vec![
-                Source {
-                    title: "Shipping".into(),
-                    url: Some("https://shop.example/shipping".into()),
-                },
-                Source {
-                    title: "Old page".into(),
-                    url: Some("http://shop.example/old".into()),
-                },
-                Source {
-                    title: "  ".into(),
-                    url: Some("https://shop.example/untitled".into()),
-                },
-            ],
-        },
-        Block::Sources { sources: vec![] },
-        Block::Products { products: vec![] },
-        Block::Products { products: vec![p] },
-    ]);
+    let shown = cards::shown(
+        vec![
+            Block::Sources {
+                sources: vec![
+                    Source {
+                        title: "Shipping".into(),
+                        url: Some("https://shop.example/shipping".into()),
+                    },
+                    Source {
+                        title: "Old page".into(),
+                        url: Some("http://shop.example/old".into()),
+                    },
+                    Source {
+                        title: "  ".into(),
+                        url: Some("https://shop.example/untitled".into()),
+                    },
+                ],
+            },
+            Block::Sources { sources: vec![] },
+            Block::Products { products: vec![] },
+            Block::Products { products: vec![p] },
+        ],
+        false,
+    );
     assert_eq!(shown.len(), 2);
     let Shown::Sources(sources) = &shown[0] else {
         panic!("{shown:?}")
