@@ -51,7 +51,9 @@ const BLOCKS = [
   { kind: 'order_summary', order: '#1001' }, // a later kind: ignored
   { kind: 'sources', sources: [
     { title: 'Sizing guide', url: 'https://shop.example/pages/sizing' },
-    { title: 'Old page', url: 'http://shop.example/old' },
+    { title: 'Old page', url: 'javascript:alert(1)' },
+    // Linked only because this test's gateway is plain http (local development).
+    { title: 'Local page', url: 'http://shop.example/local' },
   ] },
 ];
 
@@ -164,7 +166,7 @@ test('cards render from the stream: title, price in the shopper locale, stock, l
   }
 });
 
-test('the Sources row links https pages in a new tab; others stay text', async () => {
+test('the Sources row links web pages in a new tab (http only with a plain-http gateway); others stay text', async () => {
   const { context, reply } = await cardsPage();
   try {
     const row = reply.locator('[data-sk=sources]');
@@ -174,6 +176,7 @@ test('the Sources row links https pages in a new tab; others stay text', async (
       as.map((a) => [a.textContent, a.getAttribute('href'), a.target, a.rel]));
     assert.deepEqual(links, [
       ['Sizing guide', 'https://shop.example/pages/sizing', '_blank', 'noopener noreferrer'],
+      ['Local page', 'http://shop.example/local', '_blank', 'noopener noreferrer'],
     ]);
     assert.match(await row.textContent(), /Old page/);
   } finally {
