@@ -159,11 +159,25 @@ impl Shop {
             ("GET", "/woo/wp-json/wc/store/v1/products") => {
                 cors(woo::products_page(&catalog, request))
             }
-            ("GET", "/merchant/feed.xml") => cors(Response::new(
-                200,
-                "application/rss+xml; charset=utf-8",
-                feeds::merchant_feed(&catalog, &base),
-            )),
+            ("GET", "/merchant/feed.xml") => {
+                // `?products=N`: the feed of the first N products only (a smaller shop's feed).
+                let limit = request
+                    .param("products")
+                    .and_then(|n| n.parse::<usize>().ok());
+                let body = match limit {
+                    Some(n) if n < catalog.products.len() => {
+                        let mut small = (*catalog).clone();
+                        small.products.truncate(n);
+                        feeds::merchant_feed(&small, &base)
+                    }
+                    _ => feeds::merchant_feed(&catalog, &base),
+                };
+                cors(Response::new(
+                    200,
+                    "application/rss+xml; charset=utf-8",
+                    body,
+                ))
+            }
             ("GET", "/export/products.csv") => cors(Response::new(
                 200,
                 "text/csv; charset=utf-8",
