@@ -74,27 +74,22 @@ pub struct CartRequest {
 /// `url` if it is an absolute https URL without spaces or control characters (anything else
 /// the gateway sent is dropped rather than shown: a card never links or loads elsewhere).
 pub fn https(url: Option<String>) -> Option<String> {
-    url.filter(|u| {
-        u.get(..8)
-            .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
-            && u.len() > 8
-            && !u.bytes().any(|b| b <= b' ' || b == b'\\' || b == 0x7f)
-    })
+    url.filter(|u| web(u, "https://"))
+}
+
+/// `u` starts with `scheme` (any case), has more after it, and no blank, control or
+/// backslash byte anywhere.
+fn web(u: &str, scheme: &str) -> bool {
+    u.len() > scheme.len()
+        && u.get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        && !u.bytes().any(|b| b <= b' ' || b == b'\\' || b == 0x7f)
 }
 
 /// `url` when it is https — or plain http when `plain_http` (the widget talks to a gateway
 /// over plain http: local development, where the shop's site is http too).
 pub fn source_link(url: Option<String>, plain_http: bool) -> Option<String> {
-    match url {
-        Some(u)
-            if plain_http
-                && u.get(..7)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("http://")) =>
-        {
-            https(Some(format!("https://{}", &u[7..]))).map(|_| u)
-        }
-        url => https(url),
-    }
+    url.filter(|u| web(u, "https://") || (plain_http && web(u, "http://")))
 }
 
 /// The blocks of an answer as the widget shows them: kinds this version does not know and
