@@ -55,7 +55,11 @@ fn catalog_admin_routes_match_their_methods() {
 fn product_tools_are_offered_only_with_a_catalog() {
     let config: shopkeep_gateway_core::tenant::TenantConfig =
         serde_json::from_str(include_str!("../../../../demo-site/tenants/demo.json")).unwrap();
-    assert_eq!(tools::offered(&config, false), Toolset::KNOWLEDGE);
+    // Every tenant has search_knowledge and handoff; the product tools only with a catalog.
+    assert_eq!(
+        tools::offered(&config, false),
+        Toolset::KNOWLEDGE.with(ToolName::Handoff)
+    );
     let with = tools::offered(&config, true);
     assert!(with.contains(ToolName::SearchProducts) && with.contains(ToolName::GetProduct));
 }
