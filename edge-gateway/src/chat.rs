@@ -667,10 +667,10 @@ async fn builtin_text(
         &job.store,
         &job.tenant_id,
         job.tenant.record.catalog_currency.as_deref(),
-        &serde_json::json!({ "query": job.question }),
+        // Both routes give `{"query": <the question>}`: the same search a model would call.
+        arguments,
     )
     .await;
-    let _ = arguments;
     match knowledge {
         Some(k) if cards.is_empty() => from_knowledge(k),
         _ => {
