@@ -73,6 +73,11 @@ struct Job {
     /// The tools offered in this turn (what the tenant has configured).
     toolset: Toolset,
     started_ms: u64,
+    /// The session, its verified customer and its client network's key: who asks about an
+    /// order (issue 13).
+    session_id: String,
+    user_id: Option<String>,
+    ip_key: String,
 }
 
 /// The first attempt on the first upstream, started in phase 3 alongside the D1 write.
@@ -201,7 +206,7 @@ pub(crate) async fn chat(
     let t_limit = now_ms();
     let targets = upstream::targets(env, &tenant.config);
     let timeouts = upstream::Timeouts::from_env(env);
-    let toolset = tools::offered(&tenant.config, tenant.has_catalog);
+    let toolset = tools::offered_with_orders(&tenant.config, tenant.has_catalog, tenant.has_orders);
     let mut early: Option<Early> = None;
     let mut resync = None;
     let mut early_used = false;
@@ -300,6 +305,9 @@ pub(crate) async fn chat(
     let t_store = now_ms();
     let job = Job {
         env: env.clone(),
+        session_id: claims.session_id.clone(),
+        user_id: claims.user_id.clone(),
+        ip_key: admit.ip_key.clone(),
         lease_id: admit.lease_id,
         store,
         targets,
@@ -551,6 +559,13 @@ async fn relay(mut job: Job, shopper: Shopper) {
                 deliver(&shopper, &mut answer, &started);
                 let mut results = Vec::with_capacity(runs.len());
                 for run in runs {
+                    // An order lookup shows its `order` blocks, built from the shop's data.
+                    if run.tool == ToolName::LookupOrder {
+                        let looked = lookup_order(&job, &run.arguments).await;
+                        show_order(&shopper, &mut answer, looked.blocks, looked.handoff);
+                        results.push((run.call.id, looked.outcome));
+                        continue;
+                    }
                     let (outcome, cards) = run_tool(&job, run.tool, &run.arguments).await;
                     // Cards are built from the catalog rows, never from model text.
                     if let Some(event) = answer.show_blocks(products_block(cards)) {
@@ -651,6 +666,22 @@ async fn builtin_text(
     shopper: &Shopper,
     answer: &mut Answer,
 ) -> BuiltinReply {
+    // "Where is my order?": the same executor a model's call runs.
+    if tool == ToolName::LookupOrder {
+        let looked = lookup_order(job, arguments).await;
+        let text = match &looked.outcome {
+            ToolOutcome::Done(result) => shopkeep_gateway_core::orders::api::builtin_reply(result),
+            _ => shopkeep_gateway_core::orders::api::builtin_reply(
+                &shopkeep_gateway_core::orders::lookup::unavailable().for_model,
+            ),
+        };
+        show_order(shopper, answer, looked.blocks, looked.handoff);
+        return BuiltinReply {
+            text,
+            source_ids: Vec::new(),
+            dont_know: false,
+        };
+    }
     let knowledge = (tool != ToolName::SearchProducts)
         .then(|| responder::answer(&job.tenant.index, &job.question));
     let from_knowledge = |k: responder::Answer| BuiltinReply {
@@ -703,6 +734,54 @@ fn products_block(cards: Vec<ProductCard>) -> Vec<Block> {
         Vec::new()
     } else {
         vec![Block::Products { products: cards }]
+    }
+}
+
+/// Runs `lookup_order` within the tool time limit (issue 13).
+async fn lookup_order(job: &Job, arguments: &serde_json::Value) -> crate::orders::Looked {
+    let asker = crate::orders::Asker {
+        env: &job.env,
+        store: &job.store,
+        config: &job.tenant.record.config,
+        rules: &job.rules,
+        tenant_id: &job.tenant_id,
+        conversation_id: &job.conversation_id,
+        session_id: &job.session_id,
+        user_id: job.user_id.as_deref(),
+        ip_key: &job.ip_key,
+    };
+    let run = crate::orders::lookup(&asker, arguments);
+    let limit = Delay::from(Duration::from_millis(tools::TOOL_TIMEOUT_MS));
+    futures::pin_mut!(run);
+    match select(run, limit).await {
+        Either::Left((looked, _)) => looked,
+        Either::Right(_) => crate::orders::Looked {
+            outcome: ToolOutcome::Done(
+                shopkeep_gateway_core::orders::lookup::unavailable().for_model,
+            ),
+            blocks: Vec::new(),
+            handoff: None,
+        },
+    }
+}
+
+/// Shows a lookup's `order` blocks, and tells the shopper when the verification limit handed
+/// the conversation to a person (the same `handoff` event the handoff tool sends).
+fn show_order(
+    shopper: &Shopper,
+    answer: &mut Answer,
+    blocks: Vec<Block>,
+    handoff: Option<serde_json::Value>,
+) {
+    if let Some(event) = answer.show_blocks(blocks) {
+        deliver(shopper, answer, std::slice::from_ref(&event));
+    }
+    if let Some(mut event) = handoff {
+        event["type"] = serde_json::json!("handoff");
+        let frame = shopkeep_protocol::sse::encode("handoff", &event.to_string());
+        if !shopper.send_raw(frame) {
+            answer.shopper_gone();
+        }
     }
 }
 

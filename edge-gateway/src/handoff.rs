@@ -84,7 +84,6 @@ pub(crate) async fn request_person(
 
 /// The order work calls this when a shopper reaches the order verification limit: hands the
 /// conversation to a person when the tenant's rules say so. Returns the move, if any.
-#[allow(dead_code)] // called by the order lookup (issue 13) when it lands
 pub(crate) async fn on_verification_limit(
     env: &Env,
     config: &TenantConfig,

@@ -15,6 +15,7 @@ mod insights;
 mod jobs;
 mod knowledge;
 mod limiter;
+mod orders;
 mod privacy;
 mod room;
 mod sessions;
@@ -119,6 +120,11 @@ async fn handle(
         Route::AdminCatalogUpload { tenant_id } => catalog::upload(req, env, &tenant_id).await,
         Route::AdminCatalogSearch { tenant_id } => {
             catalog::admin_search(req, env, &tenant_id).await
+        }
+        Route::AdminOrdersGetSource { tenant_id } => orders::get_source(req, env, &tenant_id).await,
+        Route::AdminOrdersPutSource { tenant_id } => orders::put_source(req, env, &tenant_id).await,
+        Route::AdminOrdersDeleteSource { tenant_id } => {
+            orders::delete_source(req, env, &tenant_id).await
         }
         Route::AdminKnowledge { tenant_id, route } => {
             knowledge::admin(req, env, &tenant_id, route).await

@@ -20,6 +20,7 @@ use crate::store::Store;
 use crate::tenant_cache;
 use serde::{Deserialize, Serialize};
 use shopkeep_gateway_core::admin_auth::ReplayGuard;
+use shopkeep_gateway_core::orders::api::AttemptBook;
 use shopkeep_gateway_core::ratelimit::{
     ip_key, AdmitRequest, MeterRequest, MeterVerdict, RouteClass, TenantObject, TurnRecord, Verdict,
 };
@@ -34,6 +35,16 @@ use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, R
 const BUDGET_KEY: &str = "budget";
 /// Storage key of the admin signatures seen within the window.
 const REPLAY_KEY: &str = "replay";
+/// Storage key of the order verification attempts (issue 13).
+const ORDER_ATTEMPTS_KEY: &str = "order_attempts";
+
+/// Body of `/order_attempt`: `op` is `check` (may another verification run for every key?)
+/// or `fail` (count a failed one against every key).
+#[derive(Serialize, Deserialize)]
+struct OrderAttempt {
+    op: String,
+    keys: Vec<String>,
+}
 
 /// Body of `/replay`.
 #[derive(Serialize, Deserialize)]
@@ -75,6 +86,8 @@ struct Renewed {
 pub struct TenantLimiter {
     state: State,
     object: Rc<RefCell<TenantObject>>,
+    /// Order verification attempts, loaded from storage on first use.
+    attempts: Rc<RefCell<Option<AttemptBook>>>,
 }
 
 impl DurableObject for TenantLimiter {
@@ -99,7 +112,11 @@ impl DurableObject for TenantLimiter {
             worker::console_error!("limiter: restoring persisted state failed: {why}");
             Err(worker::Error::RustError(why))
         });
-        TenantLimiter { state, object }
+        TenantLimiter {
+            state,
+            object,
+            attempts: Rc::new(RefCell::new(None)),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -143,6 +160,37 @@ impl DurableObject for TenantLimiter {
                 let renew: Renew = req.json().await?;
                 let held = self.object.borrow_mut().renew(now_ms(), &renew.lease_id);
                 held.and_then(|held| to_json(&Renewed { held }))
+            }
+            "/order_attempt" => {
+                let asked: OrderAttempt = req.json().await?;
+                if self.attempts.borrow().is_none() {
+                    let stored = self
+                        .state
+                        .storage()
+                        .get::<AttemptBook>(ORDER_ATTEMPTS_KEY)
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default();
+                    self.attempts.borrow_mut().get_or_insert(stored);
+                }
+                let now = now_ms();
+                let (allowed, changed) = {
+                    let mut slot = self.attempts.borrow_mut();
+                    let book = slot.get_or_insert_with(AttemptBook::default);
+                    match asked.op.as_str() {
+                        "fail" => {
+                            book.failed(&asked.keys, now);
+                            (book.allows(&asked.keys, now), Some(book.clone()))
+                        }
+                        _ => (book.allows(&asked.keys, now), None),
+                    }
+                };
+                if let Some(book) = changed {
+                    // Persisted before answering: an evicted object keeps counting.
+                    self.state.storage().put(ORDER_ATTEMPTS_KEY, book).await?;
+                }
+                to_json(&serde_json::json!({ "allowed": allowed }))
             }
             "/replay" => {
                 let seen: SeenSignature = req.json().await?;
@@ -323,4 +371,29 @@ pub(crate) async fn meter(
         .await
         .map_err(|e| Error::Storage(format!("limiter answer: {e}")))?;
     verdict.into_result().map(|_| ())
+}
+
+/// Asks the tenant's object about order verification attempts (`op` `check` or `fail`) for
+/// these keys (the session's and the client network's). `Ok(true)`: another verification may
+/// run. A failure is an error: the caller refuses the verification (fail closed).
+pub(crate) async fn order_attempt(
+    env: &Env,
+    tenant_id: &str,
+    op: &str,
+    keys: &[String],
+) -> Result<bool, Error> {
+    #[derive(Deserialize)]
+    struct Answer {
+        allowed: bool,
+    }
+    let body = OrderAttempt {
+        op: op.to_owned(),
+        keys: keys.to_vec(),
+    };
+    let mut response = call(env, tenant_id, "/order_attempt", &body).await?;
+    let answer: Answer = response
+        .json()
+        .await
+        .map_err(|e| Error::Storage(format!("order attempt answer: {e}")))?;
+    Ok(answer.allowed)
 }

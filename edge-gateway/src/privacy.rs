@@ -43,9 +43,17 @@ pub(crate) async fn shopper_export(
         .into_iter()
         .flat_map(|(_, m)| m)
         .collect::<Vec<_>>();
+    // The order lookups made in the conversation (issue 13): digests and outcomes, never an
+    // email.
+    let lookups: Vec<_> = store
+        .order_lookups(&claims.tenant_id, scope)
+        .await?
+        .iter()
+        .map(|l| l.public())
+        .collect();
     json_response(
         200,
-        &serde_json::json!({ "conversation_id": claims.conversation_id, "messages": messages }),
+        &serde_json::json!({ "conversation_id": claims.conversation_id, "messages": messages, "order_lookups": lookups }),
         origin,
     )
 }
@@ -107,9 +115,15 @@ pub(crate) async fn admin_export(
         .into_iter()
         .map(|(id, messages)| serde_json::json!({ "id": id, "messages": messages }))
         .collect();
+    let lookups: Vec<_> = store
+        .order_lookups(tenant_id, scope)
+        .await?
+        .iter()
+        .map(|l| l.public())
+        .collect();
     json_response(
         200,
-        &serde_json::json!({ "user_id": user, "conversations": conversations }),
+        &serde_json::json!({ "user_id": user, "conversations": conversations, "order_lookups": lookups }),
         None,
     )
 }

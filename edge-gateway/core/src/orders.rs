@@ -9,6 +9,7 @@
 //! Must not depend on: worker. Fetching is the shell's; every decision is here.
 
 pub mod access;
+pub mod api;
 pub mod lookup;
 mod shopify;
 mod woo;

@@ -91,6 +91,16 @@ pub fn route_with(
     question: &str,
     toolset: crate::tools::Toolset,
 ) -> (crate::tools::ToolName, serde_json::Value) {
+    // "Where is my order?" goes to the order lookup before anything else (an order question
+    // names products too).
+    if toolset.contains(crate::tools::ToolName::LookupOrder)
+        && crate::orders::asks_about_order(question)
+    {
+        return (
+            crate::tools::ToolName::LookupOrder,
+            crate::orders::arguments_from_text(question),
+        );
+    }
     if toolset.contains(crate::tools::ToolName::SearchProducts)
         && crate::catalog::reply::looks_like_product_question(question)
     {

@@ -152,6 +152,21 @@ pub enum Route {
         /// Tenant id from the path.
         tenant_id: String,
     },
+    /// `GET /v1/admin/tenants/{id}/orders/source` (issue 13)
+    AdminOrdersGetSource {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `PUT /v1/admin/tenants/{id}/orders/source`
+    AdminOrdersPutSource {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
+    /// `DELETE /v1/admin/tenants/{id}/orders/source`
+    AdminOrdersDeleteSource {
+        /// Tenant id from the path.
+        tenant_id: String,
+    },
     /// `/v1/admin/tenants/{id}/knowledge/…` (issue 15; see [`crate::knowledge`])
     AdminKnowledge {
         /// Tenant id from the path.
@@ -282,6 +297,9 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
         ["v1", "admin", "tenants", id, "catalog", "source"] if valid_tenant_id(id) => {
             Some("PUT, DELETE, OPTIONS")
         }
+        ["v1", "admin", "tenants", id, "orders", "source"] if valid_tenant_id(id) => {
+            Some("GET, PUT, DELETE, OPTIONS")
+        }
         ["v1", "admin", "tenants", id, "catalog", "sync" | "upload" | "search"]
             if valid_tenant_id(id) =>
         {
@@ -400,6 +418,21 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
         }
         (Method::Post, ["v1", "admin", "tenants", id, "catalog", "upload"]) => {
             Route::AdminCatalogUpload {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Get, ["v1", "admin", "tenants", id, "orders", "source"]) => {
+            Route::AdminOrdersGetSource {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Put, ["v1", "admin", "tenants", id, "orders", "source"]) => {
+            Route::AdminOrdersPutSource {
+                tenant_id: (*id).to_owned(),
+            }
+        }
+        (Method::Delete, ["v1", "admin", "tenants", id, "orders", "source"]) => {
+            Route::AdminOrdersDeleteSource {
                 tenant_id: (*id).to_owned(),
             }
         }

@@ -151,6 +151,21 @@ pub fn offered(_config: &crate::tenant::TenantConfig, has_catalog: bool) -> Tool
     }
 }
 
+/// [`offered`], plus `lookup_order` when the tenant has connected an order source
+/// (`has_orders`, read with the tenant row).
+pub fn offered_with_orders(
+    config: &crate::tenant::TenantConfig,
+    has_catalog: bool,
+    has_orders: bool,
+) -> Toolset {
+    let tools = offered(config, has_catalog);
+    if has_orders {
+        tools.with(ToolName::LookupOrder)
+    } else {
+        tools
+    }
+}
+
 /// One tool's description, schema and storage rule.
 pub fn spec(name: ToolName) -> ToolSpec {
     match name {

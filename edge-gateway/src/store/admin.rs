@@ -70,7 +70,7 @@ pub(crate) enum Scope<'a> {
 
 impl Scope<'_> {
     /// SQL selecting the scope's conversation ids; `?1` is the tenant, `?2` the scope value.
-    fn conversations(self) -> &'static str {
+    pub(super) fn conversations(self) -> &'static str {
         match self {
             Scope::User(_) => "SELECT id FROM conversations WHERE tenant_id = ?1 AND user_id = ?2",
             Scope::Conversation(_) => {
@@ -82,14 +82,14 @@ impl Scope<'_> {
         }
     }
 
-    fn value(self) -> wasm_bindgen::JsValue {
+    pub(super) fn value(self) -> wasm_bindgen::JsValue {
         match self {
             Scope::User(v) | Scope::Conversation(v) => s(v),
             Scope::OlderThan(ms) => n(ms),
         }
     }
 
-    fn label(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             Scope::User(_) => "user",
             Scope::Conversation(_) => "conversation",
@@ -407,6 +407,17 @@ impl Store {
                 &args,
             )?);
         }
+        // Order lookups (issue 13): a shopper's own conversation by its id (store-nothing mode
+        // has no conversation row), a user's also by the verified id they were made under.
+        let lookups = match scope {
+            Scope::Conversation(_) => "conversation_id = ?2".to_owned(),
+            Scope::User(_) => format!("(user_id = ?2 OR conversation_id IN ({ids}))"),
+            Scope::OlderThan(_) => format!("(conversation_id IN ({ids}) OR created_at_ms < ?2)"),
+        };
+        batch.push(self.statement(
+            &format!("DELETE FROM order_lookups WHERE tenant_id = ?1 AND {lookups}"),
+            &args,
+        )?);
         // Audit rows keep what happened (a consent, an erase) but no longer say to whom.
         batch.push(self.statement(
             &format!(

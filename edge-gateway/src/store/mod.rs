@@ -17,10 +17,12 @@ use worker::{D1Database, Env};
 mod admin;
 mod catalog;
 mod handoff;
+mod orders;
 mod webhooks;
 pub(crate) use admin::Scope;
 pub(crate) use catalog::{NewSource, PageProgress, SourceRow};
 pub(crate) use handoff::StateChange;
+pub(crate) use orders::NewLookup;
 pub(crate) use webhooks::{AttemptResult, EndpointRow, NewDelivery};
 
 fn storage(what: &'static str) -> impl Fn(worker::Error) -> Error {
@@ -53,6 +55,8 @@ pub(crate) struct TenantRecord {
     pub(crate) keys: KeyRing,
     /// Whether the tenant has a catalog source (the product tools are offered).
     pub(crate) has_catalog: bool,
+    /// Whether the tenant has an order source (`lookup_order` is offered).
+    pub(crate) has_orders: bool,
     /// The catalog's currency (its exponent scales price filters), once products exist.
     pub(crate) catalog_currency: Option<String>,
 }
@@ -64,6 +68,7 @@ pub(crate) struct TenantRow {
     version: f64,
     keys_json: String,
     has_catalog: f64,
+    has_orders: f64,
     catalog_currency: Option<String>,
 }
 
@@ -79,6 +84,7 @@ impl TenantRow {
             version: self.version as u64,
             keys,
             has_catalog: self.has_catalog != 0.0,
+            has_orders: self.has_orders != 0.0,
             catalog_currency: self.catalog_currency.clone(),
         })
     }
@@ -237,6 +243,7 @@ impl Store {
             .prepare(
                 "SELECT config_json, version, keys_json, \
                  EXISTS (SELECT 1 FROM catalog_sources c WHERE c.tenant_id = tenants.id) AS has_catalog, \
+                 EXISTS (SELECT 1 FROM order_sources o WHERE o.tenant_id = tenants.id) AS has_orders, \
                  (SELECT currency FROM products p WHERE p.tenant_id = tenants.id LIMIT 1) AS catalog_currency \
                  FROM tenants WHERE id = ?1",
             )
