@@ -78,6 +78,9 @@ struct Job {
     session_id: String,
     user_id: Option<String>,
     ip_key: String,
+    /// The shopper's message as typed (memory only, this turn): an order lookup reads the
+    /// number and email from it when the model saw them redacted.
+    typed: String,
 }
 
 /// The first attempt on the first upstream, started in phase 3 alongside the D1 write.
@@ -308,6 +311,7 @@ pub(crate) async fn chat(
         session_id: claims.session_id.clone(),
         user_id: claims.user_id.clone(),
         ip_key: admit.ip_key.clone(),
+        typed: question.clone(),
         lease_id: admit.lease_id,
         store,
         targets,
@@ -750,7 +754,8 @@ async fn lookup_order(job: &Job, arguments: &serde_json::Value) -> crate::orders
         user_id: job.user_id.as_deref(),
         ip_key: &job.ip_key,
     };
-    let run = crate::orders::lookup(&asker, arguments);
+    let arguments = shopkeep_gateway_core::orders::lookup::fill_from_message(arguments, &job.typed);
+    let run = crate::orders::lookup(&asker, &arguments);
     let limit = Delay::from(Duration::from_millis(tools::TOOL_TIMEOUT_MS));
     futures::pin_mut!(run);
     match select(run, limit).await {

@@ -114,6 +114,42 @@ pub(crate) struct ChunkHeader {
 
 /// The answer of a round that got tool results: names the first result's title, or says the
 /// tool failed, so tests see what reached the model.
+/// `lookup_order` arguments from a message: the first `#digits` token and the first token
+/// with an `@` (what a model reads out of "where is #1001? ada@example.com").
+pub(crate) fn order_arguments(question: &str) -> Value {
+    let mut arguments = serde_json::Map::new();
+    for token in question.split_whitespace() {
+        let token = token.trim_end_matches(['.', ',', '?', '!']);
+        if token.starts_with('#') && !arguments.contains_key("order_number") {
+            arguments.insert("order_number".into(), json!(token));
+        }
+        if token.contains('@') && !arguments.contains_key("email") {
+            arguments.insert("email".into(), json!(token));
+        }
+    }
+    Value::Object(arguments)
+}
+
+/// The answer to a `lookup_order` result: the first order's number and status, else the
+/// result's message.
+pub(crate) fn order_answer(results: &[String]) -> String {
+    let first = results
+        .first()
+        .and_then(|r| serde_json::from_str::<Value>(r).ok())
+        .unwrap_or(Value::Null);
+    match (
+        first.pointer("/orders/0/number").and_then(Value::as_str),
+        first.pointer("/orders/0/status").and_then(Value::as_str),
+    ) {
+        (Some(number), Some(status)) => format!("Order {number} is {status}."),
+        _ => first
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("No order result.")
+            .to_owned(),
+    }
+}
+
 pub(crate) fn answer_from_tool_results(results: &[String]) -> String {
     let first = results
         .first()

@@ -266,11 +266,14 @@ fn chat_completions(stream: &mut TcpStream, shared: &Shared, request: &Request) 
         Scenario::ToolCallForever => Some("search_knowledge"),
         Scenario::ProductSearch if completion.tool_results.is_empty() => Some("search_products"),
         Scenario::HandoffCall if completion.tool_results.is_empty() => Some("handoff"),
+        Scenario::OrderLookup if completion.tool_results.is_empty() => Some("lookup_order"),
         _ => None,
     };
     if let (Some(name), true, true) = (calls_tool, completion.offers_tools, completion.stream) {
         let arguments = if name == "handoff" {
             json!({ "reason": "asked for a person", "summary": question })
+        } else if name == "lookup_order" {
+            completion::order_arguments(&question)
         } else {
             json!({ "query": question })
         }
@@ -280,6 +283,8 @@ fn chat_completions(stream: &mut TcpStream, shared: &Shared, request: &Request) 
     }
     let answer = if completion.tool_results.is_empty() {
         answer_text(&question)
+    } else if scenario == Scenario::OrderLookup {
+        completion::order_answer(&completion.tool_results)
     } else {
         completion::answer_from_tool_results(&completion.tool_results)
     };

@@ -63,6 +63,10 @@ pub(crate) enum Scenario {
     /// Like `ToolCall`, but calls `handoff` (`reason` "asked for a person", `summary` the
     /// user's message): the model hands the conversation to a person.
     HandoffCall,
+    /// Like `ToolCall`, but calls `lookup_order` with the message's `#number` and email (each
+    /// only when present); with its result, answers from the result's first order (`Order
+    /// #N is STATUS.`) or its `message` (issue 13).
+    OrderLookup,
 }
 
 /// Default delay of `slow-first-token` when the marker gives none.
@@ -80,7 +84,7 @@ impl fmt::Display for UnknownScenario {
              status-429, cut-mid-stream, malformed-chunk, no-usage, endless-drip, long-answer, \
              done-then-more, endless-content, cut-before-content, json-error-200, html-200, \
              tool-call, unknown-tool-call, tool-call-forever, rejects-tools, product-search, \
-             handoff-call)",
+             handoff-call, order-lookup)",
             self.0
         )
     }
@@ -120,6 +124,7 @@ impl Scenario {
             "rejects-tools" => Self::RejectsTools,
             "product-search" => Self::ProductSearch,
             "handoff-call" => Self::HandoffCall,
+            "order-lookup" => Self::OrderLookup,
             _ => return Err(unknown()),
         };
         if arg.is_some() && !matches!(scenario, Self::SlowFirstToken { .. }) {

@@ -62,6 +62,32 @@ fn arg<'a>(arguments: &'a Value, key: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty() && s.len() <= 320)
 }
 
+/// The call's arguments completed from the shopper's own message of this turn: an order
+/// number or email the model did not pass in a usable form (absent, or a redaction
+/// placeholder such as `[email]` when the tenant redacts PII before the AI runtime) is read
+/// from the message itself. A usable argument of the model's is never replaced.
+pub fn fill_from_message(arguments: &Value, message: &str) -> Value {
+    let from_text = super::arguments_from_text(message);
+    let mut out = arguments.as_object().cloned().unwrap_or_default();
+    let usable_number = arg(arguments, "order_number")
+        .and_then(normalise_number)
+        .is_some();
+    let usable_email = arg(arguments, "email").and_then(normalise_email).is_some();
+    for (key, usable) in [("order_number", usable_number), ("email", usable_email)] {
+        if !usable {
+            match from_text.get(key) {
+                Some(value) => {
+                    out.insert(key.to_owned(), value.clone());
+                }
+                None => {
+                    out.remove(key);
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
 /// Decides what to fetch for `arguments` (`{order_number?, email?}`).
 pub fn plan(arguments: &Value, verified: Option<Verified<'_>>) -> Plan {
     let number = arg(arguments, "order_number").and_then(normalise_number);
@@ -218,6 +244,34 @@ mod tests {
             Plan::Fetch(Fetch::ByNumber {
                 number: "1001".into()
             })
+        );
+    }
+
+    #[test]
+    fn redacted_arguments_are_read_from_the_shoppers_message() {
+        let message = "Where is #1001? ada@example.com";
+        assert_eq!(
+            fill_from_message(
+                &json!({"order_number": "#1001", "email": "[email]"}),
+                message
+            ),
+            json!({"order_number": "#1001", "email": "ada@example.com"})
+        );
+        assert_eq!(
+            fill_from_message(&json!({}), message),
+            json!({"order_number": "#1001", "email": "ada@example.com"})
+        );
+        // The model's usable arguments stand.
+        assert_eq!(
+            fill_from_message(
+                &json!({"order_number": "1002", "email": "ben@example.net"}),
+                message
+            ),
+            json!({"order_number": "1002", "email": "ben@example.net"})
+        );
+        assert_eq!(
+            fill_from_message(&json!({"email": "[email]"}), "where is my order"),
+            json!({})
         );
     }
 
