@@ -89,3 +89,61 @@ proptest! {
         }
     }
 }
+
+mod wiring {
+    use serde_json::json;
+    use shopkeep_gateway_core::responder;
+    use shopkeep_gateway_core::routes::{self, Method, Route};
+    use shopkeep_gateway_core::tools::{self, ToolName, Toolset};
+
+    #[test]
+    fn lookup_order_is_offered_only_with_an_order_source() {
+        let config: shopkeep_gateway_core::tenant::TenantConfig =
+            serde_json::from_str(include_str!("../../../demo-site/tenants/demo.json")).unwrap();
+        assert!(!tools::offered_with_orders(&config, true, false).contains(ToolName::LookupOrder));
+        let with = tools::offered_with_orders(&config, false, true);
+        assert!(with.contains(ToolName::LookupOrder) && with.contains(ToolName::Handoff));
+        assert!(!with.contains(ToolName::SearchProducts));
+    }
+
+    #[test]
+    fn the_builtin_responder_routes_order_questions_to_lookup_order() {
+        let tools = Toolset::KNOWLEDGE
+            .with(ToolName::SearchProducts)
+            .with(ToolName::LookupOrder);
+        let (tool, args) = responder::route_with("Where is my order #1001? ada@example.com", tools);
+        assert_eq!(tool, ToolName::LookupOrder);
+        assert_eq!(
+            args,
+            json!({"order_number": "#1001", "email": "ada@example.com"})
+        );
+        // Without an order source the same question is not routed to it.
+        let (tool, _) = responder::route_with(
+            "Where is my order?",
+            Toolset::KNOWLEDGE.with(ToolName::SearchProducts),
+        );
+        assert_ne!(tool, ToolName::LookupOrder);
+        // A product question still goes to the catalog.
+        let (tool, _) = responder::route_with("waterproof jacket under 200", tools);
+        assert_eq!(tool, ToolName::SearchProducts);
+    }
+
+    #[test]
+    fn the_order_source_routes_are_admin_routes_of_one_tenant() {
+        let base = "/v1/admin/tenants/acme/orders/source";
+        assert!(matches!(
+            routes::route(Method::Get, base),
+            Ok(Route::AdminOrdersGetSource { tenant_id }) if tenant_id == "acme"
+        ));
+        assert!(matches!(
+            routes::route(Method::Put, base),
+            Ok(Route::AdminOrdersPutSource { .. })
+        ));
+        assert!(matches!(
+            routes::route(Method::Delete, base),
+            Ok(Route::AdminOrdersDeleteSource { .. })
+        ));
+        assert!(routes::route(Method::Post, base).is_err());
+        assert!(routes::route(Method::Get, "/v1/admin/tenants/Bad_Id/orders/source").is_err());
+    }
+}
