@@ -38,12 +38,22 @@ const REPLAY_KEY: &str = "replay";
 /// Storage key of the order verification attempts (issue 13).
 const ORDER_ATTEMPTS_KEY: &str = "order_attempts";
 
-/// Body of `/order_attempt`: `op` is `check` (may another verification run for every key?)
-/// or `fail` (count a failed one against every key).
+/// Body of `/order_attempt`: `op` is `begin` (reserve a verification for every key: counted
+/// as failed until forgiven; refused past the limit) or `forgive` (take back the reservation
+/// made `at`).
 #[derive(Serialize, Deserialize)]
 struct OrderAttempt {
     op: String,
     keys: Vec<String>,
+    #[serde(default)]
+    at: u64,
+}
+
+/// Answer of `/order_attempt`.
+#[derive(Serialize, Deserialize)]
+struct OrderAttemptAnswer {
+    /// `begin`: the reservation's time, `None` when the limit is reached.
+    at: Option<u64>,
 }
 
 /// Body of `/replay`.
@@ -175,22 +185,22 @@ impl DurableObject for TenantLimiter {
                     self.attempts.borrow_mut().get_or_insert(stored);
                 }
                 let now = now_ms();
-                let (allowed, changed) = {
+                let (at, book) = {
                     let mut slot = self.attempts.borrow_mut();
                     let book = slot.get_or_insert_with(AttemptBook::default);
-                    match asked.op.as_str() {
-                        "fail" => {
-                            book.failed(&asked.keys, now);
-                            (book.allows(&asked.keys, now), Some(book.clone()))
+                    let at = match asked.op.as_str() {
+                        "begin" => book.begin(&asked.keys, now),
+                        "forgive" => {
+                            book.forgive(&asked.keys, asked.at);
+                            None
                         }
-                        _ => (book.allows(&asked.keys, now), None),
-                    }
+                        _ => None,
+                    };
+                    (at, book.clone())
                 };
-                if let Some(book) = changed {
-                    // Persisted before answering: an evicted object keeps counting.
-                    self.state.storage().put(ORDER_ATTEMPTS_KEY, book).await?;
-                }
-                to_json(&serde_json::json!({ "allowed": allowed }))
+                // Persisted before answering: an evicted object keeps counting.
+                self.state.storage().put(ORDER_ATTEMPTS_KEY, book).await?;
+                to_json(&OrderAttemptAnswer { at })
             }
             "/replay" => {
                 let seen: SeenSignature = req.json().await?;
@@ -373,27 +383,41 @@ pub(crate) async fn meter(
     verdict.into_result().map(|_| ())
 }
 
-/// Asks the tenant's object about order verification attempts (`op` `check` or `fail`) for
-/// these keys (the session's and the client network's). `Ok(true)`: another verification may
-/// run. A failure is an error: the caller refuses the verification (fail closed).
-pub(crate) async fn order_attempt(
+/// Reserves a guest's order verification in the tenant's object for these keys (the
+/// session's and the client network's): `Ok(Some(at))` when it may run (counted as failed
+/// until [`forgive_order_attempt`]), `Ok(None)` past the limit. A failure is an error: the
+/// caller refuses the verification (fail closed).
+pub(crate) async fn begin_order_attempt(
     env: &Env,
     tenant_id: &str,
-    op: &str,
     keys: &[String],
-) -> Result<bool, Error> {
-    #[derive(Deserialize)]
-    struct Answer {
-        allowed: bool,
-    }
+) -> Result<Option<u64>, Error> {
     let body = OrderAttempt {
-        op: op.to_owned(),
+        op: "begin".to_owned(),
         keys: keys.to_vec(),
+        at: 0,
     };
     let mut response = call(env, tenant_id, "/order_attempt", &body).await?;
-    let answer: Answer = response
+    let answer: OrderAttemptAnswer = response
         .json()
         .await
         .map_err(|e| Error::Storage(format!("order attempt answer: {e}")))?;
-    Ok(answer.allowed)
+    Ok(answer.at)
+}
+
+/// Takes back a reservation (the verification succeeded, or the shop's API failed).
+pub(crate) async fn forgive_order_attempt(
+    env: &Env,
+    tenant_id: &str,
+    keys: &[String],
+    at: u64,
+) -> Result<(), Error> {
+    let body = OrderAttempt {
+        op: "forgive".to_owned(),
+        keys: keys.to_vec(),
+        at,
+    };
+    call(env, tenant_id, "/order_attempt", &body)
+        .await
+        .map(|_| ())
 }

@@ -291,11 +291,16 @@ pub(crate) async fn lookup(asker: &Asker<'_>, arguments: &Value) -> Looked {
             }
         }
     };
-    // A guest's verification runs only while the session and the network have tries left.
+    // A guest's verification runs only while the session and the network have tries left;
+    // it is reserved as a failure before it runs (concurrent guesses cannot pass the limit
+    // together) and taken back when it succeeds or the shop's API fails.
+    let mut reserved = None;
     if guest {
-        let allowed = limiter::order_attempt(asker.env, asker.tenant_id, "check", &keys).await;
-        if !matches!(allowed, Ok(true)) {
-            if let Err(e) = allowed {
+        let begun = limiter::begin_order_attempt(asker.env, asker.tenant_id, &keys).await;
+        if let Ok(Some(at)) = begun {
+            reserved = Some(at);
+        } else {
+            if let Err(e) = begun {
                 worker::console_error!("order attempts: {e}");
             }
             record("limited", None).await;
@@ -323,19 +328,27 @@ pub(crate) async fn lookup(asker: &Asker<'_>, arguments: &Value) -> Looked {
             };
         }
     }
+    let forgive = |at: Option<u64>| async move {
+        if let Some(at) = at {
+            if let Err(e) =
+                limiter::forgive_order_attempt(asker.env, asker.tenant_id, &keys, at).await
+            {
+                worker::console_error!("order attempts: {e}");
+            }
+        }
+    };
     let orders = match source_orders(asker, &master, &fetch_plan).await {
         Ok(orders) => orders,
         Err(fault) => {
             worker::console_warn!("lookup_order: the order API failed ({})", fault.as_str());
+            forgive(reserved).await;
             record(fault.as_str(), None).await;
             return unavailable();
         }
     };
     let answer = lookup::answer(&orders, &fetch_plan, arguments, verified);
-    if lookup::counts_as_failure(&plan, answer.found) {
-        if let Err(e) = limiter::order_attempt(asker.env, asker.tenant_id, "fail", &keys).await {
-            worker::console_error!("order attempts: {e}");
-        }
+    if !lookup::counts_as_failure(&plan, answer.found) {
+        forgive(reserved).await;
     }
     let shown: Vec<String> = answer
         .blocks

@@ -197,3 +197,16 @@ test('the verification limit per session and per IP: then even the right details
   const own = await chatFrom(ada.json.token, 'Where is my order?', ip);
   assert.equal(ordersOf(own.events).length, 2);
 });
+
+test('concurrent guesses from one network cannot pass the limit together', async () => {
+  const shape = SHAPES[1];
+  const t = await orderTenant('ord-burst', shape);
+  const secretList = await secrets(shape);
+  const ip = freshIp();
+  const sessions = await Promise.all(Array.from({ length: 10 }, () => newSession(t, { ip })));
+  const results = await Promise.all(sessions.map((s, i) => chatFrom(s.json.token, `Where is #${shape.first}? burst${i}@example.com`, ip)));
+  results.forEach((r, i) => assertNothing(r, secretList, `burst ${i}`, { exact: false }));
+  const { d1 } = await import('./gateway.mjs');
+  const outcomes = (await d1(`SELECT outcome FROM order_lookups WHERE tenant_id = '${t.id}'`)).map((o) => o.outcome).sort();
+  assert.deepEqual(outcomes, [...Array(5).fill('limited'), ...Array(5).fill('not_found')]);
+});

@@ -46,6 +46,9 @@ for (const shape of SHAPES) {
       await openPanel(tab);
       const { status, text } = await sendAndWait(tab, 'Where is my order?');
       assert.equal(status, 'complete', text);
+      // The lookup ran as the signed-in customer (the model's answer names an order): what
+      // follows is the widget's card.
+      assert.match(text, /Order #\d+ is \w+\./, text);
       const orders = tab.locator('#shopkeep-host [data-sk=order]');
       await orders.first().waitFor({ timeout: 10_000 });
       const numbers = await tab.locator('#shopkeep-host [data-sk=order] [data-sk=order-number]').allTextContents();

@@ -104,6 +104,14 @@ impl Attempts {
         }
     }
 
+    /// Takes back one failure counted at `at_ms` (a verification reserved as a failure
+    /// before it ran, that then succeeded or never reached the shop).
+    pub fn forgive(&mut self, at_ms: u64) {
+        if let Some(i) = self.failures.iter().position(|t| *t == at_ms) {
+            self.failures.remove(i);
+        }
+    }
+
     /// When the next attempt will be allowed again (ms), when none is allowed now.
     pub fn retry_at(&mut self, now_ms: u64) -> Option<u64> {
         if self.allows(now_ms) {

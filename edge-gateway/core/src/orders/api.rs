@@ -405,6 +405,30 @@ impl AttemptBook {
         ok
     }
 
+    /// Reserves a verification: when every key has a try left, counts it as failed now (so
+    /// concurrent verifications cannot pass the limit together) and returns the time to
+    /// [`AttemptBook::forgive`] it with when it succeeds; `None` when the limit is reached.
+    pub fn begin(&mut self, keys: &[String], now_ms: u64) -> Option<u64> {
+        if !self.allows(keys, now_ms) {
+            return None;
+        }
+        self.failed(keys, now_ms);
+        Some(now_ms)
+    }
+
+    /// Takes back a reservation of [`AttemptBook::begin`] (the verification succeeded, or the
+    /// shop's API failed before anything was compared).
+    pub fn forgive(&mut self, keys: &[String], at_ms: u64) {
+        for key in keys {
+            if let Some(a) = self.keys.get_mut(key) {
+                a.forgive(at_ms);
+                if a.is_empty() {
+                    self.keys.remove(key);
+                }
+            }
+        }
+    }
+
     /// Counts a failed verification against every key.
     pub fn failed(&mut self, keys: &[String], now_ms: u64) {
         for key in keys {
@@ -564,6 +588,15 @@ mod tests {
         assert!(!book.allows(&["s2".to_owned(), "ip1".to_owned()], 2_000));
         assert!(!book.allows(&["s1".to_owned(), "ip2".to_owned()], 2_000));
         assert!(book.allows(&["s2".to_owned(), "ip2".to_owned()], 2_000));
+        // Reservations: concurrent verifications cannot pass the limit together, and a
+        // successful one is taken back.
+        let mut book2 = AttemptBook::default();
+        let k = vec!["s9".to_owned()];
+        let reserved: Vec<u64> = (0..10).filter_map(|i| book2.begin(&k, 5_000 + i)).collect();
+        assert_eq!(reserved.len(), super::super::MAX_ATTEMPTS);
+        book2.forgive(&k, reserved[0]);
+        assert!(book2.begin(&k, 6_000).is_some(), "a success frees its try");
+        assert!(book2.begin(&k, 6_001).is_none());
         let later = 1_000 + super::super::ATTEMPT_WINDOW_MS + 10;
         assert!(book.allows(&keys, later));
         book.failed(&["x".to_owned()], later);
