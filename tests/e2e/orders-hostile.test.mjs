@@ -93,7 +93,9 @@ async function assertNothingStored(token, secretList, what, { ownOrders = false 
   assert.equal(history.status, 200);
   for (const m of history.json.messages.filter((x) => x.role === 'assistant')) {
     if (!ownOrders) assert.ok(!m.blocks?.some((b) => b.kind === 'order'), `${what}: a stored order block`);
-    for (const secret of secretList) assert.ok(!JSON.stringify(m).includes(secret), `${what}: ${secret} stored`);
+    // What the message shows (ids and timestamps aside: a timestamp may contain "1001").
+    const shown = JSON.stringify([m.text, m.blocks ?? []]);
+    for (const secret of secretList) assert.ok(!shown.includes(secret), `${what}: ${secret} stored`);
   }
 }
 
