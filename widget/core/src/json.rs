@@ -207,6 +207,12 @@ pub fn stream_event<J: JsonValue>(j: &J) -> Option<StreamEvent> {
         "blocks" => StreamEvent::Blocks {
             blocks: blocks(&j.field("blocks")),
         },
+        "handoff" => StreamEvent::Handoff {
+            state: j.str("state")?,
+            notice: j.str("notice"),
+            minutes: j.num("minutes").map(|m| m.min(u32::MAX as f64) as u32),
+            text: j.str("text"),
+        },
         _ => return None,
     })
 }
@@ -320,4 +326,32 @@ pub fn overrides<J: JsonValue>(j: &J) -> Overrides {
             _ => None,
         },
     }
+}
+
+/// A frame of the live socket (docs/API.md "Handoff"); `None` for frames the widget does not
+/// use (errors: the socket closes after a bad one) and internal notes.
+pub fn live_frame<J: JsonValue>(j: &J) -> Option<crate::handoff::Frame> {
+    use crate::handoff::{Frame, Person};
+    use crate::Role;
+    Some(match j.str("type")?.as_str() {
+        "message" if !j.bool_or("internal", false) => Frame::Entry {
+            seq: j.num("seq")? as u64,
+            role: match j.str("author")?.as_str() {
+                "shopper" => Role::User,
+                "staff" => Role::Staff,
+                "assistant" => Role::Assistant,
+                _ => Role::System,
+            },
+            client_id: j.str("client_id"),
+            text: j.str("text")?,
+        },
+        "state" => Frame::State(Person::parse(&j.str("state")?)),
+        "typing" => Frame::Typing,
+        _ => return None,
+    })
+}
+
+/// The answer of `POST /v1/handoff`: `(state, notice, text)`.
+pub fn handoff_answer<J: JsonValue>(j: &J) -> Option<(String, Option<String>, Option<String>)> {
+    Some((j.str("state")?, j.str("notice"), j.str("text")))
 }
