@@ -14,9 +14,9 @@
 use crate::Overrides;
 use shopkeep_protocol::{
     AutoOpen, Block, CardVariant, ColorScheme, ConversationResponse, ErrorBody, ErrorDetail,
-    FinishReason, LauncherPosition, MessageRole, MessageStatus, Money, Platform, ProductCard,
-    PublicConfig, PublicPrivacy, SessionResponse, Source, StoredMessage, StreamEvent, Texts, Theme,
-    ToolStatus, Usage,
+    FinishReason, LauncherPosition, MessageRole, MessageStatus, Money, OrderCard, OrderItem,
+    OrderStatus, Parcel, Platform, ProductCard, PublicConfig, PublicPrivacy, SessionResponse,
+    Source, StoredMessage, StreamEvent, Texts, Theme, ToolStatus, Usage,
 };
 
 /// A parsed JSON value, read one field at a time.
@@ -249,10 +249,49 @@ pub fn blocks<J: JsonValue>(j: &J) -> Vec<Block> {
                 "products" => Block::Products {
                     products: b.array("products").iter().filter_map(product).collect(),
                 },
+                "order" => Block::Order {
+                    order: order(&b.field("order"))?,
+                },
                 _ => return None,
             })
         })
         .collect()
+}
+
+fn order<J: JsonValue>(o: &J) -> Option<OrderCard> {
+    Some(OrderCard {
+        number: o.str("number")?,
+        placed_at: o.str_or("placed_at", String::new()),
+        status: match o.str("status")?.as_str() {
+            "partially_shipped" => OrderStatus::PartiallyShipped,
+            "shipped" => OrderStatus::Shipped,
+            "delivered" => OrderStatus::Delivered,
+            "cancelled" => OrderStatus::Cancelled,
+            "refunded" => OrderStatus::Refunded,
+            _ => OrderStatus::Processing,
+        },
+        items: o
+            .array("items")
+            .iter()
+            .filter_map(|i| {
+                Some(OrderItem {
+                    title: i.str("title")?,
+                    quantity: i.num("quantity").unwrap_or(1.0).min(u32::MAX as f64) as u32,
+                })
+            })
+            .collect(),
+        parcels: o
+            .array("parcels")
+            .iter()
+            .map(|p| Parcel {
+                carrier: p.str("carrier"),
+                tracking_number: p.str("tracking_number"),
+                tracking_url: p.str("tracking_url"),
+                delivered: p.bool_or("delivered", false),
+            })
+            .collect(),
+        eta: o.str("eta"),
+    })
 }
 
 fn money<J: JsonValue>(j: &J) -> Option<Money> {

@@ -98,7 +98,7 @@ impl ChatMessage {
     pub fn cards(&self) -> impl Iterator<Item = &crate::cards::Card> {
         self.blocks.iter().flat_map(|b| match b {
             Shown::Products(cards) => cards.as_slice(),
-            Shown::Sources(_) => &[],
+            _ => &[],
         })
     }
 
@@ -107,7 +107,7 @@ impl ChatMessage {
             .iter_mut()
             .flat_map(|b| match b {
                 Shown::Products(cards) => cards.as_mut_slice(),
-                Shown::Sources(_) => &mut [],
+                _ => &mut [],
             })
             .nth(k)
     }
