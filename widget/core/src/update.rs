@@ -327,7 +327,17 @@ pub fn update(state: &mut State, mut msg: Msg) -> Vec<Effect> {
             fx.push(Effect::Render(Patch::Launcher));
         }
         // The handoff's messages, applied above by `crate::handoff::update`.
-        _ => {}
+        Msg::TalkToPerson
+        | Msg::Handoff { .. }
+        | Msg::HandoffFailed(_)
+        | Msg::LiveStored(_)
+        | Msg::Live(_)
+        | Msg::LiveClosed
+        | Msg::PickRating(_)
+        | Msg::SendRating(_)
+        | Msg::SendContact(_)
+        | Msg::FormSent
+        | Msg::FormFailed(_) => {}
     }
     fx
 }
