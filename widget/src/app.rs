@@ -306,10 +306,8 @@ impl App {
                 }
             })),
             Effect::PostHandoff { token } => {
-                let gw = self.gateway.clone();
-                self.spawn(Box::pin(async move {
-                    let answer = gw.post("/v1/handoff", &token, String::from("{}")).await;
-                    match answer.map(|j| json::handoff_answer(&j)) {
+                self.post("/v1/handoff", token, String::from("{}"), |r| {
+                    match r.map(|j| json::handoff_answer(&j)) {
                         Ok(Some((state, notice, text))) => Msg::Handoff {
                             state,
                             notice,
@@ -318,11 +316,11 @@ impl App {
                         Ok(None) => Msg::HandoffFailed(Failure::interrupted()),
                         Err(f) => Msg::HandoffFailed(f),
                     }
-                }));
+                });
             }
             Effect::PostContact { token, email } => {
                 let body = json::object(&[("email", email.into()), ("consent", true.into())]);
-                self.post_form("/v1/contact", token, body);
+                self.post("/v1/contact", token, body, form_sent);
             }
             Effect::PostCsat {
                 token,
@@ -335,22 +333,18 @@ impl App {
                     comment.into()
                 };
                 let body = json::object(&[("rating", rating.into()), ("comment", comment)]);
-                self.post_form("/v1/csat", token, body);
+                self.post("/v1/csat", token, body, form_sent);
             }
             Effect::SaveLive(conversation) => self.store.save_live(conversation),
             Effect::OpenLive { token, .. } => {
-                let gw = self.gateway.clone();
-                let weak = Rc::downgrade(self);
-                spawn_local(async move {
-                    let ticket = gw.post("/v1/live/ticket", &token, String::from("{}")).await;
-                    let url = ticket.ok().and_then(|j| j.field("url").as_string());
-                    let Some(app) = weak.upgrade() else { return };
-                    match url.and_then(|u| Socket::new(&gw.socket_url(&u)).ok()) {
-                        Some(ws) => app.attach_live(ws),
-                        None => app.dispatch(Msg::LiveClosed),
-                    }
+                self.post("/v1/live/ticket", token, String::from("{}"), |r| {
+                    Msg::LiveTicket(r.ok().and_then(|j| j.field("url").as_string()))
                 });
             }
+            Effect::Connect(url) => match Socket::new(&self.gateway.socket_url(&url)) {
+                Ok(ws) => self.attach_live(ws),
+                Err(_) => self.dispatch(Msg::LiveClosed),
+            },
             Effect::CloseLive => self.close_live(),
             Effect::AbortStream { request } => {
                 let current = self.stream.borrow_mut().take();
@@ -362,14 +356,17 @@ impl App {
         }
     }
 
-    fn post_form(self: &Rc<Self>, path: &'static str, token: String, body: String) {
+    /// `POST path` for the handoff's routes; `done` turns the answer into the message
+    /// dispatched (one task for all four routes: each async block is wasm weight).
+    fn post(
+        self: &Rc<Self>,
+        path: &'static str,
+        token: String,
+        body: String,
+        done: fn(Result<json::Json, Failure>) -> Msg,
+    ) {
         let gw = self.gateway.clone();
-        self.spawn(Box::pin(async move {
-            match gw.post(path, &token, body).await {
-                Ok(_) => Msg::FormSent,
-                Err(f) => Msg::FormFailed(f),
-            }
-        }));
+        self.spawn(Box::pin(async move { done(gw.post(path, &token, body).await) }));
     }
 
     /// Keeps a new live socket (or closes it when the core no longer wants one): `open` sends
@@ -499,6 +496,10 @@ impl App {
         self.close_live();
         self.view.remove();
     }
+}
+
+fn form_sent(r: Result<json::Json, Failure>) -> Msg {
+    r.map_or_else(Msg::FormFailed, |_| Msg::FormSent)
 }
 
 /// Dispatches to the app if it still exists; false when it is gone.

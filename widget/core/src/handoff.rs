@@ -150,13 +150,14 @@ pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> 
             }
         }
         Msg::Live(frame) => frame_in(state, frame, fx),
-        Msg::LiveClosed => {
-            state.handoff.socket = false;
-            if state.handoff.person.involved() && state.handoff.retries < MAX_RETRIES {
-                state.handoff.retries += 1;
-                open(state, fx);
-            }
-        }
+        // The ticket of a socket the widget no longer wants (back to the assistant meanwhile)
+        // is not used.
+        Msg::LiveTicket(url) => match url.take() {
+            Some(url) if state.handoff.socket => fx.push(Effect::Connect(url)),
+            Some(_) => {}
+            None => closed(state, fx),
+        },
+        Msg::LiveClosed => closed(state, fx),
         Msg::PickRating(n) => {
             state.handoff.form = Form::Csat((*n).clamp(1, 5));
             fx.push(Effect::Render(Patch::Form));
@@ -244,6 +245,16 @@ pub(crate) fn notice(state: &mut State, notice: Option<&str>, fx: &mut Vec<Effec
     if notice == Some("closed_leave_email") && state.handoff.form == Form::None {
         state.handoff.form = Form::Contact;
         fx.push(Effect::Render(Patch::Form));
+    }
+}
+
+/// The socket closed or could not open: reconnect while a person is involved, a few times
+/// without a frame in between at most.
+fn closed(state: &mut State, fx: &mut Vec<Effect>) {
+    state.handoff.socket = false;
+    if state.handoff.person.involved() && state.handoff.retries < MAX_RETRIES {
+        state.handoff.retries += 1;
+        open(state, fx);
     }
 }
 

@@ -346,14 +346,17 @@ pub enum Effect {
         /// The session token.
         token: String,
     },
-    /// `POST /v1/live/ticket`, then the WebSocket at the returned url; on open it sends
-    /// `{"type":"resume","after":…}`. Frames answer [`Msg::Live`], the end [`Msg::LiveClosed`].
+    /// `POST /v1/live/ticket`; answers [`Msg::LiveTicket`]. Then [`Effect::Connect`]: frames
+    /// answer [`Msg::Live`], the end [`Msg::LiveClosed`].
     OpenLive {
         /// The session token.
         token: String,
         /// The highest `seq` already shown.
         after: u64,
     },
+    /// Open the WebSocket at a ticket's `url` (`/v1/live?ticket=…`, on the gateway); on open
+    /// it sends `{"type":"resume","after":…}` with [`crate::handoff::Handoff::seq`].
+    Connect(String),
     /// Close the live socket.
     CloseLive,
     /// Remember (or forget) that this conversation involves a person, so a reload reopens
@@ -529,6 +532,8 @@ pub enum Msg {
     HandoffFailed(Failure),
     /// An earlier page view involved a person in this conversation: reopen the socket.
     LiveStored(String),
+    /// `POST /v1/live/ticket` answered with the socket's url (`None`: it failed).
+    LiveTicket(Option<String>),
     /// A frame of the live socket.
     Live(crate::handoff::Frame),
     /// The live socket closed (or could not open).

@@ -331,6 +331,7 @@ pub fn update(state: &mut State, mut msg: Msg) -> Vec<Effect> {
         | Msg::Handoff { .. }
         | Msg::HandoffFailed(_)
         | Msg::LiveStored(_)
+        | Msg::LiveTicket(_)
         | Msg::Live(_)
         | Msg::LiveClosed
         | Msg::PickRating(_)

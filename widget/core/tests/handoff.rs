@@ -312,3 +312,24 @@ fn outside_hours_the_contact_form_sends_an_email_only_with_consent_to_chat() {
     s.config.privacy.consent_required = true;
     assert!(update(&mut s, Msg::SendContact("ann@example.com".into())).is_empty());
 }
+
+#[test]
+fn a_ticket_connects_only_while_the_socket_is_still_wanted() {
+    let mut s = with_session();
+    update(&mut s, handoff("waiting", None, None));
+    assert_eq!(
+        update(&mut s, Msg::LiveTicket(Some("/v1/live?ticket=t1".into()))),
+        vec![Effect::Connect("/v1/live?ticket=t1".into())]
+    );
+    // No ticket (the request failed): asked again, a few times at most.
+    let mut asked = 0;
+    for _ in 0..10 {
+        asked += opens(&update(&mut s, Msg::LiveTicket(None))).len();
+    }
+    assert_eq!(asked, 5);
+    // A frame resets the count; back to the assistant, a late ticket is not used.
+    update(&mut s, Msg::Live(Frame::Typing));
+    assert_eq!(opens(&update(&mut s, Msg::LiveClosed)).len(), 1);
+    update(&mut s, Msg::Live(Frame::State(Person::Ai)));
+    assert!(update(&mut s, Msg::LiveTicket(Some("/v1/live?ticket=t2".into()))).is_empty());
+}
