@@ -366,7 +366,9 @@ impl App {
         done: fn(Result<json::Json, Failure>) -> Msg,
     ) {
         let gw = self.gateway.clone();
-        self.spawn(Box::pin(async move { done(gw.post(path, &token, body).await) }));
+        self.spawn(Box::pin(
+            async move { done(gw.post(path, &token, body).await) },
+        ));
     }
 
     /// Keeps a new live socket (or closes it when the core no longer wants one): `open` sends
