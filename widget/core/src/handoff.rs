@@ -240,6 +240,18 @@ fn set_person(state: &mut State, person: Person, fx: &mut Vec<Effect>) {
     fx.push(Effect::Render(Patch::Chrome));
 }
 
+/// Another shopper (identify, logout): the previous conversation's socket closes and nothing
+/// of its handoff stays (its staff messages must never reach the next shopper).
+pub(crate) fn reset(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.handoff.socket {
+        fx.push(Effect::CloseLive);
+    }
+    if state.handoff.form != Form::None {
+        fx.push(Effect::Render(Patch::Form));
+    }
+    state.handoff = Handoff::default();
+}
+
 /// The notice `closed_leave_email` asks for the contact form.
 pub(crate) fn notice(state: &mut State, notice: Option<&str>, fx: &mut Vec<Effect>) {
     if notice == Some("closed_leave_email") && state.handoff.form == Form::None {
@@ -285,6 +297,10 @@ fn push(state: &mut State, role: Role, text: String, id: Option<String>, fx: &mu
 }
 
 fn frame_in(state: &mut State, frame: &mut Frame, fx: &mut Vec<Effect>) {
+    // A frame of a socket the widget already closed (another shopper, back to the assistant).
+    if !state.handoff.socket {
+        return;
+    }
     state.handoff.retries = 0;
     match frame {
         Frame::Entry {

@@ -362,6 +362,7 @@ fn switch_shopper(
     state.pending = None;
     state.streaming = None;
     state.messages.clear();
+    crate::handoff::reset(state, fx);
     state.notice = None;
     state.draft.clear();
     state.consent = Consent::Undecided;

@@ -321,15 +321,40 @@ fn a_ticket_connects_only_while_the_socket_is_still_wanted() {
         update(&mut s, Msg::LiveTicket(Some("/v1/live?ticket=t1".into()))),
         vec![Effect::Connect("/v1/live?ticket=t1".into())]
     );
+    // Drops, then a frame: the frame resets the count of reconnects.
+    update(&mut s, Msg::LiveClosed);
+    update(&mut s, Msg::LiveClosed);
+    update(&mut s, Msg::Live(Frame::Typing));
     // No ticket (the request failed): asked again, a few times at most.
     let mut asked = 0;
     for _ in 0..10 {
         asked += opens(&update(&mut s, Msg::LiveTicket(None))).len();
     }
     assert_eq!(asked, 5);
-    // A frame resets the count; back to the assistant, a late ticket is not used.
-    update(&mut s, Msg::Live(Frame::Typing));
-    assert_eq!(opens(&update(&mut s, Msg::LiveClosed)).len(), 1);
-    update(&mut s, Msg::Live(Frame::State(Person::Ai)));
+    // Back to the assistant (the answer of a request, say): a late ticket is not used.
+    update(&mut s, handoff("ai", None, None));
     assert!(update(&mut s, Msg::LiveTicket(Some("/v1/live?ticket=t2".into()))).is_empty());
+}
+
+#[test]
+fn another_shopper_gets_nothing_of_the_previous_handoff() {
+    let mut s = with_session();
+    update(
+        &mut s,
+        handoff("human", Some("person_joined"), Some("A person joined.")),
+    );
+    update(
+        &mut s,
+        entry(3, Role::Staff, None, "Your order is in Oslo."),
+    );
+    assert!(s.handoff.socket);
+    let fx = update(&mut s, Msg::Reset);
+    assert!(fx.contains(&Effect::CloseLive), "{fx:?}");
+    assert_eq!(s.handoff.person, Person::Ai);
+    assert_eq!(s.handoff.seq, 0);
+    assert!(s.messages.is_empty());
+    // A frame of the old socket still in flight is not shown, and a late close reopens nothing.
+    update(&mut s, entry(4, Role::Staff, None, "Anything else?"));
+    assert!(s.messages.is_empty());
+    assert!(opens(&update(&mut s, Msg::LiveClosed)).is_empty());
 }
