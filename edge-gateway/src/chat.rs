@@ -107,11 +107,6 @@ impl Shopper {
             .is_ok()
     }
 
-    /// An event the protocol crate does not carry (the `handoff` event, handoff_wire.rs).
-    fn send_raw(&self, frame: String) -> bool {
-        self.0.unbounded_send(frame.into_bytes()).is_ok()
-    }
-
     fn gone(&self) -> bool {
         self.0.is_closed()
     }
@@ -577,11 +572,8 @@ async fn relay(mut job: Job, shopper: Shopper) {
                     }
                     // The handoff tool moved the conversation: the shopper is told at once.
                     if let (ToolName::Handoff, ToolOutcome::Done(value)) = (run.tool, &outcome) {
-                        let mut event = value.clone();
-                        event["type"] = serde_json::json!("handoff");
-                        let frame = shopkeep_protocol::sse::encode("handoff", &event.to_string());
-                        if !shopper.send_raw(frame) {
-                            answer.shopper_gone();
+                        if let Some(event) = shopkeep_gateway_core::handoff_wire::event_of(value) {
+                            deliver(&shopper, &mut answer, std::slice::from_ref(&event));
                         }
                     }
                     results.push((run.call.id, outcome));

@@ -45,6 +45,23 @@ pub enum StreamEvent {
         /// The blocks, in display order.
         blocks: Vec<Block>,
     },
+    /// Where the conversation's handoff stands (issue 14): sent when the `handoff` tool or a
+    /// tenant rule hands the conversation to a person, and instead of an answer while a
+    /// person owns it. Old clients ignore this event.
+    Handoff {
+        /// `ai`, `waiting`, `human` or `closed`.
+        state: String,
+        /// What the shopper is told, by name (`person_will_reply`, `closed_leave_email`,
+        /// `person_joined`, `back_to_assistant`, `closed`); absent when nothing changed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice: Option<String>,
+        /// The tenant's usual reply time, with `person_will_reply`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minutes: Option<u32>,
+        /// The notice as a sentence (English; the widget may translate by `notice`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
     /// The answer failed; what arrived so far is kept.
     Error {
         /// A code from [`crate::ErrorCode`].
@@ -65,6 +82,7 @@ impl StreamEvent {
             StreamEvent::Done { .. } => "done",
             StreamEvent::Tool { .. } => "tool",
             StreamEvent::Blocks { .. } => "blocks",
+            StreamEvent::Handoff { .. } => "handoff",
             StreamEvent::Error { .. } => "error",
         }
     }

@@ -329,3 +329,50 @@ test('a single product is one card, without carousel buttons', async () => {
     await context.close();
   }
 });
+
+// Issue 13, widget side: an `order` block exactly as protocol::Block::Order serialises.
+const ORDER = {
+  number: '#1002',
+  placed_at: '2026-11-20T09:30:00Z',
+  status: 'partially_shipped',
+  items: [{ title: 'Summit jacket — M <b>bold</b>', quantity: 1 }, { title: 'Wool socks', quantity: 3 }],
+  parcels: [
+    { carrier: 'DHL', tracking_number: 'JD0001', tracking_url: 'https://track.example/JD0001', delivered: true },
+    { carrier: 'UPS', tracking_number: '1Z999', tracking_url: 'javascript:window.__xss=3', delivered: false },
+    { carrier: 'GLS', delivered: false },
+  ],
+  eta: '2026-12-02',
+};
+
+test('an order card: number, status badge, items, one line per parcel with its tracking link (https only), ETA', async () => {
+  const { context, page, reply, problems } = await cardsPage({
+    locale: 'en-US', blocks: [{ kind: 'order', order: ORDER }],
+  });
+  try {
+    const order = reply.locator('[data-sk=order]');
+    assert.equal(await order.count(), 1);
+    assert.equal(await order.locator('[data-sk=order-number]').textContent(), '#1002');
+    const status = order.locator('[data-sk=order-status]');
+    assert.equal(await status.textContent(), 'Partly shipped');
+    assert.equal(await status.getAttribute('data-status'), 'partially_shipped');
+    assert.match(await order.textContent(), /2026-11-20/);
+    assert.deepEqual(await order.locator('li').allTextContents(),
+      ['1 × Summit jacket — M <b>bold</b>', '3 × Wool socks']);
+    assert.equal(await order.locator('b').count(), 0, 'titles are text, never markup');
+    const parcels = order.locator('[data-sk=parcel]');
+    assert.equal(await parcels.count(), 3);
+    assert.match(await parcels.nth(0).textContent(), /DHL JD0001/);
+    assert.match(await parcels.nth(1).textContent(), /UPS 1Z999/);
+    assert.match(await parcels.nth(2).textContent(), /GLS/);
+    const links = order.locator('a[data-sk=tracking]');
+    assert.equal(await links.count(), 1, 'a javascript: tracking link is dropped');
+    assert.equal(await links.getAttribute('href'), 'https://track.example/JD0001');
+    assert.equal(await parcels.nth(0).locator('a[data-sk=tracking]').count(), 1);
+    assert.equal(await links.getAttribute('target'), '_blank');
+    assert.equal(await order.locator('[data-sk=eta]').textContent(), 'Expected: 2026-12-02');
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -2,7 +2,8 @@
 //! finished fetches into [`Msg`]s and performs the [`Effect`]s `update` returns.
 
 use crate::dom::Dom;
-use crate::json;
+use crate::json::{self, JsonValue};
+use crate::live::Socket;
 use crate::net::Gateway;
 use crate::storage::Store;
 use crate::view::View;
@@ -10,7 +11,7 @@ use gloo_events::{EventListener, EventListenerOptions};
 use js_sys::Function;
 use shopkeep_protocol::{ChatRequest, Rating};
 use shopkeep_widget_core::i18n::Strings;
-use shopkeep_widget_core::{update, Effect, FocusTarget, HostEvent, Msg, State};
+use shopkeep_widget_core::{update, Effect, Failure, FocusTarget, HostEvent, Msg, State};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -42,6 +43,8 @@ pub(crate) struct App {
     /// teardown (a dropped closure must never be called).
     tick: RefCell<Option<Closure<dyn FnMut()>>>,
     timer: Cell<Option<i32>>,
+    /// The live socket while a person is involved, with its listeners.
+    live: RefCell<Option<(Socket, Vec<EventListener>)>>,
 }
 
 impl App {
@@ -71,6 +74,7 @@ impl App {
             assets,
             tick: RefCell::new(None),
             timer: Cell::new(None),
+            live: RefCell::new(None),
         });
         let weak = Rc::downgrade(&app);
         *app.tick.borrow_mut() = Some(Closure::new(move || {
@@ -95,6 +99,9 @@ impl App {
             browser_locale: nav.as_ref().and_then(|n| n.language()).unwrap_or_default(),
             online: nav.is_none_or(|n| n.on_line()),
         });
+        if let Some(conversation) = self.store.live() {
+            self.dispatch(Msg::LiveStored(conversation));
+        }
         self.fit_viewport();
     }
 
@@ -298,6 +305,47 @@ impl App {
                     outcome: crate::cart::add(request).await,
                 }
             })),
+            Effect::PostHandoff { token } => {
+                self.post("/v1/handoff", token, String::from("{}"), |r| {
+                    match r.map(|j| json::handoff_answer(&j)) {
+                        Ok(Some((state, notice, text))) => Msg::Handoff {
+                            state,
+                            notice,
+                            text,
+                        },
+                        Ok(None) => Msg::HandoffFailed(Failure::interrupted()),
+                        Err(f) => Msg::HandoffFailed(f),
+                    }
+                });
+            }
+            Effect::PostContact { token, email } => {
+                let body = json::object(&[("email", email.into()), ("consent", true.into())]);
+                self.post("/v1/contact", token, body, form_sent);
+            }
+            Effect::PostCsat {
+                token,
+                rating,
+                comment,
+            } => {
+                let comment = if comment.trim().is_empty() {
+                    JsValue::UNDEFINED
+                } else {
+                    comment.into()
+                };
+                let body = json::object(&[("rating", rating.into()), ("comment", comment)]);
+                self.post("/v1/csat", token, body, form_sent);
+            }
+            Effect::SaveLive(conversation) => self.store.save_live(conversation),
+            Effect::OpenLive { token, .. } => {
+                self.post("/v1/live/ticket", token, String::from("{}"), |r| {
+                    Msg::LiveTicket(r.ok().and_then(|j| j.field("url").as_string()))
+                });
+            }
+            Effect::Connect(url) => match Socket::new(&self.gateway.socket_url(&url)) {
+                Ok(ws) => self.attach_live(ws),
+                Err(_) => self.dispatch(Msg::LiveClosed),
+            },
+            Effect::CloseLive => self.close_live(),
             Effect::AbortStream { request } => {
                 let current = self.stream.borrow_mut().take();
                 match current {
@@ -305,6 +353,64 @@ impl App {
                     other => *self.stream.borrow_mut() = other,
                 }
             }
+        }
+    }
+
+    /// `POST path` for the handoff's routes; `done` turns the answer into the message
+    /// dispatched (one task for all four routes: each async block is wasm weight).
+    fn post(
+        self: &Rc<Self>,
+        path: &'static str,
+        token: String,
+        body: String,
+        done: fn(Result<json::Json, Failure>) -> Msg,
+    ) {
+        let gw = self.gateway.clone();
+        self.spawn(Box::pin(
+            async move { done(gw.post(path, &token, body).await) },
+        ));
+    }
+
+    /// Keeps a new live socket (or closes it when the core no longer wants one): `open` sends
+    /// the resume frame, each frame becomes [`Msg::Live`], the end [`Msg::LiveClosed`].
+    fn attach_live(self: &Rc<Self>, ws: Socket) {
+        if !self.alive.get() || !self.state.borrow().handoff.socket {
+            ws.close();
+            return;
+        }
+        let on = |event: &'static str, f: fn(&Rc<App>, &Event)| listener(self, &ws, event, true, f);
+        let listeners = vec![
+            on("open", |a, _| {
+                let after = a.state.borrow().handoff.seq;
+                if let Some((ws, _)) = &*a.live.borrow() {
+                    let _ = ws.send(&crate::live::resume_frame(after));
+                }
+            }),
+            on("message", |a, e| {
+                let frame = crate::dom::get(e, "data")
+                    .as_string()
+                    .and_then(|t| json::Json::parse(&t))
+                    .as_ref()
+                    .and_then(json::live_frame);
+                if let Some(frame) = frame {
+                    a.dispatch(Msg::Live(frame));
+                }
+            }),
+            on("close", |a, _| {
+                a.close_live();
+                a.dispatch(Msg::LiveClosed);
+            }),
+        ];
+        self.close_live();
+        *self.live.borrow_mut() = Some((ws, listeners));
+    }
+
+    /// Closes the live socket. Its listeners are dropped after the current event (this runs
+    /// inside one of them).
+    fn close_live(&self) {
+        if let Some((ws, listeners)) = self.live.borrow_mut().take() {
+            ws.close();
+            spawn_local(async move { drop(listeners) });
         }
     }
 
@@ -389,8 +495,13 @@ impl App {
         if let Some((_, c)) = self.stream.borrow_mut().take() {
             c.abort();
         }
+        self.close_live();
         self.view.remove();
     }
+}
+
+fn form_sent(r: Result<json::Json, Failure>) -> Msg {
+    r.map_or_else(Msg::FormFailed, |_| Msg::FormSent)
 }
 
 /// Dispatches to the app if it still exists; false when it is gone.
@@ -434,6 +545,36 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
     };
     let mut all = vec![
         on(&v.close, "click", true, |a, _| a.dispatch(Msg::Close)),
+        on(&v.handoff, "click", true, |a, _| {
+            a.dispatch(Msg::TalkToPerson)
+        }),
+        // The contact and rating forms: one delegated listener.
+        on(&v.form, "click", true, |a, e| {
+            let Some(b) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.up("button[data-sk]"))
+            else {
+                return;
+            };
+            let field = |sel: &str| {
+                a.view
+                    .form
+                    .query(sel)
+                    .and_then(|f| crate::dom::get(&f, "value").as_string())
+                    .unwrap_or_default()
+            };
+            let hook = b.get_attribute("data-sk").unwrap_or_default();
+            let msg = match hook.as_str() {
+                "contact-send" => Msg::SendContact(field("input")),
+                "csat-send" => Msg::SendRating(field("textarea")),
+                h => match h.strip_prefix("csat-").and_then(|n| n.parse().ok()) {
+                    Some(n) => Msg::PickRating(n),
+                    None => return,
+                },
+            };
+            a.dispatch(msg);
+        }),
         on(&v.send, "click", true, submit),
         on(&v.stop, "click", true, |a, _| a.dispatch(Msg::Stop)),
         on(&v.retry, "click", true, |a, _| a.dispatch(Msg::Retry)),

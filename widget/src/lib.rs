@@ -21,6 +21,7 @@ mod cart;
 mod dom;
 mod error;
 mod json;
+mod live;
 mod markdown_dom;
 mod net;
 mod storage;

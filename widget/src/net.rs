@@ -161,6 +161,28 @@ impl Gateway {
         )
     }
 
+    /// `POST path` with the session token and a JSON body (the handoff's routes): the
+    /// answer's JSON.
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        token: &str,
+        body: String,
+    ) -> Result<Json, Failure> {
+        let init = init("POST", &headers(Some(token), true));
+        init.set_body(&body.into());
+        json_body(fetch(&self.url(&[path]), &init).await?).await
+    }
+
+    /// The live socket's address for a ticket's `url` (`/v1/live?ticket=…`): the gateway's,
+    /// with `ws`/`wss` for `http`/`https`.
+    pub(crate) fn socket_url(&self, path: &str) -> String {
+        let mut url = String::from("ws");
+        url.push_str(self.base.strip_prefix("http").unwrap_or(&self.base));
+        url.push_str(path);
+        url
+    }
+
     /// `POST /v1/chat`: returns the stream's reader once the answer has started.
     pub(crate) async fn chat(
         &self,

@@ -76,6 +76,16 @@ impl Store {
         }
     }
 
+    /// The conversation an earlier page view handed to a person (its socket reopens).
+    pub(crate) fn live(&self) -> Option<String> {
+        self.get_raw("live")
+    }
+
+    /// Remembers (or forgets) the conversation a person is involved in.
+    pub(crate) fn save_live(&self, conversation: Option<String>) {
+        self.set_raw("live", conversation);
+    }
+
     /// Anything on the page can write here: a value that does not parse is ignored.
     fn get(&self, name: &str) -> Option<Json> {
         Json::parse(&self.get_raw(name)?)

@@ -82,6 +82,15 @@ button:focus-visible,textarea:focus-visible{outline:2px solid var(--sk-accent);o
 .pc>[data-sk=next]{inset-inline-start:auto;inset-inline-end:-4px}
 [dir=rtl] .pc>button{transform:scaleX(-1)}
 a:focus-visible,[data-sk=card]:focus-visible{outline:2px solid var(--sk-accent);outline-offset:2px}
+[data-sk=handoff]{padding:4px 8px;font-size:13px;border:1px solid}
+.m[data-role=system]{align-self:center;background:none;font-size:13px;opacity:.8;text-align:center}
+.m[data-role=staff]{white-space:pre-wrap}
+.fm{order:1;margin:0 16px 8px;display:flex;flex-wrap:wrap;gap:6px;font-size:14px}
+.fm p{margin:0;flex-basis:100%}
+.fm input,.fm textarea{flex:1 1 100%;padding:6px}
+.fm button{padding:4px 10px;border:1px solid}
+[data-sk=order]{display:flex;flex-direction:column;gap:2px}
+[data-sk=order-status]{font-weight:600}
 @media (max-width:640px){[data-sk=panel],[data-sk=panel][data-side=left]{top:var(--sk-vt,0);left:0;right:0;bottom:auto;width:100%;height:var(--sk-vh,100dvh);max-height:none;border-radius:0;padding-left:env(safe-area-inset-left);padding-right:env(safe-area-inset-right)}}
 @media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}
 "#;

@@ -4,6 +4,7 @@
 //! hooks the end-to-end tests use (see widget/README.md).
 
 mod cards;
+mod form;
 
 use crate::dom::{self, Dom};
 use crate::error::Result;
@@ -41,6 +42,8 @@ pub(crate) struct View {
     consent_text: Element,
     pub(crate) consent_accept: Element,
     pub(crate) consent_decline: Element,
+    pub(crate) handoff: Element,
+    pub(crate) form: Element,
 }
 
 /// Parent index meaning "the shadow root".
@@ -177,6 +180,12 @@ const PANEL: &[(u8, &str, Attrs)] = &[
         "button",
         &[("data-sk", "consent-decline"), ("type", "button")],
     ),
+    // "Talk to a person" sits in the header: reachable whenever the panel is open.
+    /* 27 */
+    (1, "button", &[("data-sk", "handoff"), ("type", "button")]),
+    // The contact and rating forms (issue 14); CSS `order` puts them above the composer.
+    /* 28 */
+    (0, "div", &[("class", "fm"), ("hidden", "")]),
 ];
 
 /// The thumb icon (thumbs down is the same path turned by CSS).
@@ -245,6 +254,8 @@ impl View {
             consent_text: n(24),
             consent_accept: n(25),
             consent_decline: n(26),
+            handoff: n(27),
+            form: n(28),
         })
     }
 
@@ -274,6 +285,7 @@ impl View {
             Patch::Chrome => self.render_chrome(state),
             Patch::Launcher => self.render_launcher(state),
             Patch::Card { message, card } => self.render_card(message, card, state),
+            Patch::Form => self.render_form(state),
         }
     }
 
@@ -325,6 +337,7 @@ impl View {
         }
         set_text(&self.consent_accept, s.consent_accept);
         set_text(&self.consent_decline, s.consent_decline);
+        set_text(&self.handoff, s.talk_to_person);
         set_text(&self.title, &c.theme.title);
         set_text(&self.greeting, &c.texts.greeting);
         set_hidden(&self.greeting, c.texts.greeting.trim().is_empty());
@@ -456,13 +469,14 @@ impl View {
             item.remove_node(&c);
         }
         let text: Node = match msg.role {
-            // The shopper's own text is shown as typed (CSS keeps its newlines).
-            Role::User => self.doc.create_text_node(&msg.text).into(),
             Role::Assistant => {
                 let f = self.doc.create_document_fragment();
                 render_markdown(&self.doc, &f, &msg.text);
                 f.into()
             }
+            // The shopper's, staff's and notices' text is shown as written (CSS keeps its
+            // newlines): never markup.
+            _ => self.doc.create_text_node(&msg.text).into(),
         };
         item.insert(&text, kept.as_ref());
         match kept {

@@ -11,6 +11,7 @@ use crate::outbound;
 use crate::webhooks::{EventType, Format};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shopkeep_protocol::StreamEvent;
 
 /// A tenant's handoff settings (`handoff` in the tenant config).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -53,12 +54,37 @@ pub fn state_json(state: &State, notice: Option<&Notice>) -> serde_json::Value {
     value
 }
 
+/// The typed `handoff` stream event: the state and, when the shopper sees a change, the
+/// notice by name, its minutes and its sentence (the same JSON as [`state_json`] plus
+/// `"type":"handoff"`).
+pub fn event(state: &State, notice: Option<&Notice>) -> StreamEvent {
+    event_of(&state_json(state, notice)).unwrap_or_else(|| StreamEvent::Handoff {
+        state: state.name().to_owned(),
+        notice: None,
+        minutes: None,
+        text: None,
+    })
+}
+
+/// The typed `handoff` stream event of a [`state_json`] value (the `handoff` tool's result);
+/// `None` when it has no `state`.
+pub fn event_of(value: &serde_json::Value) -> Option<StreamEvent> {
+    let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    Some(StreamEvent::Handoff {
+        state: text("state")?,
+        notice: text("notice"),
+        minutes: value
+            .get("minutes")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|m| u32::try_from(m).ok()),
+        text: text("text"),
+    })
+}
+
 /// The `handoff` server-sent event a chat stream carries instead of an answer while a person
 /// owns the conversation. Old widgets ignore event names they do not know.
 pub fn stream_event(state: &State, notice: Option<&Notice>) -> String {
-    let mut value = state_json(state, notice);
-    value["type"] = json!("handoff");
-    shopkeep_protocol::sse::encode("handoff", &value.to_string())
+    crate::relay::encode_event(&event(state, notice))
 }
 
 /// The rule for a webhook URL, at save and before every attempt: [`outbound::check`]
@@ -392,7 +418,44 @@ mod tests {
         assert!(sse.contains(r#""state":"waiting""#), "{sse}");
         assert!(sse.contains(r#""notice":"person_will_reply""#), "{sse}");
         assert!(sse.contains("within 7 minutes"), "{sse}");
+        assert!(sse.contains(r#""type":"handoff""#), "{sse}");
         let quiet = state_json(&State::Ai, None);
         assert_eq!(quiet, json!({"state": "ai"}));
+        assert_eq!(
+            event(&State::Ai, None),
+            StreamEvent::Handoff {
+                state: "ai".into(),
+                notice: None,
+                minutes: None,
+                text: None
+            }
+        );
+    }
+
+    #[test]
+    fn the_tool_result_becomes_the_same_typed_event() {
+        let waiting = State::Waiting {
+            since_ms: 1,
+            reason: crate::handoff::Reason::Shopper,
+        };
+        let notice = Notice::PersonWillReply { minutes: 7 };
+        let typed = event(&waiting, Some(&notice));
+        assert_eq!(
+            event_of(&state_json(&waiting, Some(&notice))),
+            Some(typed.clone())
+        );
+        let StreamEvent::Handoff {
+            notice,
+            minutes,
+            text,
+            ..
+        } = typed
+        else {
+            panic!("not a handoff event");
+        };
+        assert_eq!(notice.as_deref(), Some("person_will_reply"));
+        assert_eq!(minutes, Some(7));
+        assert!(text.is_some_and(|t| t.contains("within 7 minutes")));
+        assert_eq!(event_of(&json!({"notice": "closed"})), None);
     }
 }

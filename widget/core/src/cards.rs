@@ -7,7 +7,10 @@
 //! Must not depend on: anything that needs a browser (the shell formats prices with
 //! `Intl.NumberFormat` and falls back to [`format_money`]).
 
-use shopkeep_protocol::{Block, CardVariant, Money, Platform, ProductCard, Source};
+use crate::i18n::Strings;
+use shopkeep_protocol::{
+    Block, CardVariant, Money, OrderCard, OrderStatus, Platform, ProductCard, Source,
+};
 
 /// A block as the widget shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +19,8 @@ pub enum Shown {
     Sources(Vec<Source>),
     /// One card, or a carousel of several.
     Products(Vec<Card>),
+    /// An order's status (tracking links already checked, [`order`]).
+    Order(OrderCard),
 }
 
 /// Where a card's "Add to cart" stands.
@@ -114,9 +119,62 @@ pub fn shown(blocks: Vec<Block>, plain_http: bool) -> Vec<Shown> {
                 let cards: Vec<Card> = products.into_iter().map(Card::new).collect();
                 (!cards.is_empty()).then_some(Shown::Products(cards))
             }
+            Block::Order { order: o } => Some(Shown::Order(order(o, plain_http))),
             _ => None,
         })
         .collect()
+}
+
+/// An order card as shown: tracking links follow the source-link rule ([`source_link`]:
+/// https, or http only while the gateway itself is plain http in development); anything
+/// else is dropped and the parcel shows its carrier and number without a link.
+pub fn order(mut o: OrderCard, plain_http: bool) -> OrderCard {
+    for p in &mut o.parcels {
+        p.tracking_url = source_link(p.tracking_url.take(), plain_http);
+    }
+    o
+}
+
+/// The status badge's text.
+pub fn status_text(s: &Strings, status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Processing => s.processing,
+        OrderStatus::PartiallyShipped => s.partially_shipped,
+        OrderStatus::Shipped => s.shipped,
+        OrderStatus::Delivered => s.delivered,
+        OrderStatus::Cancelled => s.cancelled,
+        OrderStatus::Refunded => s.refunded,
+    }
+}
+
+/// The status's wire name (the badge's `data-status`, for styling and tests).
+pub fn status_name(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Processing => "processing",
+        OrderStatus::PartiallyShipped => "partially_shipped",
+        OrderStatus::Shipped => "shipped",
+        OrderStatus::Delivered => "delivered",
+        OrderStatus::Cancelled => "cancelled",
+        OrderStatus::Refunded => "refunded",
+    }
+}
+
+/// The calendar date of an RFC 3339 time (`2026-11-28T10:00:00Z` → `2026-11-28`); anything
+/// else as it is.
+pub fn date(rfc3339: &str) -> &str {
+    rfc3339
+        .get(..10)
+        .filter(|d| d.as_bytes().get(4) == Some(&b'-'))
+        .unwrap_or(rfc3339)
+}
+
+/// `2 × Trail boots`.
+pub fn item_line(quantity: u32, title: &str) -> String {
+    let mut out = String::new();
+    crate::push_number(&mut out, quantity.into());
+    out.push_str(" × ");
+    out.push_str(title);
+    out
 }
 
 impl Card {

@@ -98,6 +98,38 @@ pub struct Strings {
     pub cart_failed: &'static str,
     /// Label of the row of sources under an answer.
     pub sources: &'static str,
+    /// The "Talk to a person" button.
+    pub talk_to_person: &'static str,
+    /// Shown while a staff member is typing.
+    pub person_typing: &'static str,
+    /// The contact form's email field (outside business hours).
+    pub email_label: &'static str,
+    /// The contact form's button: the shopper agrees to be written to.
+    pub email_send: &'static str,
+    /// The rating form's question after a conversation closed.
+    pub rate_label: &'static str,
+    /// The rating form's optional comment.
+    pub comment_label: &'static str,
+    /// Shown after the contact or rating form was sent.
+    pub thanks: &'static str,
+    /// An order card's label before its number.
+    pub order: &'static str,
+    /// An order card's expected delivery, before the date.
+    pub eta: &'static str,
+    /// A parcel's tracking link.
+    pub track: &'static str,
+    /// Order status: nothing shipped yet.
+    pub processing: &'static str,
+    /// Order status: some parcels shipped.
+    pub partially_shipped: &'static str,
+    /// Order status: everything shipped.
+    pub shipped: &'static str,
+    /// Order status: delivered.
+    pub delivered: &'static str,
+    /// Order status: cancelled.
+    pub cancelled: &'static str,
+    /// Order status: refunded.
+    pub refunded: &'static str,
 }
 
 /// English, also the fallback for languages without a table.
@@ -145,6 +177,22 @@ pub const EN: Strings = Strings {
     added: "Added to cart",
     cart_failed: "Couldn't add to cart.",
     sources: "Sources",
+    talk_to_person: "Talk to a person",
+    person_typing: "Someone is typing…",
+    email_label: "Your email",
+    email_send: "Email me",
+    rate_label: "How did we do?",
+    comment_label: "Comment (optional)",
+    thanks: "Thank you!",
+    order: "Order",
+    eta: "Expected",
+    track: "Track",
+    processing: "Processing",
+    partially_shipped: "Partly shipped",
+    shipped: "Shipped",
+    delivered: "Delivered",
+    cancelled: "Cancelled",
+    refunded: "Refunded",
 };
 
 /// Spanish.
@@ -192,6 +240,22 @@ pub const ES: Strings = Strings {
     added: "Añadido al carrito",
     cart_failed: "No se pudo añadir al carrito.",
     sources: "Fuentes",
+    talk_to_person: "Hablar con una persona",
+    person_typing: "Alguien está escribiendo…",
+    email_label: "Tu correo electrónico",
+    email_send: "Escríbanme",
+    rate_label: "¿Qué tal lo hicimos?",
+    comment_label: "Comentario (opcional)",
+    thanks: "¡Gracias!",
+    order: "Pedido",
+    eta: "Entrega prevista",
+    track: "Seguimiento",
+    processing: "En preparación",
+    partially_shipped: "Enviado en parte",
+    shipped: "Enviado",
+    delivered: "Entregado",
+    cancelled: "Cancelado",
+    refunded: "Reembolsado",
 };
 
 /// Portuguese.
@@ -239,6 +303,22 @@ pub const PT: Strings = Strings {
     added: "Adicionado ao carrinho",
     cart_failed: "Não foi possível adicionar ao carrinho.",
     sources: "Fontes",
+    talk_to_person: "Falar com uma pessoa",
+    person_typing: "Alguém está digitando…",
+    email_label: "Seu e-mail",
+    email_send: "Escrevam-me",
+    rate_label: "Como nos saímos?",
+    comment_label: "Comentário (opcional)",
+    thanks: "Obrigado!",
+    order: "Pedido",
+    eta: "Entrega prevista",
+    track: "Rastrear",
+    processing: "Em preparação",
+    partially_shipped: "Enviado em parte",
+    shipped: "Enviado",
+    delivered: "Entregue",
+    cancelled: "Cancelado",
+    refunded: "Reembolsado",
 };
 
 /// French.
@@ -286,6 +366,22 @@ pub const FR: Strings = Strings {
     added: "Ajouté au panier",
     cart_failed: "Impossible d’ajouter au panier.",
     sources: "Sources",
+    talk_to_person: "Parler à une personne",
+    person_typing: "Quelqu’un écrit…",
+    email_label: "Votre e-mail",
+    email_send: "Écrivez-moi",
+    rate_label: "Comment nous sommes-nous débrouillés ?",
+    comment_label: "Commentaire (facultatif)",
+    thanks: "Merci !",
+    order: "Commande",
+    eta: "Livraison prévue",
+    track: "Suivre",
+    processing: "En préparation",
+    partially_shipped: "Expédiée en partie",
+    shipped: "Expédiée",
+    delivered: "Livrée",
+    cancelled: "Annulée",
+    refunded: "Remboursée",
 };
 
 /// German.
@@ -333,6 +429,22 @@ pub const DE: Strings = Strings {
     added: "Zum Warenkorb hinzugefügt",
     cart_failed: "Konnte nicht in den Warenkorb gelegt werden.",
     sources: "Quellen",
+    talk_to_person: "Mit einem Menschen sprechen",
+    person_typing: "Jemand schreibt…",
+    email_label: "Ihre E-Mail",
+    email_send: "Schreiben Sie mir",
+    rate_label: "Wie waren wir?",
+    comment_label: "Kommentar (optional)",
+    thanks: "Danke!",
+    order: "Bestellung",
+    eta: "Voraussichtliche Lieferung",
+    track: "Verfolgen",
+    processing: "In Bearbeitung",
+    partially_shipped: "Teilweise versandt",
+    shipped: "Versandt",
+    delivered: "Zugestellt",
+    cancelled: "Storniert",
+    refunded: "Erstattet",
 };
 
 /// Languages with a table, English (built in) first.
@@ -393,7 +505,23 @@ macro_rules! with_fields {
             adding,
             added,
             cart_failed,
-            sources
+            sources,
+            talk_to_person,
+            person_typing,
+            email_label,
+            email_send,
+            rate_label,
+            comment_label,
+            thanks,
+            order,
+            eta,
+            track,
+            processing,
+            partially_shipped,
+            shipped,
+            delivered,
+            cancelled,
+            refunded
         )
     };
 }

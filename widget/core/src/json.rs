@@ -14,9 +14,9 @@
 use crate::Overrides;
 use shopkeep_protocol::{
     AutoOpen, Block, CardVariant, ColorScheme, ConversationResponse, ErrorBody, ErrorDetail,
-    FinishReason, LauncherPosition, MessageRole, MessageStatus, Money, Platform, ProductCard,
-    PublicConfig, PublicPrivacy, SessionResponse, Source, StoredMessage, StreamEvent, Texts, Theme,
-    ToolStatus, Usage,
+    FinishReason, LauncherPosition, MessageRole, MessageStatus, Money, OrderCard, OrderItem,
+    OrderStatus, Parcel, Platform, ProductCard, PublicConfig, PublicPrivacy, SessionResponse,
+    Source, StoredMessage, StreamEvent, Texts, Theme, ToolStatus, Usage,
 };
 
 /// A parsed JSON value, read one field at a time.
@@ -207,6 +207,12 @@ pub fn stream_event<J: JsonValue>(j: &J) -> Option<StreamEvent> {
         "blocks" => StreamEvent::Blocks {
             blocks: blocks(&j.field("blocks")),
         },
+        "handoff" => StreamEvent::Handoff {
+            state: j.str("state")?,
+            notice: j.str("notice"),
+            minutes: j.num("minutes").map(|m| m.min(u32::MAX as f64) as u32),
+            text: j.str("text"),
+        },
         _ => return None,
     })
 }
@@ -243,10 +249,49 @@ pub fn blocks<J: JsonValue>(j: &J) -> Vec<Block> {
                 "products" => Block::Products {
                     products: b.array("products").iter().filter_map(product).collect(),
                 },
+                "order" => Block::Order {
+                    order: order(&b.field("order"))?,
+                },
                 _ => return None,
             })
         })
         .collect()
+}
+
+fn order<J: JsonValue>(o: &J) -> Option<OrderCard> {
+    Some(OrderCard {
+        number: o.str("number")?,
+        placed_at: o.str_or("placed_at", String::new()),
+        status: match o.str("status")?.as_str() {
+            "partially_shipped" => OrderStatus::PartiallyShipped,
+            "shipped" => OrderStatus::Shipped,
+            "delivered" => OrderStatus::Delivered,
+            "cancelled" => OrderStatus::Cancelled,
+            "refunded" => OrderStatus::Refunded,
+            _ => OrderStatus::Processing,
+        },
+        items: o
+            .array("items")
+            .iter()
+            .filter_map(|i| {
+                Some(OrderItem {
+                    title: i.str("title")?,
+                    quantity: i.num("quantity").unwrap_or(1.0).min(u32::MAX as f64) as u32,
+                })
+            })
+            .collect(),
+        parcels: o
+            .array("parcels")
+            .iter()
+            .map(|p| Parcel {
+                carrier: p.str("carrier"),
+                tracking_number: p.str("tracking_number"),
+                tracking_url: p.str("tracking_url"),
+                delivered: p.bool_or("delivered", false),
+            })
+            .collect(),
+        eta: o.str("eta"),
+    })
 }
 
 fn money<J: JsonValue>(j: &J) -> Option<Money> {
@@ -320,4 +365,32 @@ pub fn overrides<J: JsonValue>(j: &J) -> Overrides {
             _ => None,
         },
     }
+}
+
+/// A frame of the live socket (docs/API.md "Handoff"); `None` for frames the widget does not
+/// use (errors: the socket closes after a bad one) and internal notes.
+pub fn live_frame<J: JsonValue>(j: &J) -> Option<crate::handoff::Frame> {
+    use crate::handoff::{Frame, Person};
+    use crate::Role;
+    Some(match j.str("type")?.as_str() {
+        "message" if !j.bool_or("internal", false) => Frame::Entry {
+            seq: j.num("seq")? as u64,
+            role: match j.str("author")?.as_str() {
+                "shopper" => Role::User,
+                "staff" => Role::Staff,
+                "assistant" => Role::Assistant,
+                _ => Role::System,
+            },
+            client_id: j.str("client_id"),
+            text: j.str("text")?,
+        },
+        "state" => Frame::State(Person::parse(&j.str("state")?)),
+        "typing" => Frame::Typing,
+        _ => return None,
+    })
+}
+
+/// The answer of `POST /v1/handoff`: `(state, notice, text)`.
+pub fn handoff_answer<J: JsonValue>(j: &J) -> Option<(String, Option<String>, Option<String>)> {
+    Some((j.str("state")?, j.str("notice"), j.str("text")))
 }

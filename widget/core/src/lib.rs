@@ -2,7 +2,8 @@
 //!
 //! Owns: the widget's [`State`] and its [`update`] function (messages in, [`Effect`]s out), the
 //! incremental decoder of the chat event stream ([`sse`], over the protocol's SSE framing),
-//! product cards and sources shown with an answer ([`cards`]),
+//! product cards, order cards and sources shown with an answer ([`cards`]), the handoff to a
+//! person and its live channel ([`handoff`]),
 //! reading the gateway's JSON into protocol types over any parsed value ([`json`]), the safe
 //! markdown subset ([`markdown`]), theme → CSS custom properties ([`theme`]), the widget's own strings in
 //! several languages ([`i18n`]) and client message ids from injected randomness ([`ids`]).
@@ -12,6 +13,7 @@
 
 pub mod cards;
 pub mod failure;
+pub mod handoff;
 pub mod i18n;
 pub mod ids;
 pub mod json;

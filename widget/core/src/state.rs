@@ -20,6 +20,10 @@ pub enum Role {
     User,
     /// The assistant.
     Assistant,
+    /// A notice about the conversation ("A person will reply…"), issue 14.
+    System,
+    /// A person of the shop's staff.
+    Staff,
 }
 
 impl Role {
@@ -28,6 +32,8 @@ impl Role {
         match self {
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::System => "system",
+            Role::Staff => "staff",
         }
     }
 }
@@ -92,7 +98,7 @@ impl ChatMessage {
     pub fn cards(&self) -> impl Iterator<Item = &crate::cards::Card> {
         self.blocks.iter().flat_map(|b| match b {
             Shown::Products(cards) => cards.as_slice(),
-            Shown::Sources(_) => &[],
+            _ => &[],
         })
     }
 
@@ -101,7 +107,7 @@ impl ChatMessage {
             .iter_mut()
             .flat_map(|b| match b {
                 Shown::Products(cards) => cards.as_mut_slice(),
-                Shown::Sources(_) => &mut [],
+                _ => &mut [],
             })
             .nth(k)
     }
@@ -234,6 +240,8 @@ pub enum Patch {
     Chrome,
     /// The launcher's label and unread badge.
     Launcher,
+    /// The contact or rating form under the conversation (issue 14).
+    Form,
     /// One product card of a message: its price, availability, chips and cart status.
     Card {
         /// Index in [`State::messages`].
@@ -332,6 +340,44 @@ pub enum Effect {
         card: usize,
         /// What to add.
         request: CartRequest,
+    },
+    /// `POST /v1/handoff`; answers [`Msg::Handoff`] or [`Msg::HandoffFailed`].
+    PostHandoff {
+        /// The session token.
+        token: String,
+    },
+    /// `POST /v1/live/ticket`; answers [`Msg::LiveTicket`]. Then [`Effect::Connect`]: frames
+    /// answer [`Msg::Live`], the end [`Msg::LiveClosed`].
+    OpenLive {
+        /// The session token.
+        token: String,
+        /// The highest `seq` already shown.
+        after: u64,
+    },
+    /// Open the WebSocket at a ticket's `url` (`/v1/live?ticket=…`, on the gateway); on open
+    /// it sends `{"type":"resume","after":…}` with [`crate::handoff::Handoff::seq`].
+    Connect(String),
+    /// Close the live socket.
+    CloseLive,
+    /// Remember (or forget) that this conversation involves a person, so a reload reopens
+    /// the socket ([`Msg::LiveStored`]).
+    SaveLive(Option<String>),
+    /// `POST /v1/contact` with `consent: true`; answers [`Msg::FormSent`] or
+    /// [`Msg::FormFailed`].
+    PostContact {
+        /// The session token.
+        token: String,
+        /// The shopper's email.
+        email: String,
+    },
+    /// `POST /v1/csat`; answers [`Msg::FormSent`] or [`Msg::FormFailed`].
+    PostCsat {
+        /// The session token.
+        token: String,
+        /// 1–5.
+        rating: u8,
+        /// Optional comment (may be empty).
+        comment: String,
     },
 }
 
@@ -471,6 +517,37 @@ pub enum Msg {
     Update(Overrides),
     /// A fetched strings table.
     StringsLoaded(&'static Strings),
+    /// The shopper pressed "Talk to a person".
+    TalkToPerson,
+    /// `POST /v1/handoff` answered: the state and the notice's sentence.
+    Handoff {
+        /// `ai`, `waiting`, `human` or `closed`.
+        state: String,
+        /// The notice's name, when something changed.
+        notice: Option<String>,
+        /// The notice's sentence.
+        text: Option<String>,
+    },
+    /// `POST /v1/handoff` failed.
+    HandoffFailed(Failure),
+    /// An earlier page view involved a person in this conversation: reopen the socket.
+    LiveStored(String),
+    /// `POST /v1/live/ticket` answered with the socket's url (`None`: it failed).
+    LiveTicket(Option<String>),
+    /// A frame of the live socket.
+    Live(crate::handoff::Frame),
+    /// The live socket closed (or could not open).
+    LiveClosed,
+    /// The shopper picked a rating (1–5).
+    PickRating(u8),
+    /// The shopper sent the rating with this comment.
+    SendRating(String),
+    /// The shopper sent the contact form with this email.
+    SendContact(String),
+    /// The contact or rating form was sent.
+    FormSent,
+    /// Sending the form failed.
+    FormFailed(Failure),
 }
 
 /// The widget's whole state.
@@ -524,6 +601,8 @@ pub struct State {
     pub preview: bool,
     /// The gateway is reached over plain http (local development): source links may be http.
     pub plain_http: bool,
+    /// The handoff to a person (issue 14).
+    pub handoff: crate::handoff::Handoff,
     /// A [`Effect::Tick`] is scheduled.
     pub(crate) ticking: bool,
     /// A consent decision waits for a session before it can be sent.
@@ -568,6 +647,7 @@ impl State {
             overrides: Overrides::default(),
             preview: false,
             plain_http: false,
+            handoff: Default::default(),
             ticking: false,
             consent_to_send: false,
             ids: IdGen::new(0),
@@ -577,6 +657,10 @@ impl State {
     /// Show the typing indicator: a send is in flight and no answer text has arrived, or the
     /// assistant is looking something up.
     pub fn typing(&self) -> bool {
+        // While a person is involved the assistant is silent: only staff typing shows.
+        if self.handoff.person.involved() {
+            return self.handoff.typing;
+        }
         if self.looking_up && self.phase != Phase::Idle {
             return true;
         }
@@ -592,7 +676,9 @@ impl State {
 
     /// The typing indicator's text: what the assistant is doing.
     pub fn typing_label(&self) -> &'static str {
-        if self.looking_up {
+        if self.handoff.typing {
+            self.strings.person_typing
+        } else if self.looking_up {
             self.strings.looking_up
         } else {
             self.strings.typing

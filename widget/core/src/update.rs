@@ -15,8 +15,11 @@ use shopkeep_protocol::{
 };
 
 /// Applies a message to the state and returns what the shell must do, in order.
-pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+pub fn update(state: &mut State, mut msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    if crate::handoff::update(state, &mut msg, &mut fx) {
+        return fx;
+    }
     match msg {
         Msg::Mounted {
             seed,
@@ -98,6 +101,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.session = Some(session);
             fx.push(Effect::SaveSession);
+            crate::handoff::session_ready(state, &mut fx);
             if state.consent_to_send {
                 send_consent(state, &mut fx);
             }
@@ -322,6 +326,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             fx.push(Effect::Render(Patch::Chrome));
             fx.push(Effect::Render(Patch::Launcher));
         }
+        // The handoff's messages, applied above by `crate::handoff::update`.
+        Msg::TalkToPerson
+        | Msg::Handoff { .. }
+        | Msg::HandoffFailed(_)
+        | Msg::LiveStored(_)
+        | Msg::LiveTicket(_)
+        | Msg::Live(_)
+        | Msg::LiveClosed
+        | Msg::PickRating(_)
+        | Msg::SendRating(_)
+        | Msg::SendContact(_)
+        | Msg::FormSent
+        | Msg::FormFailed(_) => {}
     }
     fx
 }
@@ -345,6 +362,7 @@ fn switch_shopper(
     state.pending = None;
     state.streaming = None;
     state.messages.clear();
+    crate::handoff::reset(state, fx);
     state.notice = None;
     state.draft.clear();
     state.consent = Consent::Undecided;
@@ -363,7 +381,7 @@ fn switch_shopper(
     }
 }
 
-fn set_unread(state: &mut State, n: u32, fx: &mut Vec<Effect>) {
+pub(crate) fn set_unread(state: &mut State, n: u32, fx: &mut Vec<Effect>) {
     if state.unread != n {
         state.unread = n;
         fx.push(Effect::Render(Patch::Launcher));
@@ -542,6 +560,7 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
     }
     let text = text.to_owned();
     let client_message_id = state.ids.client_message_id();
+    state.handoff.sent.push(client_message_id.clone());
     fx.push(Effect::Emit(HostEvent::MessageSent(text.clone())));
     state.messages.push(ChatMessage {
         server_id: None,
@@ -637,6 +656,13 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
             message_id, finish, ..
         } => {
             state.looking_up = false;
+            // Handed to a person: no answer was written (the bubble went with `handoff`).
+            if state.streaming.is_none() && state.handoff.person != crate::handoff::Person::Ai {
+                state.phase = Phase::Idle;
+                state.pending = None;
+                fx.push(Effect::Render(Patch::Chrome));
+                return;
+            }
             let i = assistant_message(state, fx);
             let m = &mut state.messages[i];
             m.server_id = Some(message_id);
@@ -656,6 +682,25 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
             if !state.open {
                 set_unread(state, state.unread + 1, fx);
             }
+        }
+        StreamEvent::Handoff {
+            state: s,
+            notice,
+            text,
+            ..
+        } => {
+            // The diverted message gets no answer: the empty bubble `start` opened goes.
+            if let Some(i) = state.streaming {
+                let m = &state.messages[i];
+                if m.text.is_empty() && m.blocks.is_empty() && i + 1 == state.messages.len() {
+                    state.messages.pop();
+                    state.streaming = None;
+                    fx.push(Effect::Render(Patch::Messages));
+                }
+            }
+            state.looking_up = false;
+            crate::handoff::notice(state, notice.as_deref(), fx);
+            crate::handoff::moved(state, crate::handoff::Person::parse(&s), text, fx);
         }
         StreamEvent::Error {
             code, retryable, ..

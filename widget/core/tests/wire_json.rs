@@ -227,6 +227,19 @@ fn every_stream_event() -> Vec<StreamEvent> {
         blocks: every_block(),
     });
     events.push(StreamEvent::Blocks { blocks: vec![] });
+    // Issue 14: a handoff with its notice, and a quiet one (the state only).
+    events.push(StreamEvent::Handoff {
+        state: "waiting".into(),
+        notice: Some("person_will_reply".into()),
+        minutes: Some(10),
+        text: Some("A person will reply — usually within 10 minutes.".into()),
+    });
+    events.push(StreamEvent::Handoff {
+        state: "human".into(),
+        notice: None,
+        minutes: None,
+        text: None,
+    });
     events
 }
 

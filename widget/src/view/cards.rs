@@ -5,7 +5,7 @@
 use super::{el, set_text, View};
 use crate::dom::Dom;
 use crate::json::js_object;
-use shopkeep_protocol::Money;
+use shopkeep_protocol::{Money, OrderCard};
 use shopkeep_widget_core::cards::{self, Card, Cart, Shown};
 use shopkeep_widget_core::i18n::Strings;
 use shopkeep_widget_core::{ChatMessage, State};
@@ -140,7 +140,67 @@ impl View {
                         arrow("next", s.next, "›");
                     }
                 }
+                Shown::Order(o) => self.render_order(parent, o, s),
             }
+        }
+    }
+
+    /// An order card: number, date, status badge, items, one line per parcel (carrier, number,
+    /// tracking link when the core kept one), expected delivery.
+    fn render_order(&self, parent: &Element, o: &OrderCard, s: &Strings) {
+        let c = el(
+            &self.doc,
+            parent,
+            "div",
+            &[("data-sk", "order"), ("class", "oc")],
+        );
+        let head = self.text_el(&c, "p", &[("class", "t")], s.order);
+        head.append(&self.doc.create_text_node(" "));
+        self.text_el(&head, "span", &[("data-sk", "order-number")], &o.number);
+        self.text_el(&c, "span", &[], cards::date(&o.placed_at));
+        let badge = self.text_el(
+            &c,
+            "span",
+            &[("data-sk", "order-status")],
+            cards::status_text(s, o.status),
+        );
+        attr(&badge, "data-status", cards::status_name(o.status));
+        let list = el(&self.doc, &c, "ul", &[]);
+        for i in &o.items {
+            self.text_el(&list, "li", &[], &cards::item_line(i.quantity, &i.title));
+        }
+        for p in &o.parcels {
+            let line = el(&self.doc, &c, "p", &[("data-sk", "parcel")]);
+            let mut text = p.carrier.clone().unwrap_or_default();
+            if let Some(n) = &p.tracking_number {
+                text.push(' ');
+                text.push_str(n);
+            }
+            if p.delivered {
+                text.push_str(" · ");
+                text.push_str(s.delivered);
+            }
+            set_text(&line, text.trim());
+            if let Some(url) = &p.tracking_url {
+                line.append(&self.doc.create_text_node(" "));
+                let a = self.text_el(
+                    &line,
+                    "a",
+                    &[
+                        ("data-sk", "tracking"),
+                        ("target", "_blank"),
+                        ("rel", "noopener noreferrer"),
+                    ],
+                    s.track,
+                );
+                attr(&a, "href", url);
+            }
+        }
+        if let Some(eta) = &o.eta {
+            let mut text = String::from(s.eta);
+            text.push_str(": ");
+            text.push_str(cards::date(eta));
+            self.text_el(&c, "p", &[("data-sk", "eta")], &text);
         }
     }
 
