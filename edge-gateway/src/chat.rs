@@ -773,12 +773,11 @@ fn show_order(
     if let Some(event) = answer.show_blocks(blocks) {
         deliver(shopper, answer, std::slice::from_ref(&event));
     }
-    if let Some(mut event) = handoff {
-        event["type"] = serde_json::json!("handoff");
-        let frame = shopkeep_protocol::sse::encode("handoff", &event.to_string());
-        if !shopper.send_raw(frame) {
-            answer.shopper_gone();
-        }
+    if let Some(event) = handoff
+        .as_ref()
+        .and_then(shopkeep_gateway_core::handoff_wire::event_of)
+    {
+        deliver(shopper, answer, std::slice::from_ref(&event));
     }
 }
 
