@@ -10,6 +10,8 @@
 
 use crate::routes::{valid_prefixed_id, Route, StaffAction};
 use crate::staff::Action;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 
 /// The staff session cookie's name.
 pub const COOKIE: &str = "shopkeep_staff";
@@ -62,8 +64,9 @@ pub fn valid_staff_id(id: &str) -> bool {
 pub fn allowed_methods(rest: &[&str]) -> Option<&'static str> {
     match rest {
         [] | ["me"] => Some("GET, OPTIONS"),
-        ["invites" | "signout"]
-        | ["register" | "signin", "begin" | "finish"] => Some("POST, OPTIONS"),
+        ["invites" | "signout"] | ["register" | "signin", "begin" | "finish"] => {
+            Some("POST, OPTIONS")
+        }
         [id, "disable" | "revoke"] if valid_staff_id(id) => Some("POST, OPTIONS"),
         _ => None,
     }
@@ -121,6 +124,16 @@ fn wants_assign(body: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
+/// base64url without padding (challenges, user handles, secrets on the wire).
+pub fn b64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Decodes base64url, padded or not.
+pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).ok()
+}
+
 /// The staff session token of a `Cookie` header, if any.
 pub fn token_from_cookie(cookie_header: &str) -> Option<&str> {
     cookie_header.split(';').find_map(|pair| {
@@ -160,11 +173,23 @@ mod tests {
             (Method::Get, format!("{t}/inbox"), ""),
             (Method::Get, format!("{t}/conversations/c_abc"), ""),
             (Method::Post, format!("{t}/conversations/c_abc/take"), "{}"),
-            (Method::Post, format!("{t}/conversations/c_abc/messages"), "{}"),
+            (
+                Method::Post,
+                format!("{t}/conversations/c_abc/messages"),
+                "{}",
+            ),
             (Method::Post, format!("{t}/conversations/c_abc/notes"), "{}"),
-            (Method::Post, format!("{t}/conversations/c_abc/hand-back"), "{}"),
+            (
+                Method::Post,
+                format!("{t}/conversations/c_abc/hand-back"),
+                "{}",
+            ),
             (Method::Post, format!("{t}/conversations/c_abc/close"), "{}"),
-            (Method::Post, format!("{t}/conversations/c_abc/live/ticket"), "{}"),
+            (
+                Method::Post,
+                format!("{t}/conversations/c_abc/live/ticket"),
+                "{}",
+            ),
             (Method::Get, format!("{t}/staff/me"), ""),
             (Method::Post, format!("{t}/staff/signout"), ""),
         ];
@@ -227,11 +252,16 @@ mod tests {
             token_from_cookie("a=b; shopkeep_staff=st1.x.y; c=d"),
             Some("st1.x.y")
         );
-        assert_eq!(token_from_cookie("shopkeep_staffx=1; a=shopkeep_staff"), None);
+        assert_eq!(
+            token_from_cookie("shopkeep_staffx=1; a=shopkeep_staff"),
+            None
+        );
         assert_eq!(token_from_cookie("shopkeep_staff="), None);
         let cookie = session_cookie("acme", "tok", 60);
         assert!(cookie.contains("HttpOnly") && cookie.contains("Secure"));
-        assert!(cookie.contains("SameSite=Strict") && cookie.contains("Path=/v1/admin/tenants/acme/"));
+        assert!(
+            cookie.contains("SameSite=Strict") && cookie.contains("Path=/v1/admin/tenants/acme/")
+        );
         assert!(cleared_cookie("acme").contains("Max-Age=0"));
     }
 }

@@ -17,6 +17,7 @@ use worker::{D1Database, Env};
 mod admin;
 mod catalog;
 mod handoff;
+pub(crate) mod staff;
 mod webhooks;
 pub(crate) use admin::Scope;
 pub(crate) use catalog::{NewSource, PageProgress, SourceRow};
