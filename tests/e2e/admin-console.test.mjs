@@ -393,7 +393,7 @@ test('axe finds no WCAG 2 A/AA or best-practice problem in any view', async () =
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#view-settings').waitFor({ state: 'visible' });
     await check('settings');
-    for (const view of ['embed', 'conversations', 'analytics', 'privacy']) {
+    for (const view of ['embed', 'conversations', 'analytics', 'privacy', 'inbox', 'staff']) {
       await page.evaluate((v) => { location.hash = v; }, view);
       await page.locator(`#view-${view}`).waitFor({ state: 'visible' });
       const loaded = { conversations: '.conv-item', analytics: '#an-stats .stat', privacy: '#audit-rows tr' }[view];
