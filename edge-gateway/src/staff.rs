@@ -11,7 +11,7 @@
 use crate::admin::admin_call;
 use crate::env::{now_ms, random_bytes, secret, var};
 use crate::http::{header, json_response, read_json_body};
-use crate::store::staff::{InviteRow, NewInvite};
+use crate::store::staff::{InviteRow, NewInvite, NewPasskey};
 use crate::store::Store;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -148,7 +148,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    (text.len() % 2 == 0)
+    text.len()
+        .is_multiple_of(2)
         .then(|| {
             (0..text.len())
                 .step_by(2)
@@ -492,9 +493,11 @@ async fn register_finish(req: &mut Request, env: &Env, tenant_id: &str) -> Resul
             tenant_id,
             &invite,
             &format!("invite:{}", invite.id),
-            &credential.id,
-            &hex(&credential.public_key),
-            credential.sign_count,
+            &NewPasskey {
+                credential_id: &credential.id,
+                public_key_hex: &hex(&credential.public_key),
+                sign_count: credential.sign_count,
+            },
             now,
         )
         .await?;

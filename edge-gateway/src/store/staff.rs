@@ -64,6 +64,13 @@ pub(crate) struct NewInvite<'a> {
     pub(crate) expires_at_ms: u64,
 }
 
+/// A passkey to store.
+pub(crate) struct NewPasskey<'a> {
+    pub(crate) credential_id: &'a str,
+    pub(crate) public_key_hex: &'a str,
+    pub(crate) sign_count: u32,
+}
+
 fn changed(result: &worker::D1Result) -> u64 {
     result
         .meta()
@@ -171,9 +178,7 @@ impl Store {
         tenant_id: &str,
         invite: &InviteRow,
         created_by: &str,
-        credential_id: &str,
-        public_key_hex: &str,
-        sign_count: u32,
+        passkey: &NewPasskey<'_>,
         now_ms: u64,
     ) -> Result<(), Error> {
         let member = self
@@ -199,10 +204,10 @@ impl Store {
             )
             .bind(&[
                 s(tenant_id),
-                s(credential_id),
+                s(passkey.credential_id),
                 s(&invite.staff_id),
-                s(public_key_hex),
-                n(u64::from(sign_count)),
+                s(passkey.public_key_hex),
+                n(u64::from(passkey.sign_count)),
                 n(now_ms),
             ])
             .map_err(storage("bind"))?;

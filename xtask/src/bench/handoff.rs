@@ -42,9 +42,15 @@ pub(crate) fn section(run: &Value) -> String {
          waits for the previous one's arrival. Every entry is written to D1 before any socket \
          gets it, so D1's write is inside these times.\n"
     );
-    let _ = writeln!(out, "| path | replies | p50 | p99 | max | mean |\n|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| path | replies | p50 | p99 | max | mean |\n|---|---|---|---|---|---|"
+    );
     for (key, label) in [
-        ("console", "console: `POST …/messages` (what the Inbox sends)"),
+        (
+            "console",
+            "console: `POST …/messages` (what the Inbox sends)",
+        ),
         ("socket", "staff socket `message` frame"),
     ] {
         let r = &run[key];
