@@ -151,11 +151,23 @@ export class Inbox {
     this.connect(c.conversation_id);
   }
 
+  /** The caller's audit actor (owner of what they took) and whether they may take over. */
+  who() {
+    const client = this.getClient();
+    if (client.me) return { actor: client.me.actor, assign: Boolean(client.me.may && client.me.may.assign) };
+    return { actor: `admin:${client.kid}`, assign: true };
+  }
+
   setState(state, owner) {
     this.state = state;
-    $('#inbox-state').textContent = state === 'human' && owner ? `with ${owner}` : state;
+    if (owner !== undefined) this.owner = owner;
+    $('#inbox-state').textContent = state === 'human' && this.owner ? `with ${this.owner}` : state;
     $('#inbox-state').dataset.state = state;
-    $('#inbox-take').disabled = state === 'human' || state === 'closed';
+    const { actor, assign } = this.who();
+    // An admin may take a conversation a colleague owns ("Take over": assign).
+    this.takeOver = state === 'human' && Boolean(this.owner) && this.owner !== actor && assign;
+    $('#inbox-take').textContent = this.takeOver ? 'Take over' : 'Take';
+    $('#inbox-take').disabled = (state === 'human' && !this.takeOver) || state === 'closed';
     $('#inbox-hand-back').disabled = state === 'ai' || state === 'closed';
     $('#inbox-close').disabled = state === 'closed';
   }
@@ -262,10 +274,10 @@ export class Inbox {
     if (!this.current) return;
     try {
       const client = this.getClient();
-      const answer = action === 'take' ? await client.take(this.current)
+      const answer = action === 'take' ? await client.take(this.current, Boolean(this.takeOver))
         : action === 'hand-back' ? await client.handBack(this.current)
           : await client.closeConversation(this.current);
-      this.setState(answer.state, answer.owner);
+      this.setState(answer.state, action === 'take' ? this.who().actor : answer.owner);
       toast(action === 'take' ? 'You took the conversation.' : action === 'hand-back' ? 'Handed back to the assistant.' : 'Conversation closed.');
       this.poll();
     } catch (err) {
