@@ -153,6 +153,24 @@ export class AdminClient {
   uploadCatalog(text, contentType) { return this.request('POST', this.base('/catalog/upload'), { raw: text, contentType }); }
   searchCatalog(args) { return this.request('POST', this.base('/catalog/search'), { body: args }); }
   eraseUser(userId) { return this.request('POST', this.base('/privacy/erase'), { body: { user_id: userId } }); }
+
+  // Inbox (docs/API.md "Staff routes").
+  inbox() { return this.request('GET', this.base('/inbox')); }
+  conversationAction(id, action, body = {}) {
+    return this.request('POST', this.base(`/conversations/${encodeURIComponent(id)}/${action}`), { body });
+  }
+  take(id, assign = false) { return this.conversationAction(id, 'take', { assign }); }
+  reply(id, text, clientId, name) { return this.conversationAction(id, 'messages', { text, client_id: clientId, name }); }
+  note(id, text, clientId, name) { return this.conversationAction(id, 'notes', { text, client_id: clientId, name }); }
+  handBack(id) { return this.conversationAction(id, 'hand-back'); }
+  closeConversation(id) { return this.conversationAction(id, 'close'); }
+  liveTicket(id, name) { return this.conversationAction(id, 'live/ticket', { name }); }
+
+  // Staff accounts (admins only).
+  staff() { return this.request('GET', this.base('/staff')); }
+  inviteStaff(name, role) { return this.request('POST', this.base('/staff/invites'), { body: { name, role } }); }
+  disableStaff(id) { return this.request('POST', this.base(`/staff/${encodeURIComponent(id)}/disable`), { body: {} }); }
+  revokeStaff(id) { return this.request('POST', this.base(`/staff/${encodeURIComponent(id)}/revoke`), { body: {} }); }
 }
 
 /** A plain-words explanation of an ApiError for the owner. */
@@ -170,6 +188,8 @@ export function describeError(err) {
     }
     return hint;
   }
+  if (err.code === 'forbidden') return `${err.message}`;
+  if (err.code === 'unauthorized' && /staff session|passkey|invite/i.test(err.message)) return err.message;
   if (err.code === 'tenant_not_found') return 'There is no shop with this tenant id.';
   if (err.code === 'not_found' && /no such resource/i.test(err.message)) {
     return 'This feature is not available on this gateway yet.';

@@ -10,11 +10,19 @@ import { Privacy } from './privacy.js';
 import { Catalog } from './catalog.js';
 import { Knowledge } from './knowledge.js';
 import { widgetAssets } from './widget-assets.js';
+import { Inbox } from './inbox.js';
+import { Staff } from './staff.js';
+import { StaffClient, passkeysSupported, registerPasskey, signInWithPasskey, staffMe, staffSignOut } from './staff-api.js';
 
 const STORE_KEY = 'shopkeep-admin:v1:credentials';
-const VIEWS = ['settings', 'embed', 'conversations', 'analytics', 'catalog', 'knowledge', 'privacy'];
+// The tenant of the last staff sign-in (the session itself is an HttpOnly cookie).
+const STAFF_TENANT_KEY = 'shopkeep-admin:v1:staff-tenant';
+const VIEWS = ['inbox', 'settings', 'embed', 'conversations', 'analytics', 'catalog', 'knowledge', 'privacy', 'staff'];
+const ADMIN_ONLY = VIEWS.filter((v) => v !== 'inbox');
 
 let client = null;
+// 'admin' (the admin key or an admin staff member) or 'agent' (the inbox only).
+let role = 'admin';
 const getClient = () => {
   if (!client) throw new Error('Not signed in.');
   return client;
@@ -26,6 +34,9 @@ const analytics = new Analytics({ getClient });
 const privacy = new Privacy({ getClient });
 const catalog = new Catalog({ getClient });
 const knowledge = new Knowledge({ getClient });
+const staffName = () => (client && client.me && client.me.staff ? client.me.staff.name : 'Staff');
+const inbox = new Inbox({ getClient, staffName });
+const staffView = new Staff({ getClient });
 
 function saveCredentials(creds) {
   try {
@@ -45,14 +56,18 @@ function loadCredentials() {
 
 function currentView() {
   const name = location.hash.slice(1);
+  if (role === 'agent') return 'inbox';
   return VIEWS.includes(name) ? name : 'settings';
 }
 
 function showView(name, { focus = true } = {}) {
   const signedIn = Boolean(client);
-  $('#view-signin').hidden = signedIn;
+  if (signedIn && role === 'agent' && ADMIN_ONLY.includes(name)) name = 'inbox';
+  $('#view-signin').hidden = signedIn || name === 'invite';
+  $('#view-invite').hidden = signedIn || name !== 'invite';
   $('#tabs').hidden = !signedIn;
   $('#who').hidden = !signedIn;
+  for (const link of $$('#tabs a[data-admin-only]')) link.hidden = role === 'agent';
   for (const view of VIEWS) $(`#view-${view}`).hidden = !signedIn || view !== name;
   for (const link of $$('#tabs a')) {
     if (link.dataset.view === name) link.setAttribute('aria-current', 'page');
@@ -66,6 +81,8 @@ function showView(name, { focus = true } = {}) {
   if (name === 'privacy') privacy.show();
   catalog.visible(name === 'catalog');
   if (name === 'knowledge') knowledge.show();
+  inbox.show(name === 'inbox');
+  if (name === 'staff') staffView.show();
   if (focus) $(`#view-${name} h1`).focus();
 }
 
@@ -89,6 +106,7 @@ async function signIn(creds, { quiet = false } = {}) {
   button.disabled = true;
   button.textContent = 'Signing in…';
   client = candidate;
+  role = 'admin';
   try {
     await settings.load();
   } catch (err) {
@@ -104,6 +122,7 @@ async function signIn(creds, { quiet = false } = {}) {
   }
   saveCredentials(creds);
   $('#who-tenant').textContent = creds.tenant;
+  $('#who-label').textContent = 'key';
   $('#who-kid').textContent = creds.kid;
   $('#si-secret').value = '';
   showView(currentView());
@@ -129,11 +148,83 @@ $('#signin-form').addEventListener('submit', async (e) => {
   await signIn({ tenant, kid, secretHex });
 });
 
+// --- staff: passkeys -----------------------------------------------------------------------
+
+async function startStaff(tenant, me) {
+  client = new StaffClient({ tenant, me });
+  role = me.role === 'admin' ? 'admin' : 'agent';
+  try {
+    localStorage.setItem(STAFF_TENANT_KEY, tenant);
+  } catch (e) { /* storage blocked */ }
+  $('#who-tenant').textContent = tenant;
+  $('#who-label').textContent = 'signed in as';
+  $('#who-kid').textContent = me.staff ? `${me.staff.name} (${me.role})` : me.role;
+  if (role === 'admin') {
+    try { await settings.load(); } catch (err) { /* the settings view shows its own error */ }
+  }
+  if (history.replaceState && location.hash.startsWith('#invite=')) history.replaceState(null, '', `${location.pathname}${location.search}`);
+  showView(role === 'agent' ? 'inbox' : currentView());
+}
+
+$('#passkey-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const tenant = $('#sp-tenant').value.trim();
+  const error = $('#passkey-error');
+  showError(error, '');
+  if (!TENANT_RE.test(tenant)) {
+    showError(error, 'The tenant id is 2–64 lower-case letters, digits and dashes, starting with a letter.');
+    return;
+  }
+  if (!passkeysSupported()) {
+    showError(error, 'This browser cannot use passkeys: sign in with the admin key, or use another browser.');
+    return;
+  }
+  const button = $('#signin-passkey');
+  button.disabled = true;
+  try {
+    await signInWithPasskey(tenant);
+    await startStaff(tenant, await staffMe(tenant));
+  } catch (err) {
+    showError(error, err.name === 'NotAllowedError' ? 'The passkey prompt was cancelled or timed out.' : describeError(err));
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$('#invite-register').addEventListener('click', async () => {
+  const tenant = new URLSearchParams(location.search).get('tenant') || '';
+  const secret = location.hash.slice('#invite='.length);
+  const error = $('#invite-error');
+  showError(error, '');
+  if (!passkeysSupported()) {
+    showError(error, 'This browser cannot create passkeys: open the link in a current browser.');
+    return;
+  }
+  const button = $('#invite-register');
+  button.disabled = true;
+  try {
+    await registerPasskey(tenant, secret);
+    await startStaff(tenant, await staffMe(tenant));
+    toast('Your passkey is registered: next time, sign in with one touch.');
+  } catch (err) {
+    showError(error, err.name === 'NotAllowedError' ? 'The passkey prompt was cancelled or timed out.' : describeError(err));
+  } finally {
+    button.disabled = false;
+  }
+});
+
 $('#sign-out').addEventListener('click', () => {
   if (settings.dirty && !window.confirm('Sign out and lose your unsaved changes?')) return;
   try {
     sessionStorage.removeItem(STORE_KEY);
   } catch (e) { /* nothing stored */ }
+  if (client instanceof StaffClient) {
+    staffSignOut(client.tenant).catch(() => {});
+    try { localStorage.removeItem(STAFF_TENANT_KEY); } catch (e) { /* nothing stored */ }
+  }
+  inbox.reset();
+  staffView.reset();
+  role = 'admin';
   client = null;
   settings.reset();
   conversations.reset();
@@ -179,9 +270,24 @@ widgetAssets()
 // --- start --------------------------------------------------------------------------------
 
 const params = new URLSearchParams(location.search);
-if (TENANT_RE.test(params.get('tenant') || '')) $('#si-tenant').value = params.get('tenant');
+if (TENANT_RE.test(params.get('tenant') || '')) {
+  $('#si-tenant').value = params.get('tenant');
+  $('#sp-tenant').value = params.get('tenant');
+}
 const stored = loadCredentials();
-showView('signin', { focus: false });
+let staffTenant = null;
+try { staffTenant = localStorage.getItem(STAFF_TENANT_KEY); } catch (e) { /* storage blocked */ }
+if (!$('#sp-tenant').value && TENANT_RE.test(staffTenant || '')) $('#sp-tenant').value = staffTenant;
+if (location.hash.startsWith('#invite=') && TENANT_RE.test(params.get('tenant') || '')) {
+  $('#invite-tenant').textContent = params.get('tenant');
+  showView('invite', { focus: false });
+} else {
+  showView('signin', { focus: false });
+}
+if (!stored && !location.hash.startsWith('#invite=') && TENANT_RE.test(staffTenant || '')) {
+  // A staff session may still be live (its cookie is HttpOnly: ask the gateway).
+  staffMe(staffTenant).then((me) => startStaff(staffTenant, me)).catch(() => {});
+}
 if (stored) {
   $('#si-tenant').value = stored.tenant;
   $('#si-kid').value = stored.kid;

@@ -11,7 +11,9 @@ use shopkeep_gateway_core::admin_auth::{self, AdminAuthError};
 use shopkeep_gateway_core::ct::constant_time_eq;
 use shopkeep_gateway_core::keyring::KeyRing;
 use shopkeep_gateway_core::requests::{bearer_token, decode_json, MAX_ADMIN_BODY_BYTES};
+use shopkeep_gateway_core::routes::{self, Method};
 use shopkeep_gateway_core::session_token::KeyPurpose;
+use shopkeep_gateway_core::staff_access;
 use shopkeep_gateway_core::tenant::{validate, TenantConfig};
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::ErrorCode;
@@ -37,6 +39,10 @@ fn signature_error(err: AdminAuthError) -> Error {
 /// Verifies an admin request: header, live admin kid, ±300 s window, HMAC over timestamp,
 /// method, path and query and the body's SHA-256 (constant time), then first use of the
 /// signature (remembered in the tenant's Durable Object). Returns the tenant and the actor.
+///
+/// Without a signature header, a staff session (cookie or `Authorization: Bearer st1.…`)
+/// is the other way in: its role must allow what the route needs (core
+/// `staff_access::required_action`): the one place an `agent` is kept to the inbox.
 async fn authorize(
     req: &Request,
     env: &Env,
@@ -44,8 +50,12 @@ async fn authorize(
     tenant_id: &str,
     body: &[u8],
 ) -> Result<(TenantRecord, String), Error> {
-    let value =
-        header(req, admin_auth::HEADER).ok_or_else(|| signature_error(AdminAuthError::Missing))?;
+    let Some(value) = header(req, admin_auth::HEADER) else {
+        if let Some(token) = crate::staff::presented_token(req) {
+            return authorize_staff(req, env, store, tenant_id, &token, body).await;
+        }
+        return Err(signature_error(AdminAuthError::Missing));
+    };
     let signature = admin_auth::parse_header(&value).map_err(signature_error)?;
     let tenant = store
         .tenant(tenant_id)
@@ -70,6 +80,34 @@ async fn authorize(
         return Err(signature_error(AdminAuthError::Replayed));
     }
     Ok((tenant, format!("admin:{}", signature.kid)))
+}
+
+/// The staff-session half of [`authorize`].
+async fn authorize_staff(
+    req: &Request,
+    env: &Env,
+    store: &Store,
+    tenant_id: &str,
+    token: &str,
+    body: &[u8],
+) -> Result<(TenantRecord, String), Error> {
+    let caller = crate::staff::session_caller(env, store, tenant_id, token).await?;
+    let route = routes::route(Method::parse(req.method().as_ref()), &req.path())?;
+    let needed = staff_access::required_action(&route, body);
+    if !caller.role.may(needed) {
+        return Err(Error::downstream(
+            ErrorCode::Forbidden,
+            format!(
+                "Staff with the {} role may not do this ({needed:?}): ask an admin.",
+                caller.role_name()
+            ),
+        ));
+    }
+    let tenant = store
+        .tenant(tenant_id)
+        .await?
+        .ok_or_else(|| Error::code(ErrorCode::TenantNotFound))?;
+    Ok((tenant, caller.actor()))
 }
 
 /// A verified admin request: its body (empty for GET), the store, the tenant and the actor.

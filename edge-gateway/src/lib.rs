@@ -19,6 +19,7 @@ mod orders;
 mod privacy;
 mod room;
 mod sessions;
+mod staff;
 mod store;
 mod tenant_cache;
 mod upstream;
@@ -142,6 +143,8 @@ async fn handle(
             conversation_id,
             action,
         } => handoff::staff_action(req, env, &tenant_id, &conversation_id, action).await,
+        // Staff accounts, passkeys and sessions (issue 14, staff side).
+        Route::AdminStaff { tenant_id, route } => staff::route(req, env, &tenant_id, route).await,
         Route::AdminWebhooks { tenant_id, create } => {
             webhooks::endpoints(req, env, &tenant_id, create).await
         }

@@ -100,6 +100,8 @@ error_codes! {
     OriginNotAllowed = ("origin_not_allowed", 403, false, "This site is not allowed to use this assistant."),
     /// The tenant requires consent before chatting.
     ConsentRequired = ("consent_required", 403, false, "Consent is required before chatting."),
+    /// A staff member's role does not allow this (an `agent` on an admin-only route).
+    Forbidden = ("forbidden", 403, false, "Your role does not allow this."),
     /// No such route.
     NotFound = ("not_found", 404, false, "No such resource."),
     /// No such tenant.

@@ -46,6 +46,7 @@ pub mod session_check;
 pub mod session_token;
 pub mod site;
 pub mod staff;
+pub mod staff_access;
 pub mod tenant;
 pub mod tools;
 pub mod turn;

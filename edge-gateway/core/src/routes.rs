@@ -167,6 +167,14 @@ pub enum Route {
         /// Tenant id from the path.
         tenant_id: String,
     },
+    /// `/v1/admin/tenants/{id}/staff/…`: staff accounts, passkeys, sessions (see
+    /// [`crate::staff_access`])
+    AdminStaff {
+        /// Tenant id from the path.
+        tenant_id: String,
+        /// The staff operation.
+        route: crate::staff_access::StaffRoute,
+    },
     /// `/v1/admin/tenants/{id}/knowledge/…` (issue 15; see [`crate::knowledge`])
     AdminKnowledge {
         /// Tenant id from the path.
@@ -307,6 +315,9 @@ pub fn allowed_methods(path: &str) -> Option<&'static str> {
         }
         ["v1", "admin", "tenants", id, "knowledge", rest @ ..] if valid_tenant_id(id) => {
             crate::knowledge::allowed_methods(rest)
+        }
+        ["v1", "admin", "tenants", id, "staff", rest @ ..] if valid_tenant_id(id) => {
+            crate::staff_access::allowed_methods(rest)
         }
         ["v1", "handoff" | "csat" | "contact"] | ["v1", "live", "ticket"] => Some("POST, OPTIONS"),
         ["v1", "live"] => Some("GET"),
@@ -454,6 +465,13 @@ pub fn route(method: Method, path: &str) -> Result<Route> {
             Route::AdminKnowledge {
                 tenant_id: (*id).to_owned(),
                 route: crate::knowledge::route(name, rest)
+                    .ok_or_else(|| Error::code(ErrorCode::MethodNotAllowed))?,
+            }
+        }
+        (m @ (Method::Get | Method::Post), ["v1", "admin", "tenants", id, "staff", rest @ ..]) => {
+            Route::AdminStaff {
+                tenant_id: (*id).to_owned(),
+                route: crate::staff_access::route(m == Method::Post, rest)
                     .ok_or_else(|| Error::code(ErrorCode::MethodNotAllowed))?,
             }
         }

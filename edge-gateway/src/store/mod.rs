@@ -18,6 +18,7 @@ mod admin;
 mod catalog;
 mod handoff;
 mod orders;
+pub(crate) mod staff;
 mod webhooks;
 pub(crate) use admin::Scope;
 pub(crate) use catalog::{NewSource, PageProgress, SourceRow};

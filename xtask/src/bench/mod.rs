@@ -11,7 +11,8 @@
 //! - `faults` — upstream and storage failures during load;
 //! - `catalog` — product search quality (precision@5, recall@5), a 10,000-product sync and
 //!   search latency, through the gateway;
-//! - `knowledge` — site knowledge: page hit rate and retrieval time.
+//! - `knowledge` — site knowledge: page hit rate and retrieval time;
+//! - `handoff` — staff reply → the shopper's live socket, p50/p99.
 //!
 //! Results go to docs/BENCHMARKS.md. Timings are medians of interleaved runs, never pass/fail
 //! thresholds; the load and fault runs' correctness checks (errors, lost messages, leases)
@@ -25,6 +26,7 @@ mod checks;
 mod client;
 mod compress;
 mod faults;
+mod handoff;
 mod knowledge;
 mod load;
 mod observe;
@@ -71,11 +73,13 @@ pub(crate) enum Section {
     Catalog,
     /// Site knowledge: eval hit rate and retrieval time (issue 15).
     Knowledge,
+    /// Staff reply → shopper socket latency (issue 14).
+    Handoff,
 }
 
 impl Section {
     /// Every section, in report order.
-    pub(crate) const ALL: [Section; 8] = [
+    pub(crate) const ALL: [Section; 9] = [
         Section::Weight,
         Section::Host,
         Section::Shopper,
@@ -84,6 +88,7 @@ impl Section {
         Section::Faults,
         Section::Catalog,
         Section::Knowledge,
+        Section::Handoff,
     ];
 
     /// Its `--sections` name.
@@ -97,6 +102,7 @@ impl Section {
             Section::Faults => "faults",
             Section::Catalog => "catalog",
             Section::Knowledge => "knowledge",
+            Section::Handoff => "handoff",
         }
     }
 
@@ -112,6 +118,7 @@ impl Section {
             Section::Faults => "Faults under load",
             Section::Catalog => "Catalog: search quality, sync and search time",
             Section::Knowledge => "Site knowledge: eval and retrieval",
+            Section::Handoff => "Handoff: staff reply to the shopper's screen",
         }
     }
 
@@ -362,6 +369,10 @@ pub(crate) fn bench(paths: &Paths, options: &BenchOptions) -> Result<bool> {
         if options.has(Section::Catalog) {
             let result = catalog::measure(paths, stack, &work).map(|r| catalog::section(&r));
             record(Section::Catalog, result, &mut ok);
+        }
+        if options.has(Section::Handoff) {
+            let result = handoff::measure(paths, stack).map(|r| handoff::section(&r));
+            record(Section::Handoff, result, &mut ok);
         }
     }
     if options.has(Section::Knowledge) {

@@ -1,0 +1,134 @@
+// Staff sign-in with a passkey (docs/API.md "Staff accounts"): WebAuthn ceremonies against
+// the gateway, and a client whose requests ride on the staff session cookie (HttpOnly: this
+// page never sees the token) instead of an admin signature.
+
+import { AdminClient, ApiError, TENANT_RE } from './api.js';
+
+function fromB64url(text) {
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+function toB64url(buffer) {
+  let s = '';
+  for (const b of new Uint8Array(buffer)) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+async function call(tenant, method, suffix, body) {
+  let response;
+  try {
+    response = await fetch(`/v1/admin/tenants/${encodeURIComponent(tenant)}${suffix}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+  } catch (e) {
+    throw new ApiError(0, null, 'Cannot reach the gateway. Check your connection and try again.');
+  }
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/** Whether this browser can use passkeys at all. */
+export const passkeysSupported = () => typeof window.PublicKeyCredential === 'function' && Boolean(navigator.credentials);
+
+/** Registers a passkey for an invite; the gateway answers with a session (cookie). */
+export async function registerPasskey(tenant, invite) {
+  const begin = await call(tenant, 'POST', '/staff/register/begin', { invite });
+  const pk = begin.publicKey;
+  const credential = await navigator.credentials.create({
+    publicKey: {
+      ...pk,
+      challenge: fromB64url(pk.challenge),
+      user: { ...pk.user, id: fromB64url(pk.user.id) },
+    },
+  });
+  if (!credential) throw new Error('No passkey was created.');
+  return call(tenant, 'POST', '/staff/register/finish', {
+    invite,
+    challenge: pk.challenge,
+    credential: {
+      id: credential.id,
+      clientDataJSON: toB64url(credential.response.clientDataJSON),
+      attestationObject: toB64url(credential.response.attestationObject),
+    },
+  });
+}
+
+/** Signs in with a passkey of this shop (the browser offers the ones it has). */
+export async function signInWithPasskey(tenant) {
+  const begin = await call(tenant, 'POST', '/staff/signin/begin', {});
+  const pk = begin.publicKey;
+  const credential = await navigator.credentials.get({
+    publicKey: { ...pk, challenge: fromB64url(pk.challenge) },
+  });
+  if (!credential) throw new Error('No passkey was chosen.');
+  const r = credential.response;
+  return call(tenant, 'POST', '/staff/signin/finish', {
+    challenge: pk.challenge,
+    credential: {
+      id: credential.id,
+      clientDataJSON: toB64url(r.clientDataJSON),
+      authenticatorData: toB64url(r.authenticatorData),
+      signature: toB64url(r.signature),
+      userHandle: r.userHandle ? toB64url(r.userHandle) : null,
+    },
+  });
+}
+
+/** Who the staff session of `tenant` is (rejects with 401 when there is none). */
+export const staffMe = (tenant) => call(tenant, 'GET', '/staff/me');
+
+/** Ends the staff session of `tenant` and clears its cookie. */
+export const staffSignOut = (tenant) => call(tenant, 'POST', '/staff/signout');
+
+/**
+ * The console's client for a staff session: the same calls as AdminClient, sent with the
+ * session cookie and no signature.
+ */
+export class StaffClient {
+  constructor({ tenant, me }) {
+    if (!TENANT_RE.test(tenant)) throw new Error('The tenant id is not valid.');
+    this.tenant = tenant;
+    this.me = me;
+    this.origin = location.origin;
+  }
+
+  base(suffix = '') {
+    return `/v1/admin/tenants/${encodeURIComponent(this.tenant)}${suffix}`;
+  }
+
+  async request(method, path, { query, body, raw, contentType } = {}) {
+    const url = new URL(path, this.origin);
+    for (const [k, v] of Object.entries(query || {})) {
+      if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+    }
+    const sendsBody = raw !== undefined || body !== undefined;
+    let response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: sendsBody ? { 'Content-Type': contentType || 'application/json' } : {},
+        body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'same-origin',
+      });
+    } catch (e) {
+      throw new ApiError(0, null, 'Cannot reach the gateway. Check your connection and try again.');
+    }
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+    if (response.ok) return data;
+    throw new ApiError(response.status, data);
+  }
+}
+// Every convenience call of AdminClient (getConfig, inbox, take, …) works unchanged.
+Object.setPrototypeOf(StaffClient.prototype, AdminClient.prototype);
