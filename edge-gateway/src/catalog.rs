@@ -759,8 +759,8 @@ thread_local! {
     static VOCAB: RefCell<HashMap<String, (u64, Rc<Vocabulary>)>> = RefCell::new(HashMap::new());
 }
 
-/// The tenant's vocabulary, per isolate for [`VOCAB_TTL_MS`].
-async fn vocab(store: &Store, tenant_id: &str) -> Result<Rc<Vocabulary>, Error> {
+/// The tenant's vocabulary, per isolate for [`VOCAB_TTL_MS`]; `true` when D1 was read.
+async fn vocab(store: &Store, tenant_id: &str) -> Result<(Rc<Vocabulary>, bool), Error> {
     let now = now_ms();
     let hit = VOCAB.with(|v| {
         v.borrow()
@@ -769,7 +769,7 @@ async fn vocab(store: &Store, tenant_id: &str) -> Result<Rc<Vocabulary>, Error> 
             .map(|(_, vocab)| vocab.clone())
     });
     if let Some(hit) = hit {
-        return Ok(hit);
+        return Ok((hit, false));
     }
     let vocab = Rc::new(store.vocab(tenant_id).await?);
     VOCAB.with(|v| {
@@ -779,7 +779,7 @@ async fn vocab(store: &Store, tenant_id: &str) -> Result<Rc<Vocabulary>, Error> 
         }
         v.insert(tenant_id.to_owned(), (now, vocab.clone()));
     });
-    Ok(vocab)
+    Ok((vocab, true))
 }
 
 /// The cron trigger: starts every due scheduled sync.
@@ -961,6 +961,8 @@ pub(crate) struct Found {
     pub(crate) cards: Vec<ProductCard>,
     pub(crate) result: Value,
     pub(crate) took_ms: u64,
+    /// D1 queries the search made.
+    pub(crate) round_trips: u32,
 }
 
 /// Runs `search_products` for a tenant: the query parsed by the core, candidates from the
@@ -971,7 +973,9 @@ pub(crate) async fn search(
     query: &SearchQuery,
 ) -> Result<Found, Error> {
     let started = now_ms();
+    let round_trips = &std::cell::Cell::new(0u32);
     let candidates = |fts: Option<String>| async move {
+        round_trips.set(round_trips.get() + 1);
         store
             .search_products(
                 tenant_id,
@@ -987,7 +991,11 @@ pub(crate) async fn search(
     // Nothing with every term as typed: terms the catalog does not know are corrected to its
     // words ("nordvick" → "nordvik") before falling back to any term.
     let corrected = match found.is_empty() && !query.terms.is_empty() {
-        true => query.corrected(&*vocab(store, tenant_id).await?),
+        true => {
+            let (vocab, read) = vocab(store, tenant_id).await?;
+            round_trips.set(round_trips.get() + u32::from(read));
+            query.corrected(&vocab)
+        }
         false => None,
     };
     let query = corrected.as_ref().unwrap_or(query);
@@ -1005,6 +1013,7 @@ pub(crate) async fn search(
         cards,
         result,
         took_ms: now_ms().saturating_sub(started),
+        round_trips: round_trips.get(),
     })
 }
 
@@ -1030,7 +1039,7 @@ pub(crate) async fn admin_search(
     let found = search(&store, tenant_id, &query).await?;
     json_response(
         200,
-        &json!({ "products": found.cards, "took_ms": found.took_ms }),
+        &json!({ "products": found.cards, "took_ms": found.took_ms, "round_trips": found.round_trips }),
         None,
     )
 }
