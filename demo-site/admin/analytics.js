@@ -99,7 +99,7 @@ export class Analytics {
       section.append(el('p', { class: 'hint' }, 'No unanswered questions in the last 14 days.'));
       return;
     }
-    const list = el('ul', { class: 'charts' });
+    const list = el('ul', { class: 'charts', style: 'list-style: none; padding: 0' });
     for (const gap of shown) {
       const label = gap.examples && gap.examples.length ? gap.examples[0] : `Question group ${gap.gap_id.slice(-6)} (text not stored)`;
       const state = gap.status === 'answered' ? 'answered' : 'open';

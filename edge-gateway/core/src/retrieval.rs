@@ -132,7 +132,12 @@ pub fn tokenize(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .filter_map(|word| {
-            let word = word.to_lowercase();
+            // ASCII words (most of them) skip the Unicode case tables: same result.
+            let word = if word.is_ascii() {
+                word.to_ascii_lowercase()
+            } else {
+                word.to_lowercase()
+            };
             let mut chars = word.chars();
             let single_letter =
                 matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphabetic());
@@ -166,7 +171,25 @@ const STOPWORDS: &[&str] = &[
 ];
 
 fn is_stopword(word: &str) -> bool {
-    STOPWORDS.contains(&word)
+    // A set rather than a scan of the list: this runs for every word of every snippet.
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    word.len() <= LONGEST_STOPWORD
+        && SET
+            .get_or_init(|| STOPWORDS.iter().copied().collect())
+            .contains(word)
+}
+
+/// Bytes of the longest stop word (checked by a test).
+const LONGEST_STOPWORD: usize = 6;
+
+#[cfg(test)]
+#[test]
+fn the_longest_stopword_bound_holds() {
+    assert_eq!(
+        STOPWORDS.iter().map(|w| w.len()).max(),
+        Some(LONGEST_STOPWORD)
+    );
 }
 
 /// Light, English-leaning suffix stripping: plurals (`-s`, `-es`, `-ies`), `-ing`, `-ed`, a
