@@ -45,8 +45,12 @@ const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
 const MAX_HOPS: usize = 3;
 /// A "running" sync older than this is taken as dead.
 const STALE_SYNC_MS: u64 = 30 * 60 * 1000;
-/// Candidates read from the index per search.
-const CANDIDATES: u32 = 60;
+/// Candidates read from the index per search: the best 24 by text, and when the core's exact
+/// filters (category, option values, per-variant price and stock) leave fewer than a
+/// carousel of them while the index had more, the best 96.
+const CANDIDATES: u32 = 24;
+/// Candidates read when the first ones were not enough.
+const MORE_CANDIDATES: u32 = 96;
 /// Products written per D1 batch in an upload.
 const UPLOAD_CHUNK: usize = 200;
 
@@ -974,7 +978,7 @@ pub(crate) async fn search(
 ) -> Result<Found, Error> {
     let started = now_ms();
     let round_trips = &std::cell::Cell::new(0u32);
-    let candidates = |fts: Option<String>| async move {
+    let candidates = |fts: Option<String>, limit: u32| async move {
         round_trips.set(round_trips.get() + 1);
         store
             .search_products(
@@ -983,11 +987,12 @@ pub(crate) async fn search(
                 query.min_price,
                 query.max_price,
                 query.in_stock,
-                CANDIDATES,
+                limit,
             )
             .await
     };
-    let mut found = candidates(query.fts_all()).await?;
+    let mut fts = query.fts_all();
+    let mut found = candidates(fts.clone(), CANDIDATES).await?;
     // Nothing with every term as typed: terms the catalog does not know are corrected to its
     // words ("nordvick" → "nordvik") before falling back to any term.
     let corrected = match found.is_empty() && !query.terms.is_empty() {
@@ -1000,10 +1005,15 @@ pub(crate) async fn search(
     };
     let query = corrected.as_ref().unwrap_or(query);
     if found.is_empty() && corrected.is_some() {
-        found = candidates(query.fts_all()).await?;
+        fts = query.fts_all();
+        found = candidates(fts.clone(), CANDIDATES).await?;
     }
     if found.is_empty() && query.terms.len() > 1 {
-        found = candidates(query.fts_any()).await?;
+        fts = query.fts_any();
+        found = candidates(fts.clone(), CANDIDATES).await?;
+    }
+    if found.len() == CANDIDATES as usize && rank::rank(&found, query).len() < rank::MAX_RESULTS {
+        found = candidates(fts, MORE_CANDIDATES).await?;
     }
     let candidates = found;
     let hits = rank::rank(&candidates, query);
