@@ -479,3 +479,28 @@ test('the whole 2,400-product Merchant feed of the fake shop (22 MB): saved and 
   console.log(`# merchant feed 2,400 products: save (probe) ${saveMs} ms, sync ${syncMs} ms`);
   assert.ok(saveMs < 10_000, `the save probe reads the head only: ${saveMs} ms`);
 });
+
+test('misspelled words find the catalog\'s products: the vocabulary is built when a sync finishes and goes with the catalog', async () => {
+  const t = await createTenantWithKeys('cat-typos');
+  const shop = newShop();
+  await saveSource(t, { kind: 'shopify', url: urlOf(shop, '/shopify'), schedule: 'off' });
+  await syncAndWait(t);
+  const [vocab] = await d1(`SELECT words FROM catalog_vocab WHERE tenant_id = '${t.id}'`);
+  assert.match(vocab.words, /^summit 1$/m, 'the catalog\'s words with their product counts');
+  const typed = async (args) => {
+    const r = await admin(t, 'POST', `${cat(t)}/search`, args);
+    assert.equal(r.status, 200, r.text);
+    return r.json;
+  };
+  const exact = await typed({ query: 'summit jacket' });
+  assert.equal(exact.round_trips, 1, 'a query found as typed reads nothing more');
+  const fixed = await typed({ query: 'sumit jaket' });
+  assert.deepEqual(fixed.products.map((c) => c.title), ['Summit Jacket']);
+  assert.deepEqual(fixed.products, exact.products, 'the same cards as the query spelled right');
+  assert.ok(fixed.round_trips >= 2, JSON.stringify(fixed.round_trips));
+  assert.deepEqual((await typed({ query: 'trial boot' })).products.map((c) => c.title), ['Trail Boot'], 'two letters swapped');
+  assert.deepEqual((await typed({ query: 'zzzzzz' })).products, [], 'nothing close: nothing found');
+  const del = await admin(t, 'DELETE', `${cat(t)}/source`);
+  assert.equal(del.status, 204, del.text);
+  assert.deepEqual(await d1(`SELECT tenant_id FROM catalog_vocab WHERE tenant_id = '${t.id}'`), []);
+});
