@@ -201,6 +201,15 @@ impl FeedStream {
         self.line += newlines(&buf[..safe]);
         self.buf = buf;
         self.buf.drain(..safe);
+        if !last && self.buf.len() > MAX_ITEM_BYTES && !self.saw_root {
+            return Err(PageError {
+                position: String::from("line 1"),
+                reason: format!(
+                    "not a Merchant feed: no XML root element in the first {} MB",
+                    MAX_ITEM_BYTES / 1024 / 1024
+                ),
+            });
+        }
         if !last && self.buf.len() > MAX_ITEM_BYTES {
             return Err(PageError {
                 position: format!("item {} (line {})", self.started + 1, self.line),

@@ -236,3 +236,13 @@ fn an_item_larger_than_the_cap_is_refused_while_streaming() {
     assert!(err.reason.contains("larger than"), "{err}");
     assert_eq!(err.position, "item 1 (line 1)");
 }
+
+#[test]
+fn a_large_body_without_a_root_element_is_not_a_feed() {
+    let mut stream = FeedStream::new(None);
+    let text = vec![b'x'; 64 * 1024];
+    let err = (0..40)
+        .find_map(|_| stream.push(&text).err())
+        .expect("refused before 2.5 MB");
+    assert!(err.reason.contains("not a Merchant feed"), "{err}");
+}
