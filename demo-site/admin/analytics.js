@@ -51,6 +51,7 @@ export class Analytics {
     clear($('#an-stats'));
     clear($('#an-charts'));
     clear($('#an-table'));
+    clear(gapsSection());
     $('#an-period').textContent = '';
     showError(this.error, '');
   }
@@ -66,9 +67,15 @@ export class Analytics {
     }
     $('#an-stats').setAttribute('aria-busy', 'true');
     try {
-      const data = await this.getClient().analytics(range);
+      const client = this.getClient();
+      // The gap trends come from the knowledge API; a failure there leaves the summary shown.
+      const [data, gaps] = await Promise.all([
+        client.analytics(range),
+        client.request('GET', client.base('/knowledge/gaps'), { query: { status: 'all' } }).catch(() => null),
+      ]);
       this.loaded = true;
       this.render(data);
+      this.renderGaps(gaps ? gaps.gaps || [] : null);
     } catch (err) {
       showError(this.error, describeError(err));
     } finally {
@@ -76,11 +83,39 @@ export class Analytics {
     }
   }
 
+  /**
+   * Each unanswered-question group's last 14 days (the knowledge API's `trend`, oldest first),
+   * open and answered ones, so a shop sees a gap close after it writes the answer.
+   */
+  renderGaps(gaps) {
+    const section = clear(gapsSection());
+    section.append(el('h2', { id: 'an-gaps-h' }, 'Unanswered questions, last 14 days'));
+    if (gaps === null) {
+      section.append(el('p', { class: 'hint' }, 'The unanswered questions could not be read.'));
+      return;
+    }
+    const shown = gaps.filter((g) => g.status === 'open' || (g.status === 'answered' && (g.trend || []).some((v) => v > 0))).slice(0, MAX_GAP_TRENDS);
+    if (!shown.length) {
+      section.append(el('p', { class: 'hint' }, 'No unanswered questions in the last 14 days.'));
+      return;
+    }
+    const list = el('ul', { class: 'charts', style: 'list-style: none; padding: 0' });
+    for (const gap of shown) {
+      const label = gap.examples && gap.examples.length ? gap.examples[0] : `Question group ${gap.gap_id.slice(-6)} (text not stored)`;
+      const state = gap.status === 'answered' ? 'answered' : 'open';
+      list.append(el('li', { class: 'card chart-card', dataset: { gapTrend: gap.gap_id, status: state } },
+        el('p', {}, el('strong', {}, label), ` — ${state}, asked ${fmtNumber(gap.count)}× in all`),
+        trendChart(label, gap.trend || [])));
+    }
+    section.append(list);
+  }
+
   render(d) {
     $('#an-period').textContent = `From ${fmtTime(d.from_ms)} to ${fmtTime(d.to_ms)}.`;
     const ttft = d.ttft_ms || {};
     const tokens = d.tokens || {};
     const feedback = d.feedback || {};
+    const check = d.price_check || {};
     const stats = [
       ['Conversations', fmtNumber(d.conversations), 'conversations'],
       ['Messages', fmtNumber(d.messages), 'messages'],
@@ -92,6 +127,8 @@ export class Analytics {
       ['Error rate', fmtPercent(d.error_rate), 'error-rate'],
       ['Rated helpful (thumbs up)', fmtNumber(feedback.up), 'thumbs-up'],
       ['Rated unhelpful (thumbs down)', fmtNumber(feedback.down), 'thumbs-down'],
+      ['Answers with product cards, price-checked', fmtNumber(check.checked), 'price-checked'],
+      ['… naming a price no card shows', `${fmtNumber(check.answers_with_unmatched)} (${fmtNumber(check.unmatched_prices)} prices)`, 'unmatched-prices'],
     ];
     const dl = clear($('#an-stats'));
     for (const [label, value, key] of stats) {
@@ -111,6 +148,36 @@ export class Analytics {
     }
     if (!daily.length) tbody.append(el('tr', {}, el('td', { colspan: 4 }, 'No activity in this period.')));
   }
+}
+
+/** Where the gap trends go: a section after the charts, made once. */
+function gapsSection() {
+  let section = document.getElementById('an-gaps');
+  if (!section) {
+    section = el('section', { id: 'an-gaps', class: 'stack', 'aria-labelledby': 'an-gaps-h' });
+    $('#an-charts').after(section);
+  }
+  return section;
+}
+
+/** Most gap groups drawn. */
+const MAX_GAP_TRENDS = 12;
+
+/** A small bar chart of one group's daily counts (oldest first, today last). */
+export function trendChart(label, trend) {
+  const W = 160;
+  const H = 36;
+  const max = Math.max(1, ...trend);
+  const step = trend.length ? W / trend.length : W;
+  const total = trend.reduce((a, b) => a + b, 0);
+  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'trend', 'aria-label': `${label}: ${total} in the last ${trend.length} days, ${trend.at(-1) ?? 0} today` });
+  trend.forEach((v, i) => {
+    const h = (v / max) * (H - 2);
+    chart.append(svg('rect', {
+      x: (i * step + step * 0.15).toFixed(1), y: (H - h).toFixed(1), width: (step * 0.7).toFixed(1), height: Math.max(v ? 1 : 0, h).toFixed(1), class: 'bar bar-gaps', fill: '#b45309',
+    }, svg('title', { text: `${trend.length - 1 - i === 0 ? 'today' : `${trend.length - 1 - i} days ago`}: ${v}` })));
+  });
+  return chart;
 }
 
 /** The answer's daily rows with the quiet days (absent from the answer) filled in as zeros. */

@@ -1,4 +1,5 @@
-// Conversations: search (q), paging (the opaque cursor = next_cursor), transcript with feedback.
+// Conversations: search (q), paging (the opaque cursor = next_cursor), transcript with feedback
+// and what each answer showed besides its text (product cards, sources, order cards).
 
 import { describeError } from './api.js';
 import { $, clear, el, fmtTime, showError } from './dom.js';
@@ -112,6 +113,10 @@ export class Conversations {
       const li = el('li', { class: `msg msg-${m.role === 'user' ? 'user' : 'assistant'}`, dataset: { role: m.role } },
         el('p', { class: 'msg-meta' }, `${role} · ${fmtTime(m.created_at_ms)}${m.status && m.status !== 'complete' ? ` · ${m.status}` : ''}`),
         el('p', { class: 'msg-text' }, m.text));
+      for (const block of Array.isArray(m.blocks) ? m.blocks : []) {
+        const shown = blockView(block);
+        if (shown) li.append(shown);
+      }
       if (m.feedback) {
         const up = m.feedback.rating === 'up';
         li.append(el('p', { class: `feedback ${up ? 'feedback-up' : 'feedback-down'}`, dataset: { rating: m.feedback.rating } },
@@ -123,4 +128,44 @@ export class Conversations {
     if (!messages.length) list.append(el('li', { class: 'hint' }, 'No stored messages.'));
     this.transcript.append(list);
   }
+}
+
+/** A price as the shopper saw it: minor units with the currency's exponent. */
+export function fmtPrice(price) {
+  if (!price || !Number.isFinite(price.amount_minor)) return '';
+  const exponent = Number.isInteger(price.exponent) ? price.exponent : 2;
+  return `${(price.amount_minor / 10 ** exponent).toFixed(exponent)} ${price.currency || ''}`.trim();
+}
+
+/** Only http(s) links are made clickable (the stored blocks are the gateway's, but a console
+ * never turns another scheme into a link). */
+function link(url, text) {
+  return /^https?:\/\//i.test(url || '') ? el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, text) : el('span', {}, text);
+}
+
+/** One stored block of an answer, as the shopper was shown it; `null` for unknown kinds. */
+export function blockView(block) {
+  if (block && block.kind === 'products') {
+    const products = Array.isArray(block.products) ? block.products : [];
+    return el('div', { class: 'msg-block', dataset: { block: 'products' } },
+      el('p', { class: 'msg-meta' }, `Product cards shown (${products.length})`),
+      el('ul', {}, products.map((p) => {
+        const selected = (p.variants || []).find((v) => v.id === p.selected_variant);
+        const option = selected && selected.values && selected.values.length ? ` · ${selected.values.join(' / ')}` : '';
+        return el('li', { dataset: { productId: String(p.id) } }, link(p.url, p.title || '(untitled)'),
+          ` — ${fmtPrice(p.price)}${option} · ${p.available ? 'in stock' : 'sold out'}`);
+      })));
+  }
+  if (block && block.kind === 'sources') {
+    const sources = Array.isArray(block.sources) ? block.sources : [];
+    return el('div', { class: 'msg-block', dataset: { block: 'sources' } },
+      el('p', { class: 'msg-meta' }, 'Sources shown'),
+      el('ul', {}, sources.map((src) => el('li', {}, link(src.url, src.title || src.url)))));
+  }
+  if (block && block.kind === 'order' && block.order) {
+    const o = block.order;
+    return el('div', { class: 'msg-block', dataset: { block: 'order' } },
+      el('p', { class: 'msg-meta' }, `Order card shown: ${o.number || ''} ${o.status ? `· ${o.status}` : ''}`.trim()));
+  }
+  return null;
 }

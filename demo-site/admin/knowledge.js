@@ -249,11 +249,10 @@ export class Knowledge {
     for (const gap of gaps) {
       const answer = el('textarea', { rows: '2', maxlength: '4000', 'aria-label': 'Your answer' });
       const examples = gap.examples.length ? gap.examples : ['(questions are not stored for this shop: counts only)'];
-      const trend = gap.trend.join(' ');
       list.append(el('li', { class: 'card stack kn-gap', dataset: { gap: gap.gap_id } },
         el('p', {}, el('strong', {}, examples[0]), ` — asked ${gap.count}×, last ${fmtTime(gap.last_seen_at_ms)}`),
         examples.length > 1 ? el('ul', { class: 'hint' }, examples.slice(1).map((e) => el('li', {}, e))) : null,
-        el('p', { class: 'hint' }, `Last 14 days: ${trend}`),
+        el('p', { class: 'hint' }, `${gap.trend.reduce((a, b) => a + b, 0)} in the last 14 days (day by day: Analytics)`),
         answer,
         el('div', { class: 'actions' },
           el('button', { type: 'button', class: 'btn btn-primary', onclick: () => this.answerGap(gap.gap_id, answer.value) }, 'Write an answer'),

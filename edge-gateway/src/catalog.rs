@@ -10,15 +10,18 @@ use crate::env::{allow_private_fetch, now_ms, random_bytes, secret};
 use crate::http::{header, json_response};
 use crate::jobs::{self, Done, Job};
 use crate::store::{NewSource, PageProgress, SourceRow, Store};
+use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use shopkeep_gateway_core::catalog::connector::{
-    connector_for, Cursor, PageRequest, PageResponse, SourceKind, SourceSpec,
+    connector_for, Cursor, Page, PageError, PageRequest, PageResponse, SourceKind, SourceSpec,
 };
+use shopkeep_gateway_core::catalog::feed::FeedStream;
 use shopkeep_gateway_core::catalog::money::exponent;
 use shopkeep_gateway_core::catalog::rank::{self, card, card_of};
 use shopkeep_gateway_core::catalog::sync::{self, Fetched, Schedule};
 use shopkeep_gateway_core::catalog::upload::{self, UploadError};
+use shopkeep_gateway_core::catalog::vocab::Vocabulary;
 use shopkeep_gateway_core::catalog::{Problem, SearchQuery};
 use shopkeep_gateway_core::outbound;
 use shopkeep_gateway_core::secretbox;
@@ -26,6 +29,9 @@ use shopkeep_gateway_core::session_token::random_id;
 use shopkeep_gateway_core::tools::ToolOutcome;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{ErrorCode, ProductCard};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
 /// The secretbox purpose of catalog credentials.
@@ -39,8 +45,12 @@ const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
 const MAX_HOPS: usize = 3;
 /// A "running" sync older than this is taken as dead.
 const STALE_SYNC_MS: u64 = 30 * 60 * 1000;
-/// Candidates read from the index per search.
-const CANDIDATES: u32 = 60;
+/// Candidates read from the index per search: the best 24 by text, and when the core's exact
+/// filters (category, option values, per-variant price and stock) leave fewer than a
+/// carousel of them while the index had more, the best 96.
+const CANDIDATES: u32 = 24;
+/// Candidates read when the first ones were not enough.
+const MORE_CANDIDATES: u32 = 96;
 /// Products written per D1 batch in an upload.
 const UPLOAD_CHUNK: usize = 200;
 
@@ -217,29 +227,45 @@ async fn shopify_currency(env: &Env, base: &str) -> Option<String> {
         .map(str::to_ascii_uppercase)
 }
 
-/// Fetches the first page and requires it to parse as the kind given.
+/// Fetches the first page and requires it to parse as the kind given. A Merchant feed is one
+/// document of any size: only its head is read (up to [`PROBE_FEED_ITEMS`] complete items or
+/// [`PROBE_FEED_BYTES`]), the rest of the body is never fetched.
 async fn probe(env: &Env, spec: &SourceSpec) -> Result<(), Error> {
     let connector = connector_for(spec);
     let cursor = Cursor::first();
     let request = connector.request(&cursor);
-    let fetched = fetch_page(env, &request)
+    let opened = open_page(env, &request)
         .await
         .map_err(|why| invalid(format!("url: {why}")))?;
-    if !(200..300).contains(&fetched.status) {
+    if !(200..300).contains(&opened.status) {
         return Err(invalid(format!(
             "url: the shop answered HTTP {} to {}",
-            fetched.status,
+            opened.status,
             path_of(&request.url)
         )));
     }
-    let page = connector.parse(&cursor, &fetched.response()).map_err(|e| {
+    let not_a_shop = |e: PageError| {
         invalid(format!(
             "url: {} ({}: {})",
             not_a_shop(spec.kind),
             e.position,
             e.reason
         ))
-    })?;
+    };
+    let page = if spec.kind == SourceKind::MerchantFeed {
+        let feed = read_feed(opened, spec.currency.as_deref(), true)
+            .await
+            .map_err(|why| invalid(format!("url: {why}")))?;
+        feed.map_err(not_a_shop)?
+    } else {
+        let fetched = opened
+            .read()
+            .await
+            .map_err(|why| invalid(format!("url: {why}")))?;
+        connector
+            .parse(&cursor, &fetched.response())
+            .map_err(not_a_shop)?
+    };
     if page.products.is_empty() && !page.problems.is_empty() {
         let first = &page.problems[0];
         return Err(invalid(format!(
@@ -248,6 +274,47 @@ async fn probe(env: &Env, spec: &SourceSpec) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// Complete items of a Merchant feed the save probe reads before it stops.
+const PROBE_FEED_ITEMS: usize = 25;
+/// Bytes of a Merchant feed the save probe reads at most.
+const PROBE_FEED_BYTES: usize = 1024 * 1024;
+/// Bytes of one chunk handed to the feed parser at most (workerd's chunks are usually 4–64 KB).
+const FEED_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Reads a Merchant feed as its body arrives, parsing each chunk (`core::catalog::feed::
+/// FeedStream`): only an incomplete item is held, never the whole body. `head` stops after the
+/// first items (the probe). The outer error is the fetch's (a sentence), the inner the feed's.
+async fn read_feed(
+    opened: Opened,
+    currency: Option<&str>,
+    head: bool,
+) -> Result<Result<Page, PageError>, String> {
+    let mut feed = FeedStream::new(currency);
+    let mut body = opened.stream()?;
+    let mut read = 0usize;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|_| String::from("the page could not be read"))?;
+        read += chunk.len();
+        if read > MAX_PAGE_BYTES {
+            return Err(too_large());
+        }
+        for part in chunk.chunks(FEED_CHUNK_BYTES) {
+            if let Err(e) = feed.push(part) {
+                return Ok(Err(e));
+            }
+        }
+        if head && (feed.items() >= PROBE_FEED_ITEMS || read >= PROBE_FEED_BYTES) {
+            // Dropping the stream cancels the rest of the body.
+            return Ok(feed.head());
+        }
+    }
+    Ok(feed.finish())
+}
+
+fn too_large() -> String {
+    format!("a page is larger than {} MB", MAX_PAGE_BYTES / 1024 / 1024)
 }
 
 fn not_a_shop(kind: SourceKind) -> &'static str {
@@ -270,7 +337,6 @@ struct PageFetch {
     body: String,
     link: Option<String>,
     total_pages: Option<String>,
-    retry_after: Option<String>,
 }
 
 impl PageFetch {
@@ -283,9 +349,60 @@ impl PageFetch {
     }
 }
 
-/// One page request, following at most [`MAX_HOPS`] redirects, each hop checked with
-/// `outbound::check`. The error is a sentence for the tenant (no internal details).
+/// A page whose status and headers arrived; its body is not read yet.
+struct Opened {
+    status: u16,
+    link: Option<String>,
+    total_pages: Option<String>,
+    retry_after: Option<String>,
+    response: Response,
+}
+
+impl Opened {
+    /// The body as a stream of chunks.
+    fn stream(mut self) -> Result<worker::ByteStream, String> {
+        self.response
+            .stream()
+            .map_err(|_| String::from("the page could not be read"))
+    }
+
+    /// Reads the whole body, refusing it as soon as it passes [`MAX_PAGE_BYTES`] (the bytes
+    /// are counted as they arrive, not after everything was buffered).
+    async fn read(self) -> Result<PageFetch, String> {
+        let (status, link, total_pages) =
+            (self.status, self.link.clone(), self.total_pages.clone());
+        let mut bytes = Vec::new();
+        if (200..300).contains(&status) {
+            let mut body = self.stream()?;
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|_| String::from("the page could not be read"))?;
+                if bytes.len() + chunk.len() > MAX_PAGE_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        // Valid UTF-8 (the usual case) becomes the String without a copy.
+        let body = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(PageFetch {
+            status,
+            body,
+            link,
+            total_pages,
+        })
+    }
+}
+
+/// One page request, body read whole (capped).
 async fn fetch_page(env: &Env, request: &PageRequest) -> Result<PageFetch, String> {
+    open_page(env, request).await?.read().await
+}
+
+/// One page request, following at most [`MAX_HOPS`] redirects, each hop checked with
+/// `outbound::check`; returns once the status and headers arrived. The error is a sentence
+/// for the tenant (no internal details).
+async fn open_page(env: &Env, request: &PageRequest) -> Result<Opened, String> {
     let allow_private = allow_private_fetch(env);
     let mut url = request.url.clone();
     for _ in 0..=MAX_HOPS {
@@ -313,7 +430,7 @@ async fn fetch_page(env: &Env, request: &PageRequest) -> Result<PageFetch, Strin
         }
         let req = Request::new_with_init(&checked.url, &init)
             .map_err(|_| String::from("the URL cannot be requested"))?;
-        let mut response = Fetch::Request(req)
+        let response = Fetch::Request(req)
             .send()
             .await
             .map_err(|_| String::from("the shop is unreachable"))?;
@@ -324,9 +441,6 @@ async fn fetch_page(env: &Env, request: &PageRequest) -> Result<PageFetch, Strin
             url = resolve(&checked.origin(), &location);
             continue;
         }
-        let (link, total_pages, retry_after) =
-            (get("Link"), get("X-WP-TotalPages"), get("Retry-After"));
-        let too_large = || format!("a page is larger than {} MB", MAX_PAGE_BYTES / 1024 / 1024);
         // A declared length over the cap is refused before anything is read.
         if get("Content-Length")
             .and_then(|l| l.trim().parse::<usize>().ok())
@@ -334,22 +448,14 @@ async fn fetch_page(env: &Env, request: &PageRequest) -> Result<PageFetch, Strin
         {
             return Err(too_large());
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|_| String::from("the page could not be read"))?;
-        if bytes.len() > MAX_PAGE_BYTES {
-            return Err(too_large());
-        }
-        // Valid UTF-8 (the usual case) becomes the String without a copy.
-        let body = String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        return Ok(PageFetch {
+        let (link, total_pages, retry_after) =
+            (get("Link"), get("X-WP-TotalPages"), get("Retry-After"));
+        return Ok(Opened {
             status,
-            body,
             link,
             total_pages,
             retry_after,
+            response,
         });
     }
     Err(format!("more than {MAX_HOPS} redirects"))
@@ -533,13 +639,13 @@ async fn page(
     };
     let connector = connector_for(&spec);
     let request = connector.request(&cursor);
-    let fetched = match fetch_page(env, &request).await {
+    let opened = match open_page(env, &request).await {
         Ok(f) => f,
         Err(why) => return fail(format!("page {}: {why}", cursor.page)).await,
     };
     match sync::classify(
-        fetched.status,
-        fetched.retry_after.as_deref(),
+        opened.status,
+        opened.retry_after.as_deref(),
         attempt,
         cursor.page,
     ) {
@@ -558,9 +664,19 @@ async fn page(
         }
         Fetched::Fail(why) => return fail(why).await,
     }
-    let parsed = match connector.parse(&cursor, &fetched.response()) {
-        Ok(p) => p,
-        Err(e) => return fail(format!("{}: {}", e.position, e.reason)).await,
+    // A Merchant feed is parsed as it arrives; other pages are small and read whole.
+    let parsed = if kind == SourceKind::MerchantFeed {
+        read_feed(opened, spec.currency.as_deref(), false).await
+    } else {
+        match opened.read().await {
+            Ok(fetched) => Ok(connector.parse(&cursor, &fetched.response())),
+            Err(why) => Err(why),
+        }
+    };
+    let parsed = match parsed {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return fail(format!("{}: {}", e.position, e.reason)).await,
+        Err(why) => return fail(format!("page {}: {why}", cursor.page)).await,
     };
     let origin = outbound::check(&base, true)
         .map(|o| o.origin())
@@ -578,7 +694,10 @@ async fn page(
         seen_before,
         source.max_products as u32,
     );
-    store.write_products(tenant_id, sync_id, &products).await?;
+    // A Merchant feed is one page of thousands of products: written in D1 batches.
+    for chunk in products.chunks(UPLOAD_CHUNK) {
+        store.write_products(tenant_id, sync_id, chunk).await?;
+    }
     let mut problems = parsed.problems;
     if capped {
         problems.push(Problem::new(
@@ -621,10 +740,50 @@ async fn page(
             store
                 .finish_sync(tenant_id, &run, None, &[], now_ms())
                 .await?;
+            refresh_vocab(store, tenant_id).await;
             crate::tenant_cache::forget(tenant_id);
         }
     }
     Ok(())
+}
+
+/// Rebuilds the tenant's search vocabulary after a finished sync. A failure is logged, not
+/// the sync's: search works without it (it only corrects misspellings).
+async fn refresh_vocab(store: &Store, tenant_id: &str) {
+    if let Err(e) = store.rebuild_vocab(tenant_id, now_ms()).await {
+        worker::console_error!("catalog vocabulary: {e}");
+    }
+    VOCAB.with(|v| v.borrow_mut().remove(tenant_id));
+}
+
+/// How long an isolate reuses a tenant's vocabulary.
+const VOCAB_TTL_MS: u64 = 60_000;
+
+thread_local! {
+    static VOCAB: RefCell<HashMap<String, (u64, Rc<Vocabulary>)>> = RefCell::new(HashMap::new());
+}
+
+/// The tenant's vocabulary, per isolate for [`VOCAB_TTL_MS`]; `true` when D1 was read.
+async fn vocab(store: &Store, tenant_id: &str) -> Result<(Rc<Vocabulary>, bool), Error> {
+    let now = now_ms();
+    let hit = VOCAB.with(|v| {
+        v.borrow()
+            .get(tenant_id)
+            .filter(|(at, _)| now.saturating_sub(*at) < VOCAB_TTL_MS)
+            .map(|(_, vocab)| vocab.clone())
+    });
+    if let Some(hit) = hit {
+        return Ok((hit, false));
+    }
+    let vocab = Rc::new(store.vocab(tenant_id).await?);
+    VOCAB.with(|v| {
+        let mut v = v.borrow_mut();
+        if v.len() >= 1_000 {
+            v.clear();
+        }
+        v.insert(tenant_id.to_owned(), (now, vocab.clone()));
+    });
+    Ok((vocab, true))
 }
 
 /// The cron trigger: starts every due scheduled sync.
@@ -768,6 +927,7 @@ pub(crate) async fn upload(
     store
         .finish_sync(tenant_id, &run, None, &[], now_ms())
         .await?;
+    refresh_vocab(&store, tenant_id).await;
     crate::tenant_cache::forget(tenant_id);
     let done = store
         .sync_run(tenant_id, &sync_id)
@@ -805,6 +965,8 @@ pub(crate) struct Found {
     pub(crate) cards: Vec<ProductCard>,
     pub(crate) result: Value,
     pub(crate) took_ms: u64,
+    /// D1 queries the search made.
+    pub(crate) round_trips: u32,
 }
 
 /// Runs `search_products` for a tenant: the query parsed by the core, candidates from the
@@ -815,28 +977,45 @@ pub(crate) async fn search(
     query: &SearchQuery,
 ) -> Result<Found, Error> {
     let started = now_ms();
-    let mut candidates = store
-        .search_products(
-            tenant_id,
-            query.fts_all().as_deref(),
-            query.min_price,
-            query.max_price,
-            query.in_stock,
-            CANDIDATES,
-        )
-        .await?;
-    if candidates.is_empty() && query.terms.len() > 1 {
-        candidates = store
+    let round_trips = &std::cell::Cell::new(0u32);
+    let candidates = |fts: Option<String>, limit: u32| async move {
+        round_trips.set(round_trips.get() + 1);
+        store
             .search_products(
                 tenant_id,
-                query.fts_any().as_deref(),
+                fts.as_deref(),
                 query.min_price,
                 query.max_price,
                 query.in_stock,
-                CANDIDATES,
+                limit,
             )
-            .await?;
+            .await
+    };
+    let mut fts = query.fts_all();
+    let mut found = candidates(fts.clone(), CANDIDATES).await?;
+    // Nothing with every term as typed: terms the catalog does not know are corrected to its
+    // words ("nordvick" → "nordvik") before falling back to any term.
+    let corrected = match found.is_empty() && !query.terms.is_empty() {
+        true => {
+            let (vocab, read) = vocab(store, tenant_id).await?;
+            round_trips.set(round_trips.get() + u32::from(read));
+            query.corrected(&vocab)
+        }
+        false => None,
+    };
+    let query = corrected.as_ref().unwrap_or(query);
+    if found.is_empty() && corrected.is_some() {
+        fts = query.fts_all();
+        found = candidates(fts.clone(), CANDIDATES).await?;
     }
+    if found.is_empty() && query.terms.len() > 1 {
+        fts = query.fts_any();
+        found = candidates(fts.clone(), CANDIDATES).await?;
+    }
+    if found.len() == CANDIDATES as usize && rank::rank(&found, query).len() < rank::MAX_RESULTS {
+        found = candidates(fts, MORE_CANDIDATES).await?;
+    }
+    let candidates = found;
     let hits = rank::rank(&candidates, query);
     let cards = hits.iter().map(card).collect();
     let result = rank::tool_result(&hits);
@@ -844,6 +1023,7 @@ pub(crate) async fn search(
         cards,
         result,
         took_ms: now_ms().saturating_sub(started),
+        round_trips: round_trips.get(),
     })
 }
 
@@ -869,7 +1049,7 @@ pub(crate) async fn admin_search(
     let found = search(&store, tenant_id, &query).await?;
     json_response(
         200,
-        &json!({ "products": found.cards, "took_ms": found.took_ms }),
+        &json!({ "products": found.cards, "took_ms": found.took_ms, "round_trips": found.round_trips }),
         None,
     )
 }

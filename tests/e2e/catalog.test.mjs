@@ -107,6 +107,21 @@ async function serve(req, res) {
   }
   if (path === '/woo/wp-json/wc/store/v1/products') return json(200, slice.map(wooProduct), { 'X-WP-TotalPages': String(pages) });
   if (path === '/merchant/feed.xml') { res.writeHead(200, { 'content-type': 'application/xml' }); res.end(feed(shop.products)); return; }
+  if (path === '/merchant/endless.xml') {
+    // A valid feed written in chunks without a Content-Length until it passes 33 MB: the cap
+    // must be enforced while reading. `shop.written` counts what the gateway let through.
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    shop.written = 0;
+    let open = true;
+    res.on('close', () => { open = false; });
+    const item = feed(base()).split('<item>').slice(1, 2).map((i) => `<item>${i.split('</channel>')[0]}`).join('');
+    const chunk = `${item}\n`.repeat(Math.ceil(64 * 1024 / item.length));
+    const write = (text) => new Promise((r) => { shop.written += text.length; if (res.write(text)) r(); else res.once('drain', r); res.once('close', r); });
+    await write(feed([]).split('</channel>')[0]);
+    while (open && shop.written < 33 * 1024 * 1024) await write(chunk);
+    if (open) res.end('</channel></rss>');
+    return;
+  }
   if (path === '/html/products.json') { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html><body>Welcome</body></html>'); return; }
   res.writeHead(404); res.end('not found');
 }
@@ -143,10 +158,10 @@ async function saveSource(t, body) {
   return r.json.source;
 }
 
-async function syncAndWait(t, full = true) {
+async function syncAndWait(t, full = true, waitMs = 45_000) {
   const started = await admin(t, 'POST', `${cat(t)}/sync`, { full });
   assert.equal(started.status, 202, started.text);
-  const until = Date.now() + 45_000;
+  const until = Date.now() + waitMs;
   for (;;) {
     const r = await admin(t, 'GET', cat(t));
     const last = r.json.last_sync;
@@ -432,4 +447,60 @@ test('an incremental sync writes only products changed since the last sync and d
   assert.equal(incremental.last_sync.products_deleted, 0, 'an incremental sync deletes nothing');
   assert.equal(incremental.products, 5);
   assert.deepEqual((await search(t, { query: 'summit' })).map((c) => c.title), ['Summit Jacket II']);
+});
+
+test('a Merchant feed streams: the save reads only its head, a body past the cap is refused while reading', async () => {
+  const t = await createTenantWithKeys('cat-feed-stream');
+  const shop = newShop();
+  const started = Date.now();
+  await saveSource(t, { kind: 'merchant_feed', url: urlOf(shop, '/merchant/endless.xml'), schedule: 'off' });
+  const probeMs = Date.now() - started;
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(shop.written < 8 * 1024 * 1024, `the probe read the head only, the shop wrote ${shop.written} B in ${probeMs} ms`);
+  const status = await syncAndWait(t, true, 120_000);
+  assert.equal(status.last_sync.status, 'failed', JSON.stringify(status.last_sync));
+  assert.match(JSON.stringify(status.last_sync), /page 1: a page is larger than 32 MB/);
+  assert.ok(shop.written < 40 * 1024 * 1024, `reading stopped at the cap: ${shop.written} B written`);
+});
+
+test('the whole 2,400-product Merchant feed of the fake shop (22 MB): saved and synced in seconds', async () => {
+  const SHOP = process.env.SHOPKEEP_FAKE_SHOP_URL;
+  assert.ok(SHOP, 'SHOPKEEP_FAKE_SHOP_URL is set by cargo xtask test');
+  const t = await createTenantWithKeys('cat-feed-2400');
+  const saveStarted = Date.now();
+  await saveSource(t, { kind: 'merchant_feed', url: `${SHOP}/merchant/feed.xml`, schedule: 'off', max_products: 50_000 });
+  const saveMs = Date.now() - saveStarted;
+  const syncStarted = Date.now();
+  const status = await syncAndWait(t, true, 180_000);
+  const syncMs = Date.now() - syncStarted;
+  assert.equal(status.last_sync.status, 'done', JSON.stringify(status.last_sync));
+  assert.equal(status.products, 2400);
+  assert.deepEqual(status.last_sync.problems, []);
+  console.log(`# merchant feed 2,400 products: save (probe) ${saveMs} ms, sync ${syncMs} ms`);
+  assert.ok(saveMs < 10_000, `the save probe reads the head only: ${saveMs} ms`);
+});
+
+test('misspelled words find the catalog\'s products: the vocabulary is built when a sync finishes and goes with the catalog', async () => {
+  const t = await createTenantWithKeys('cat-typos');
+  const shop = newShop();
+  await saveSource(t, { kind: 'shopify', url: urlOf(shop, '/shopify'), schedule: 'off' });
+  await syncAndWait(t);
+  const [vocab] = await d1(`SELECT words FROM catalog_vocab WHERE tenant_id = '${t.id}'`);
+  assert.match(vocab.words, /^summit 1$/m, 'the catalog\'s words with their product counts');
+  const typed = async (args) => {
+    const r = await admin(t, 'POST', `${cat(t)}/search`, args);
+    assert.equal(r.status, 200, r.text);
+    return r.json;
+  };
+  const exact = await typed({ query: 'summit jacket' });
+  assert.equal(exact.round_trips, 1, 'a query found as typed reads nothing more');
+  const fixed = await typed({ query: 'sumit jaket' });
+  assert.deepEqual(fixed.products.map((c) => c.title), ['Summit Jacket']);
+  assert.deepEqual(fixed.products, exact.products, 'the same cards as the query spelled right');
+  assert.ok(fixed.round_trips >= 2, JSON.stringify(fixed.round_trips));
+  assert.deepEqual((await typed({ query: 'trial boot' })).products.map((c) => c.title), ['Trail Boot'], 'two letters swapped');
+  assert.deepEqual((await typed({ query: 'zzzzzz' })).products, [], 'nothing close: nothing found');
+  const del = await admin(t, 'DELETE', `${cat(t)}/source`);
+  assert.equal(del.status, 204, del.text);
+  assert.deepEqual(await d1(`SELECT tenant_id FROM catalog_vocab WHERE tenant_id = '${t.id}'`), []);
 });

@@ -121,3 +121,26 @@ test('a shopper sees the source link; a changed page shows in the diff; a gap is
   await shopper.close();
   assert.deepEqual(problems, []);
 });
+
+test('the Analytics tab shows each question group\'s trend; a transcript shows the sources its answer showed', async () => {
+  await page.getByRole('link', { name: 'Analytics' }).click();
+  const trend = page.locator('#an-gaps [data-gap-trend]', { hasText: /dragon/i });
+  await trend.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(await trend.getAttribute('data-status'), 'answered', 'the gap closed when the answer was written');
+  const bars = trend.locator('svg[role=img] rect');
+  assert.equal(await bars.count(), 14, 'one bar a day for 14 days');
+  assert.ok(Number(await bars.last().getAttribute('height')) > 0, 'today\'s bar shows the questions');
+  assert.match(await trend.locator('svg').getAttribute('aria-label'), /[1-9]\d* in the last 14 days, [1-9]\d* today$/);
+  assert.equal(await page.locator('[data-stat="price-checked"]').count(), 1);
+  await screenshot(page, 'analytics-gap-trends.png');
+
+  await page.getByRole('link', { name: 'Conversations' }).click();
+  const item = page.locator('.conv-item', { hasText: /express shipping/i }).first();
+  await item.waitFor({ state: 'visible', timeout: 15_000 });
+  await item.click();
+  const sources = page.locator('#transcript [data-block=sources] a');
+  await sources.first().waitFor({ state: 'visible' });
+  const hrefs = await sources.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(hrefs.includes(`${SITE}/policies/shipping`), JSON.stringify(hrefs));
+  assert.deepEqual(problems, []);
+});

@@ -32,6 +32,9 @@ pub struct AnswerRow {
     pub outcome: String,
     /// The error code when the answer failed.
     pub error_code: Option<String>,
+    /// Prices in a model's reply that matched no product card shown with it (a possible
+    /// hallucination); `None` when the reply was not checked (no cards, or no model).
+    pub unmatched_prices: Option<u64>,
 }
 
 /// The summary, serialised exactly as docs/API.md shows.
@@ -62,6 +65,20 @@ pub struct Summary {
     /// CSAT, handoff rate, AI resolution rate and human first-response time
     /// ([`handoff::summarize`]; the shell fills it in).
     pub handoff: handoff::HandoffSummary,
+    /// The reply price check of answers with product cards.
+    pub price_check: PriceCheck,
+}
+
+/// The check of model replies against the product cards shown with them
+/// (`catalog::reply::unmatched_prices`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct PriceCheck {
+    /// Answers whose text was checked (a model's answer shown with product cards).
+    pub checked: u64,
+    /// Checked answers naming at least one price no shown product has.
+    pub answers_with_unmatched: u64,
+    /// Such prices in all.
+    pub unmatched_prices: u64,
 }
 
 /// Nearest-rank percentiles of time to first token, over answers that have one; `null` when
@@ -145,6 +162,7 @@ pub fn summarize(
     let mut answers = 0u64;
     let mut errors = 0u64;
     let mut days: BTreeMap<u64, DayTally<'_>> = BTreeMap::new();
+    let mut price_check = PriceCheck::default();
     for row in rows
         .iter()
         .filter(|row| (from_ms..to_ms).contains(&row.created_at_ms))
@@ -155,6 +173,11 @@ pub fn summarize(
         tokens.prompt = tokens.prompt.saturating_add(row.prompt_tokens);
         tokens.completion = tokens.completion.saturating_add(row.completion_tokens);
         cost_micro_usd = cost_micro_usd.saturating_add(row.cost_micro_usd.unwrap_or(0));
+        if let Some(unmatched) = row.unmatched_prices {
+            price_check.checked += 1;
+            price_check.answers_with_unmatched += u64::from(unmatched > 0);
+            price_check.unmatched_prices = price_check.unmatched_prices.saturating_add(unmatched);
+        }
         let failed = row.error_code.is_some();
         errors += u64::from(failed);
         let day = days.entry(day_index(row.created_at_ms)).or_default();
@@ -194,5 +217,6 @@ pub fn summarize(
             })
             .collect(),
         handoff: handoff::HandoffSummary::default(),
+        price_check,
     }
 }

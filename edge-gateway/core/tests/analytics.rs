@@ -34,6 +34,7 @@ fn row(
         }
         .to_owned(),
         error_code: error.map(str::to_owned),
+        unmatched_prices: None,
     }
 }
 
@@ -70,11 +71,33 @@ fn summary_has_the_documented_json_shape() {
             "csat": {"count": 0, "average": null},
             "handoffs": 0, "handoff_rate": 0.0, "ai_resolution_rate": 0.0,
             "human_first_response_ms": {"count": 0, "p50": null, "p95": null}
-        }
+        },
+        "price_check": {"checked": 0, "answers_with_unmatched": 0, "unmatched_prices": 0}
     });
     assert_eq!(
         actual, expected,
         "\nactual:   {actual}\nexpected: {expected}"
+    );
+}
+
+#[test]
+fn the_price_check_counts_checked_answers_and_their_unmatched_prices() {
+    let checked = |at: u64, unmatched: Option<u64>| AnswerRow {
+        unmatched_prices: unmatched,
+        ..row("c_1", at, Some(100), None, None)
+    };
+    let rows = [
+        checked(NOV_21 + 1, Some(0)),
+        checked(NOV_21 + 2, Some(2)),
+        checked(NOV_21 + 3, Some(1)),
+        checked(NOV_21 + 4, None),
+        checked(NOV_21 - 1, Some(5)),
+    ];
+    let summary = summarize(NOV_21, NOV_21 + DAY, &rows, 0, 0, 0);
+    assert_eq!(
+        serde_json::to_value(summary.price_check).unwrap(),
+        json!({"checked": 3, "answers_with_unmatched": 2, "unmatched_prices": 3}),
+        "unchecked answers and rows outside the range do not count"
     );
 }
 

@@ -205,6 +205,7 @@ impl Store {
             cost_micro_usd: Option<f64>,
             outcome: String,
             error_code: Option<String>,
+            unmatched_prices: Option<f64>,
         }
         #[derive(Deserialize)]
         struct Counts {
@@ -215,7 +216,7 @@ impl Store {
         let args = [s(tenant_id), n(from_ms), n(to_ms)];
         let usage = self.statement(
             "SELECT conversation_id, created_at_ms, ttft_ms, prompt_tokens, completion_tokens, cost_micro_usd, \
-             outcome, error_code FROM usage_events WHERE tenant_id = ?1 AND created_at_ms >= ?2 AND created_at_ms < ?3",
+             outcome, error_code, unmatched_prices FROM usage_events WHERE tenant_id = ?1 AND created_at_ms >= ?2 AND created_at_ms < ?3",
             &args,
         )?;
         let counts = self.statement(
@@ -250,6 +251,7 @@ impl Store {
                 cost_micro_usd: r.cost_micro_usd.map(|v| v as u64),
                 outcome: r.outcome,
                 error_code: r.error_code,
+                unmatched_prices: r.unmatched_prices.map(|v| v as u64),
             })
             .collect();
         Ok((

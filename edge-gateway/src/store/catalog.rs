@@ -5,6 +5,7 @@
 use super::{n, opt, s, storage, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shopkeep_gateway_core::catalog::vocab::Vocabulary;
 use shopkeep_gateway_core::catalog::{Problem, Product};
 use shopkeep_gateway_core::Error;
 use wasm_bindgen::JsValue;
@@ -227,6 +228,7 @@ impl Store {
             "DELETE FROM products WHERE tenant_id = ?1",
             "DELETE FROM catalog_syncs WHERE tenant_id = ?1",
             "DELETE FROM catalog_sources WHERE tenant_id = ?1",
+            "DELETE FROM catalog_vocab WHERE tenant_id = ?1",
         ]
         .iter()
         .map(|sql| self.db.prepare(*sql).bind(&t).map_err(storage("bind")))
@@ -236,6 +238,59 @@ impl Store {
             .await
             .map_err(storage("delete catalog"))?;
         Ok(())
+    }
+
+    /// Rebuilds the tenant's search vocabulary (`core::catalog::vocab`) from its products'
+    /// titles, tags and categories; run when a sync finishes.
+    pub(crate) async fn rebuild_vocab(&self, tenant_id: &str, now: u64) -> Result<usize, Error> {
+        #[derive(Deserialize)]
+        struct Row {
+            t: Option<String>,
+        }
+        let rows: Vec<Row> = self
+            .db
+            .prepare(
+                "SELECT title || ' ' || coalesce(json_extract(data, '$.tags'), '') || ' ' || \
+                 coalesce(json_extract(data, '$.categories'), '') AS t FROM products WHERE tenant_id = ?1",
+            )
+            .bind(&[s(tenant_id)])
+            .map_err(storage("bind"))?
+            .all()
+            .await
+            .map_err(storage("read product words"))?
+            .results()
+            .map_err(storage("read product words"))?;
+        let vocab = Vocabulary::build(rows.iter().filter_map(|r| r.t.as_deref()));
+        self.db
+            .prepare(
+                "INSERT INTO catalog_vocab (tenant_id, words, updated_at_ms) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT(tenant_id) DO UPDATE SET words = excluded.words, updated_at_ms = excluded.updated_at_ms",
+            )
+            .bind(&[s(tenant_id), s(&vocab.encode()), n(now)])
+            .map_err(storage("bind"))?
+            .run()
+            .await
+            .map_err(storage("write vocabulary"))?;
+        Ok(vocab.len())
+    }
+
+    /// The tenant's search vocabulary (empty before the first finished sync).
+    pub(crate) async fn vocab(&self, tenant_id: &str) -> Result<Vocabulary, Error> {
+        #[derive(Deserialize)]
+        struct Row {
+            words: String,
+        }
+        let row: Option<Row> = self
+            .db
+            .prepare("SELECT words FROM catalog_vocab WHERE tenant_id = ?1")
+            .bind(&[s(tenant_id)])
+            .map_err(storage("bind"))?
+            .first(None)
+            .await
+            .map_err(storage("read vocabulary"))?;
+        Ok(row
+            .map(|r| Vocabulary::decode(&r.words))
+            .unwrap_or_default())
     }
 
     /// Products in the tenant's catalog.

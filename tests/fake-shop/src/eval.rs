@@ -418,6 +418,24 @@ pub fn questions(catalog: &Catalog) -> Vec<Question> {
         ));
     }
 
+    // Product words misspelled (one edit): the typo goes to search as typed.
+    for (k, (attribute, typo)) in words::ATTRIBUTE_TYPOS.iter().enumerate() {
+        let Some((spec, _)) = pairs
+            .iter()
+            .filter(|(_, a)| a == attribute)
+            .nth(k % 2)
+            .or_else(|| pairs.iter().find(|(_, a)| a == attribute))
+        else {
+            continue;
+        };
+        out.push(q(
+            "misspelling",
+            format!("{typo} {}", plural(spec)),
+            args(&format!("{typo} {}", spec.singular), Some(spec.name), &[]),
+            base(spec, Some(attribute)),
+        ));
+    }
+
     // No category argument: the query's singular/plural form alone must find them.
     for (k, (spec, attribute)) in pairs.iter().skip(1).step_by(6).enumerate() {
         let word = if k % 2 == 0 {

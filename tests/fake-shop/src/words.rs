@@ -374,6 +374,19 @@ pub const BRAND_TYPOS: &[(&str, &str)] = &[
     ("Stormcrest", "Stromcrest"),
 ];
 
+/// Misspellings shoppers make of product words (attributes), for the eval: one edit each
+/// (a letter dropped, doubled, swapped with its neighbour or replaced).
+pub const ATTRIBUTE_TYPOS: &[(&str, &str)] = &[
+    ("waterproof", "waterprof"),
+    ("insulated", "insulted"),
+    ("breathable", "breatheable"),
+    ("reflective", "refelctive"),
+    ("lightweight", "lightwieght"),
+    ("cushioned", "cushoined"),
+    ("windproof", "windprof"),
+    ("recycled", "recyled"),
+];
+
 /// Model names in titles.
 pub const MODELS: &[&str] = &[
     "Glacier", "Tundra", "Alder", "Aspen", "Boulder", "Canyon", "Cascade", "Cirrus", "Condor",

@@ -53,104 +53,377 @@ struct Item {
     line: usize,
 }
 
-fn line_at(text: &str, byte: usize) -> usize {
-    text.as_bytes()[..byte.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// The most bytes one item may take (an item larger than this is refused, so the bytes held
+/// while an item is incomplete stay bounded).
+pub const MAX_ITEM_BYTES: usize = 1024 * 1024;
+
+/// Parses a whole feed (a [`FeedStream`] given everything at once).
+pub fn parse_feed(text: &str, default_currency: Option<&str>) -> Result<Page, PageError> {
+    let mut stream = FeedStream::new(default_currency);
+    stream.push(text.as_bytes())?;
+    stream.finish()
 }
 
-/// Parses a whole feed.
-pub fn parse_feed(text: &str, default_currency: Option<&str>) -> Result<Page, PageError> {
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(true);
-    let mut items: Vec<Item> = Vec::new();
-    let mut current: Option<Item> = None;
-    let mut field: Option<(String, bool)> = None;
-    let mut saw_root = false;
-    let mut count = 0usize;
-    loop {
-        let event = reader.read_event().map_err(|e| PageError {
-            position: format!("line {}", line_at(text, reader.buffer_position() as usize)),
-            reason: format!("the feed is not well-formed XML ({e}); nothing was imported"),
-        })?;
-        match event {
-            Event::Start(e) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                let local = name.rsplit(':').next().unwrap_or(&name).to_owned();
-                if !saw_root {
-                    saw_root = true;
-                    if local != "rss" && local != "feed" && local != "RDF" {
-                        return Err(PageError {
-                            position: String::from("line 1"),
-                            reason: format!("not a Merchant feed: the root element is <{name}>, not <rss> or <feed>"),
-                        });
-                    }
-                }
-                if (local == "item" || local == "entry") && current.is_none() {
-                    count += 1;
-                    // The item's own `<`: the reader is just past its start tag.
-                    let end = (reader.buffer_position() as usize).min(text.len());
-                    let pos = text[..end].rfind('<').unwrap_or(0);
-                    current = Some(Item {
-                        number: count,
-                        line: line_at(text, pos),
-                        ..Item::default()
-                    });
-                } else if let Some(item) = current.as_mut() {
-                    // Atom's <link href=…/> is an Empty event; a <link> with text is RSS.
-                    field = Some((local.clone(), name.starts_with("g:")));
-                    if local == "link" {
-                        if let Some(href) = attr(&e, b"href") {
-                            item.fields.entry(local).or_insert(href);
-                        }
-                    }
-                }
-            }
-            Event::Empty(e) => {
-                if let Some(item) = current.as_mut() {
-                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                    if name == "link" {
-                        if let Some(href) = attr(&e, b"href") {
-                            item.fields.entry(String::from("link")).or_insert(href);
-                        }
-                    }
-                }
-            }
-            Event::Text(t) => {
-                if let (Some(item), Some((local, is_g))) = (current.as_mut(), field.as_ref()) {
-                    let value = t.unescape().map(|c| c.into_owned()).unwrap_or_default();
-                    put(item, local, *is_g, value);
-                }
-            }
-            Event::CData(c) => {
-                if let (Some(item), Some((local, is_g))) = (current.as_mut(), field.as_ref()) {
-                    let value = String::from_utf8_lossy(&c.into_inner()).into_owned();
-                    put(item, local, *is_g, value);
-                }
-            }
-            Event::End(e) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                let local = name.rsplit(':').next().unwrap_or(&name);
-                if (local == "item" || local == "entry") && field.is_none() {
-                    if let Some(item) = current.take() {
-                        items.push(item);
-                    }
-                }
-                field = None;
-            }
-            Event::Eof => break,
-            _ => {}
+/// A Merchant feed parsed as its bytes arrive: [`FeedStream::push`] each chunk, then
+/// [`FeedStream::finish`] (the whole feed) or [`FeedStream::head`] (what the first chunks
+/// held: the save probe reads only the head of a feed).
+///
+/// Only the bytes of the item being read are kept (at most [`MAX_ITEM_BYTES`]); each complete
+/// item is turned into its product or variant at once. Items are grouped by
+/// `g:item_group_id` in O(1) per item. Well-formedness is checked as the bytes arrive (end
+/// tags must match their start tags), so a broken feed is refused whole at its line.
+#[derive(Debug)]
+pub struct FeedStream {
+    /// Bytes not yet consumed; `buf[0]` is outside any item.
+    buf: Vec<u8>,
+    /// The line number of `buf[0]`.
+    line: usize,
+    /// Open elements outside items (`rss`, `channel`).
+    open: Vec<String>,
+    saw_root: bool,
+    /// Items started (complete or not), for their numbers.
+    started: usize,
+    /// Items complete.
+    complete: usize,
+    currency: Option<String>,
+    groups: Vec<Group>,
+    index: HashMap<String, usize>,
+    problems: Vec<Problem>,
+}
+
+#[derive(Debug)]
+struct Group {
+    product: Product,
+    members: Vec<(Variant, BTreeMap<&'static str, String>)>,
+}
+
+impl FeedStream {
+    /// A new feed; `default_currency` fills in prices written without one.
+    pub fn new(default_currency: Option<&str>) -> FeedStream {
+        FeedStream {
+            buf: Vec::new(),
+            line: 1,
+            open: Vec::new(),
+            saw_root: false,
+            started: 0,
+            complete: 0,
+            currency: default_currency.map(str::to_owned),
+            groups: Vec::new(),
+            index: HashMap::new(),
+            problems: Vec::new(),
         }
     }
-    if !saw_root {
-        return Err(PageError {
-            position: String::from("line 1"),
-            reason: String::from("not a Merchant feed: no XML root element"),
-        });
+
+    /// Items read completely so far.
+    pub fn items(&self) -> usize {
+        self.complete
     }
-    Ok(group(items, default_currency))
+
+    /// Bytes held (the incomplete tail).
+    pub fn held(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether the root element was seen (and was a feed's).
+    pub fn saw_root(&self) -> bool {
+        self.saw_root
+    }
+
+    /// Feeds the next chunk of the body.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), PageError> {
+        self.buf.extend_from_slice(chunk);
+        self.run(false)
+    }
+
+    /// The end of the body: every item must be complete and the document well-formed.
+    pub fn finish(mut self) -> Result<Page, PageError> {
+        self.run(true)?;
+        if !self.saw_root {
+            return Err(PageError {
+                position: String::from("line 1"),
+                reason: String::from("not a Merchant feed: no XML root element"),
+            });
+        }
+        if let Some(open) = self.open.last() {
+            return Err(PageError {
+                position: format!("line {}", self.line),
+                reason: format!(
+                    "the feed is not well-formed XML (<{open}> is never closed); nothing was imported"
+                ),
+            });
+        }
+        Ok(self.page())
+    }
+
+    /// What the complete items so far make, without requiring the rest (the probe's view).
+    pub fn head(self) -> Result<Page, PageError> {
+        if !self.saw_root {
+            return Err(PageError {
+                position: String::from("line 1"),
+                reason: String::from("not a Merchant feed: no XML root element"),
+            });
+        }
+        Ok(self.page())
+    }
+
+    fn page(self) -> Page {
+        let mut page = Page {
+            problems: self.problems,
+            ..Page::default()
+        };
+        for group in self.groups {
+            page.products.push(product_of(group));
+        }
+        page
+    }
+
+    /// The error for a feed that is not well-formed, at byte `at` of `buf` (the bytes from
+    /// line `self.line` on).
+    fn not_well_formed(&self, buf: &[u8], at: usize, why: impl std::fmt::Display) -> PageError {
+        PageError {
+            position: format!("line {}", self.line + newlines(&buf[..at.min(buf.len())])),
+            reason: format!("the feed is not well-formed XML ({why}); nothing was imported"),
+        }
+    }
+
+    /// Parses what the buffer holds; consumes it up to the end of the last complete item (or
+    /// of the last complete event outside items).
+    fn run(&mut self, last: bool) -> Result<(), PageError> {
+        let buf = std::mem::take(&mut self.buf);
+        let result = self.parse(&buf, last);
+        let safe = match result {
+            Ok(safe) => safe,
+            Err(e) => {
+                self.buf = buf;
+                return Err(e);
+            }
+        };
+        self.line += newlines(&buf[..safe]);
+        self.buf = buf;
+        self.buf.drain(..safe);
+        if !last && self.buf.len() > MAX_ITEM_BYTES && !self.saw_root {
+            return Err(PageError {
+                position: String::from("line 1"),
+                reason: format!(
+                    "not a Merchant feed: no XML root element in the first {} MB",
+                    MAX_ITEM_BYTES / 1024 / 1024
+                ),
+            });
+        }
+        if !last && self.buf.len() > MAX_ITEM_BYTES {
+            return Err(PageError {
+                position: format!("item {} (line {})", self.started + 1, self.line),
+                reason: format!(
+                    "an item is larger than {} MB (or the XML around it is broken); nothing was imported",
+                    MAX_ITEM_BYTES / 1024 / 1024
+                ),
+            });
+        }
+        if last && !self.buf.is_empty() {
+            // Only an incomplete item can be left at the very end.
+            return Err(self.not_well_formed(
+                &self.buf,
+                self.buf.len(),
+                "the feed ends inside an item",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Returns how many bytes of `buf` were consumed.
+    fn parse(&mut self, buf: &[u8], last: bool) -> Result<usize, PageError> {
+        let mut reader = Reader::from_reader(buf);
+        reader.config_mut().trim_text(true);
+        reader.config_mut().check_end_names = false;
+        reader.config_mut().allow_unmatched_ends = true;
+        let mut safe = 0usize;
+        // Line counting for item starts, advanced monotonically (linear in the buffer).
+        let (mut counted_to, mut counted_line) = (0usize, self.line);
+        let mut current: Option<Item> = None;
+        let mut inner: Vec<String> = Vec::new();
+        let mut field: Option<(String, bool)> = None;
+        loop {
+            let before = reader.buffer_position() as usize;
+            let event = match reader.read_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    if last {
+                        return Err(self.not_well_formed(
+                            buf,
+                            reader.buffer_position() as usize,
+                            e,
+                        ));
+                    }
+                    // Most likely a tag cut by the chunk's end: read again with more bytes
+                    // (a real error stays one, and `run` bounds what is held).
+                    break;
+                }
+            };
+            let tag_at = || before + buf[before..].iter().position(|b| *b == b'<').unwrap_or(0);
+            match event {
+                Event::Start(e) => {
+                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    let local = name.rsplit(':').next().unwrap_or(&name).to_owned();
+                    if !self.saw_root {
+                        if local != "rss" && local != "feed" && local != "RDF" {
+                            return Err(PageError {
+                                position: String::from("line 1"),
+                                reason: format!("not a Merchant feed: the root element is <{name}>, not <rss> or <feed>"),
+                            });
+                        }
+                        self.saw_root = true;
+                    }
+                    if current.is_none() && (local == "item" || local == "entry") {
+                        self.started += 1;
+                        let at = tag_at();
+                        counted_line += newlines(&buf[counted_to..at]);
+                        counted_to = at;
+                        current = Some(Item {
+                            number: self.started,
+                            line: counted_line,
+                            ..Item::default()
+                        });
+                        inner.clear();
+                        inner.push(name);
+                    } else if let Some(item) = current.as_mut() {
+                        // Atom's <link href=…/> is an Empty event; a <link> with text is RSS.
+                        field = Some((local.clone(), name.starts_with("g:")));
+                        if local == "link" {
+                            if let Some(href) = attr(&e, b"href") {
+                                item.fields.entry(local).or_insert(href);
+                            }
+                        }
+                        inner.push(name);
+                    } else {
+                        self.open.push(name);
+                        safe = reader.buffer_position() as usize;
+                    }
+                }
+                Event::Empty(e) => {
+                    if let Some(item) = current.as_mut() {
+                        let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                        if name == "link" {
+                            if let Some(href) = attr(&e, b"href") {
+                                item.fields.entry(String::from("link")).or_insert(href);
+                            }
+                        }
+                    } else {
+                        if !self.saw_root {
+                            let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                            return Err(PageError {
+                                position: String::from("line 1"),
+                                reason: format!("not a Merchant feed: the root element is <{name}/>, not <rss> or <feed>"),
+                            });
+                        }
+                        safe = reader.buffer_position() as usize;
+                    }
+                }
+                Event::Text(t) => {
+                    if let (Some(item), Some((local, is_g))) = (current.as_mut(), field.as_ref()) {
+                        let value = t.unescape().map(|c| c.into_owned()).unwrap_or_default();
+                        put(item, local, *is_g, value);
+                    } else if current.is_none()
+                        && !last
+                        && reader.buffer_position() as usize == buf.len()
+                    {
+                        // Text outside items may continue in the next chunk: not consumed.
+                        break;
+                    } else if current.is_none() {
+                        safe = reader.buffer_position() as usize;
+                    }
+                }
+                Event::CData(c) => {
+                    if let (Some(item), Some((local, is_g))) = (current.as_mut(), field.as_ref()) {
+                        let value = String::from_utf8_lossy(&c.into_inner()).into_owned();
+                        put(item, local, *is_g, value);
+                    } else if current.is_none() {
+                        safe = reader.buffer_position() as usize;
+                    }
+                }
+                Event::End(e) => {
+                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    let open = if current.is_some() {
+                        inner.pop()
+                    } else {
+                        self.open.pop()
+                    };
+                    match open {
+                        Some(open) if open == name => {}
+                        Some(open) => {
+                            return Err(self.not_well_formed(
+                                buf,
+                                tag_at(),
+                                format!("</{name}> closes <{open}>"),
+                            ))
+                        }
+                        None => {
+                            return Err(self.not_well_formed(
+                                buf,
+                                tag_at(),
+                                format!("</{name}> closes nothing"),
+                            ))
+                        }
+                    }
+                    field = None;
+                    if current.is_some() && inner.is_empty() {
+                        if let Some(item) = current.take() {
+                            self.complete += 1;
+                            self.add(&item);
+                        }
+                    }
+                    if current.is_none() {
+                        safe = reader.buffer_position() as usize;
+                    }
+                }
+                Event::Eof => {
+                    if current.is_none() {
+                        // Whitespace trimmed away: consumed.
+                        safe = reader.buffer_position() as usize;
+                    }
+                    break;
+                }
+                _ => {
+                    if current.is_none() {
+                        safe = reader.buffer_position() as usize;
+                    }
+                }
+            }
+        }
+        if current.is_some() {
+            // An incomplete item: read again, whole, when more bytes came.
+            self.started -= 1;
+        }
+        Ok(safe)
+    }
+
+    fn add(&mut self, item: &Item) {
+        match item_product(item, self.currency.as_deref()) {
+            Ok(parsed) => match self.index.get(&parsed.group) {
+                Some(&i) => {
+                    let group = &mut self.groups[i];
+                    if group.product.images.is_empty() {
+                        group.product.images = parsed.product.images;
+                    }
+                    group.members.push((parsed.variant, parsed.attrs));
+                }
+                None => {
+                    self.index.insert(parsed.group, self.groups.len());
+                    self.groups.push(Group {
+                        product: parsed.product,
+                        members: vec![(parsed.variant, parsed.attrs)],
+                    });
+                }
+            },
+            Err(reason) => self.problems.push(Problem::new(
+                format!("item {} (line {})", item.number, item.line),
+                reason,
+            )),
+        }
+    }
+}
+
+fn newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
 }
 
 fn attr(e: &quick_xml::events::BytesStart<'_>, key: &[u8]) -> Option<String> {
@@ -262,45 +535,21 @@ fn item_product(item: &Item, currency: Option<&str>) -> Result<Parsed, String> {
     })
 }
 
-fn group(items: Vec<Item>, currency: Option<&str>) -> Page {
-    let mut page = Page::default();
-    let mut groups: Vec<(String, Vec<Parsed>)> = Vec::new();
-    for item in &items {
-        match item_product(item, currency) {
-            Ok(parsed) => match groups.iter_mut().find(|(g, _)| *g == parsed.group) {
-                Some((_, members)) => members.push(parsed),
-                None => groups.push((parsed.group.clone(), vec![parsed])),
-            },
-            Err(reason) => page.problems.push(Problem::new(
-                format!("item {} (line {})", item.number, item.line),
-                reason,
-            )),
-        }
-    }
-    for (_, members) in groups {
-        // Options: the variant attributes any member of the group has.
-        let names: Vec<(&str, &str)> = VARIANT_FIELDS
+fn product_of(group: Group) -> Product {
+    // Options: the variant attributes any member of the group has.
+    let names: Vec<(&str, &str)> = VARIANT_FIELDS
+        .iter()
+        .copied()
+        .filter(|(k, _)| group.members.iter().any(|(_, attrs)| attrs.contains_key(k)))
+        .collect();
+    let mut product = group.product;
+    product.options = names.iter().map(|(_, n)| (*n).to_owned()).collect();
+    for (mut v, attrs) in group.members {
+        v.values = names
             .iter()
-            .copied()
-            .filter(|(k, _)| members.iter().any(|m| m.attrs.contains_key(k)))
+            .map(|(k, _)| attrs.get(k).cloned().unwrap_or_default())
             .collect();
-        let Some(head) = members.first() else {
-            continue;
-        };
-        let mut product = head.product.clone();
-        product.options = names.iter().map(|(_, n)| (*n).to_owned()).collect();
-        for m in members {
-            let mut v = m.variant;
-            v.values = names
-                .iter()
-                .map(|(k, _)| m.attrs.get(k).cloned().unwrap_or_default())
-                .collect();
-            if product.images.is_empty() {
-                product.images = m.product.images;
-            }
-            product.variants.push(v);
-        }
-        page.products.push(product);
+        product.variants.push(v);
     }
-    page
+    product
 }

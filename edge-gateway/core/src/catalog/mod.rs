@@ -15,6 +15,7 @@ pub mod reply;
 pub mod shopify;
 pub mod sync;
 pub mod upload;
+pub mod vocab;
 pub mod woo;
 
 pub use connector::{

@@ -10,5 +10,6 @@ mod secretbox;
 mod shopify;
 mod sync;
 mod upload;
+mod vocab;
 mod wiring;
 mod woo;
