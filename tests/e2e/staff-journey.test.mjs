@@ -13,7 +13,7 @@ import { FAKE_ANSWER_TAIL, GATEWAY, launchBrowser, openPage, openPanel, screensh
 import { chat, createTenantWithKeys, session } from './gateway.mjs';
 import { admin, LiveClient, shopper, shopperTicket, staffPath } from './handoff-helpers.mjs';
 import { invite } from './staff-helpers.mjs';
-import { pageFor, routePage } from './widget-helpers.mjs';
+import { pageFor } from './widget-helpers.mjs';
 
 const CONSOLE = GATEWAY.replace('127.0.0.1', 'localhost');
 
@@ -145,10 +145,15 @@ test('two contexts: shopper asks for a person in the widget, staff replies in th
     const sp = staff.page;
 
     // Shopper context: the storefront with the widget, on the gateway's origin.
+    // The page is written into a document the gateway served (`setContent` keeps its URL):
+    // Chromium's local network access checks refuse a WebSocket to loopback from a document
+    // Playwright fulfilled itself (`page.route`).
     const shop = await openPage(browser, 'about:blank');
-    const storefront = `${GATEWAY}/journey-shop.html`;
-    await routePage(shop.page, '/journey-shop.html', pageFor(t.id));
-    await shop.page.goto(storefront, { waitUntil: 'domcontentloaded' });
+    const loadStorefront = async () => {
+      await shop.page.goto(`${GATEWAY}/journey-shop-${t.id}.html`, { waitUntil: 'domcontentloaded' });
+      await shop.page.setContent(pageFor(t.id));
+    };
+    await loadStorefront();
     const w = await openPanel(shop.page);
     const host = shop.page.locator('#shopkeep-host');
     await host.locator('[data-sk=handoff]').click();
@@ -173,7 +178,7 @@ test('two contexts: shopper asks for a person in the widget, staff replies in th
 
     // Reload mid-conversation: nothing lost, nothing twice.
     const before = await host.locator('[data-sk=message]').allTextContents();
-    await shop.page.reload({ waitUntil: 'domcontentloaded' });
+    await loadStorefront();
     await openPanel(shop.page);
     await staffMessages.filter({ hasText: 'Hello from Sam' }).waitFor({ timeout: 15_000 });
     await sp.fill('#inbox-reply-text', 'Found it: it ships tomorrow.');

@@ -322,6 +322,22 @@ pub fn woo_order(catalog: &Catalog, order: &Fixture) -> Value {
 /// `GET /shopify/admin/api/2024-10/orders.json?name=&email=&customer_id=&status=` and
 /// `/orders/<id>.json`; `rest` is the path after `/orders`.
 pub fn shopify(catalog: &Catalog, request: &Request, token: &str, rest: &str) -> Response {
+    shopify_orders(catalog, request, token, rest, None)
+}
+
+/// `GET /shopify/admin/api/2024-10/customers/<id>/orders.json?status=`: the customer's orders
+/// (an unknown customer has none).
+pub fn shopify_customer(catalog: &Catalog, request: &Request, token: &str, id: &str) -> Response {
+    shopify_orders(catalog, request, token, ".json", Some(id))
+}
+
+fn shopify_orders(
+    catalog: &Catalog,
+    request: &Request,
+    token: &str,
+    rest: &str,
+    of_customer: Option<&str>,
+) -> Response {
     let given = request.header("x-shopify-access-token").unwrap_or_default();
     if !crate::orders::same(given, token) {
         return Response::json(
@@ -334,7 +350,9 @@ pub fn shopify(catalog: &Catalog, request: &Request, token: &str, rest: &str) ->
             .param("name")
             .map(|n| n.trim_start_matches('#').to_owned());
         let email = request.param("email").map(|e| e.to_ascii_lowercase());
-        let customer = request.param("customer_id");
+        let customer = of_customer
+            .map(str::to_owned)
+            .or_else(|| request.param("customer_id"));
         let status = request.param("status").unwrap_or_else(|| "any".into());
         let orders: Vec<Value> = ORDERS
             .iter()

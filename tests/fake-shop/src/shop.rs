@@ -245,6 +245,16 @@ impl Shop {
                     &self.credentials.storefront_token,
                 ))
             }
+            // A customer's orders (Shopify's documented route for them): the order list
+            // filtered by that customer.
+            ("GET", _)
+                if path.starts_with("/shopify/admin/api/2024-10/customers/")
+                    && path.ends_with("/orders.json") =>
+            {
+                let id = &path["/shopify/admin/api/2024-10/customers/".len()
+                    ..path.len() - "/orders.json".len()];
+                orders::shopify_customer(&catalog, request, &self.credentials.shopify_token, id)
+            }
             ("GET", _) if path.starts_with("/shopify/admin/api/2024-10/orders") => {
                 let rest = &path["/shopify/admin/api/2024-10/orders".len()..];
                 orders::shopify(&catalog, request, &self.credentials.shopify_token, rest)

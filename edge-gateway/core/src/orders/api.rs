@@ -167,6 +167,21 @@ fn encode(value: &str) -> String {
     out
 }
 
+/// A Shopify customer id as a path segment: Shopify's ids are numbers (also written
+/// `gid://shopify/Customer/<n>`). Anything else becomes `0`, a customer no shop has (the API
+/// answers 404, a fault): an identity token's subject must never steer the path — `..`, even
+/// percent-encoded, would climb to the shop's whole order list.
+fn shopify_customer_segment(customer_id: &str) -> &str {
+    let id = customer_id
+        .strip_prefix("gid://shopify/Customer/")
+        .unwrap_or(customer_id);
+    if !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()) {
+        id
+    } else {
+        "0"
+    }
+}
+
 /// The request a planned fetch needs. `base` is the source's checked base URL (no trailing
 /// slash): the shop's address for Shopify (`https://x.myshopify.com`), the WordPress site for
 /// WooCommerce.
@@ -175,8 +190,8 @@ pub fn request(api: OrderApi, base: &str, credentials: &Credentials, fetch: &Fet
     let base = base.trim_end_matches('/');
     let url = match (api, fetch) {
         (OrderApi::ShopifyAdmin, Fetch::ByCustomer { customer_id, .. }) => format!(
-            "{base}/admin/api/{SHOPIFY_ADMIN_VERSION}/orders.json?customer_id={}&status=any&limit={PAGE_LIMIT}",
-            encode(customer_id)
+            "{base}/admin/api/{SHOPIFY_ADMIN_VERSION}/customers/{}/orders.json?status=any&limit={PAGE_LIMIT}",
+            shopify_customer_segment(customer_id)
         ),
         (OrderApi::ShopifyAdmin, Fetch::ByNumber { number }) => format!(
             "{base}/admin/api/{SHOPIFY_ADMIN_VERSION}/orders.json?name={}&status=any&limit={PAGE_LIMIT}",
@@ -475,6 +490,37 @@ mod tests {
         assert!(r
             .headers
             .contains(&("X-Shopify-Access-Token".into(), "shpat_x".into())));
+        // A customer's orders: Shopify's documented per-customer route, the id encoded.
+        let r = request(
+            OrderApi::ShopifyAdmin,
+            "https://s.example",
+            &shopify(),
+            &Fetch::ByCustomer {
+                customer_id: "gid://shopify/Customer/207119551".into(),
+                number: None,
+            },
+        );
+        assert_eq!(
+            r.url,
+            "https://s.example/admin/api/2024-10/customers/207119551/orders.json?status=any&limit=20"
+        );
+        // A subject that is not a Shopify id never shapes the path.
+        for hostile in ["..", "%2e%2e", "7/../..", "7?x=1", "", "7#", "1 1"] {
+            let r = request(
+                OrderApi::ShopifyAdmin,
+                "https://s.example",
+                &shopify(),
+                &Fetch::ByCustomer {
+                    customer_id: hostile.into(),
+                    number: None,
+                },
+            );
+            assert_eq!(
+                r.url,
+                "https://s.example/admin/api/2024-10/customers/0/orders.json?status=any&limit=20",
+                "{hostile}"
+            );
+        }
         let woo = Credentials::Woo {
             consumer_key: "ck".into(),
             consumer_secret: "cs".into(),
