@@ -116,6 +116,9 @@ export class Analytics {
     const tokens = d.tokens || {};
     const feedback = d.feedback || {};
     const check = d.price_check || {};
+    const handoff = d.handoff || {};
+    const csat = handoff.csat || null;
+    const firstReply = handoff.human_first_response_ms || {};
     const stats = [
       ['Conversations', fmtNumber(d.conversations), 'conversations'],
       ['Messages', fmtNumber(d.messages), 'messages'],
@@ -129,6 +132,10 @@ export class Analytics {
       ['Rated unhelpful (thumbs down)', fmtNumber(feedback.down), 'thumbs-down'],
       ['Answers with product cards, price-checked', fmtNumber(check.checked), 'price-checked'],
       ['… naming a price no card shows', `${fmtNumber(check.answers_with_unmatched)} (${fmtNumber(check.unmatched_prices)} prices)`, 'unmatched-prices'],
+      ['Satisfaction (CSAT, 1–5)', csat && csat.count ? `${csat.average.toFixed(1)} (${fmtNumber(csat.count)} ratings)` : '–', 'csat'],
+      ['Handed to a person', `${fmtPercent(handoff.handoff_rate)} (${fmtNumber(handoff.handoffs)})`, 'handoff-rate'],
+      ['Resolved by the assistant', fmtPercent(handoff.ai_resolution_rate), 'ai-resolution'],
+      ['First reply by a person, median', firstReply.count ? fmtMs(firstReply.p50) : '–', 'human-first-response'],
     ];
     const dl = clear($('#an-stats'));
     for (const [label, value, key] of stats) {

@@ -166,6 +166,15 @@ export class AdminClient {
   closeConversation(id) { return this.conversationAction(id, 'close'); }
   liveTicket(id, name) { return this.conversationAction(id, 'live/ticket', { name }); }
 
+  // Webhooks (docs/API.md "Webhooks").
+  webhooks() { return this.request('GET', this.base('/webhooks')); }
+  addWebhook(endpoint) { return this.request('POST', this.base('/webhooks'), { body: endpoint }); }
+  removeWebhook(id) { return this.request('DELETE', this.base(`/webhooks/${encodeURIComponent(id)}`)); }
+  webhookDeliveries() { return this.request('GET', this.base('/webhooks/deliveries')); }
+  retryDelivery(id) {
+    return this.request('POST', this.base(`/webhooks/deliveries/${encodeURIComponent(id)}/retry`), { body: {} });
+  }
+
   // Staff accounts (admins only).
   staff() { return this.request('GET', this.base('/staff')); }
   inviteStaff(name, role) { return this.request('POST', this.base('/staff/invites'), { body: { name, role } }); }

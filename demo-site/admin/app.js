@@ -12,12 +12,13 @@ import { Knowledge } from './knowledge.js';
 import { widgetAssets } from './widget-assets.js';
 import { Inbox } from './inbox.js';
 import { Staff } from './staff.js';
+import { Webhooks } from './webhooks.js';
 import { StaffClient, passkeysSupported, registerPasskey, signInWithPasskey, staffMe, staffSignOut } from './staff-api.js';
 
 const STORE_KEY = 'shopkeep-admin:v1:credentials';
 // The tenant of the last staff sign-in (the session itself is an HttpOnly cookie).
 const STAFF_TENANT_KEY = 'shopkeep-admin:v1:staff-tenant';
-const VIEWS = ['inbox', 'settings', 'embed', 'conversations', 'analytics', 'catalog', 'knowledge', 'privacy', 'staff'];
+const VIEWS = ['inbox', 'settings', 'embed', 'conversations', 'analytics', 'catalog', 'knowledge', 'privacy', 'staff', 'webhooks'];
 const ADMIN_ONLY = VIEWS.filter((v) => v !== 'inbox');
 
 let client = null;
@@ -37,6 +38,7 @@ const knowledge = new Knowledge({ getClient });
 const staffName = () => (client && client.me && client.me.staff ? client.me.staff.name : 'Staff');
 const inbox = new Inbox({ getClient, staffName });
 const staffView = new Staff({ getClient });
+const webhooks = new Webhooks({ getClient });
 
 function saveCredentials(creds) {
   try {
@@ -83,6 +85,7 @@ function showView(name, { focus = true } = {}) {
   if (name === 'knowledge') knowledge.show();
   inbox.show(name === 'inbox');
   if (name === 'staff') staffView.show();
+  if (name === 'webhooks') webhooks.show();
   if (focus) $(`#view-${name} h1`).focus();
 }
 
@@ -224,6 +227,7 @@ $('#sign-out').addEventListener('click', () => {
   }
   inbox.reset();
   staffView.reset();
+  webhooks.reset();
   role = 'admin';
   client = null;
   settings.reset();

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARTIFACTS, GATEWAY, launchBrowser, openPage, openPanel, sendAndWait, widget } from './helpers.mjs';
-import { createTenantWithKeys } from './gateway.mjs';
+import { createTenantWithKeys, session } from './gateway.mjs';
 
 // Screenshots for docs/ADMIN.md: written to docs/admin/ with SHOPKEEP_DOCS_SCREENSHOTS=1 (they
 // show a random tenant id and the time, so ordinary runs keep them out of the source tree).
@@ -286,6 +286,56 @@ test('analytics shows the summary of the storefront chat with daily charts', asy
   await page.getByLabel('Period').selectOption('7');
 });
 
+test('analytics shows CSAT, the handoff rate, AI resolution and the first human reply', async () => {
+  const { page } = admin;
+  await page.getByRole('link', { name: 'Analytics' }).click();
+  await page.locator('#an-stats .stat').first().waitFor({ state: 'visible' });
+  for (const key of ['csat', 'handoff-rate', 'ai-resolution', 'human-first-response']) {
+    assert.equal(await page.locator(`[data-stat="${key}"]`).count(), 1, key);
+  }
+  // Nothing was rated or handed over yet: shown as such, not as zero.
+  assert.equal((await page.locator('[data-stat="csat"] dd').textContent()).trim(), '–');
+  assert.match((await page.locator('[data-stat="handoff-rate"] dd').textContent()).trim(), /^0(\.0)? % \(0\)$/);
+});
+
+test('webhooks: an endpoint is added (its secret shown once), a handoff queues a delivery, retry', async () => {
+  const { page } = admin;
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.locator('#view-webhooks').waitFor({ state: 'visible' });
+  // A plain-http address is refused before it is sent.
+  await page.getByLabel('Endpoint URL').fill('http://hooks.example.com/in');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.locator('#wh-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#wh-error').textContent(), /https/);
+  await page.getByLabel('Endpoint URL').fill('https://hooks.example.com/in');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.locator('#wh-secret-result').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#wh-secret').inputValue(), /^whsec_/);
+  await page.locator('#wh-list tr[data-endpoint-id]').first().waitFor();
+  const listed = await adminCall('GET', `/v1/admin/tenants/${tenant.id}/webhooks`);
+  assert.equal(listed.body.endpoints.length, 1);
+  assert.equal(JSON.stringify(listed.body).includes('whsec_'), false, 'the secret is never listed');
+  // A shopper asks for a person: the event is queued for the endpoint (which does not exist
+  // offline, so the delivery stays pending or failed and can be retried).
+  const s = await session(tenant.id);
+  const asked = await fetch(`${GATEWAY}/v1/handoff`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: GATEWAY, authorization: `Bearer ${s.token}` },
+    body: JSON.stringify({ reason: 'Where is my parcel?' }),
+  });
+  assert.equal(asked.status, 200);
+  const row = page.locator('#wh-deliveries tr[data-delivery-id]').first();
+  for (let i = 0; i < 30 && !(await row.count()); i += 1) {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForTimeout(500);
+  }
+  assert.match(await row.textContent(), /conversation\.handoff_requested/);
+  assert.notEqual(await row.getAttribute('data-status'), 'delivered');
+  await row.getByRole('button', { name: 'Retry' }).click();
+  await page.getByText('Delivery queued again.').waitFor();
+  await shot(page, 'webhooks.png');
+});
+
 test('privacy: export and erase by user id (with a confirmation) and the audit log', async () => {
   const { page } = admin;
   await page.getByRole('link', { name: 'Privacy' }).click();
@@ -400,10 +450,10 @@ test('axe finds no WCAG 2 A/AA or best-practice problem in any view', async () =
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#view-settings').waitFor({ state: 'visible' });
     await check('settings');
-    for (const view of ['embed', 'conversations', 'analytics', 'privacy', 'inbox', 'staff']) {
+    for (const view of ['embed', 'conversations', 'analytics', 'privacy', 'inbox', 'staff', 'webhooks']) {
       await page.evaluate((v) => { location.hash = v; }, view);
       await page.locator(`#view-${view}`).waitFor({ state: 'visible' });
-      const loaded = { conversations: '.conv-item', analytics: '#an-stats .stat', privacy: '#audit-rows tr' }[view];
+      const loaded = { conversations: '.conv-item', analytics: '#an-stats .stat', privacy: '#audit-rows tr', webhooks: '#wh-list tr' }[view];
       if (loaded) await page.locator(loaded).first().waitFor({ state: 'visible', timeout: 15_000 });
       await check(view);
     }
