@@ -74,7 +74,7 @@ impl Gateway {
         }
         let etag = header(&resp, "ETag");
         let resp = ok(resp).await?;
-        let promise = resp.text().map_err(|_| Failure::interrupted())?;
+        let promise = crate::dom::text(&resp);
         let raw = JsFuture::from(promise)
             .await
             .ok()
@@ -287,15 +287,12 @@ async fn ok(resp: Response) -> Result<Response, Failure> {
         return Ok(resp);
     }
     let retry_after = header(&resp, "Retry-After");
-    let body = match resp.json() {
-        Ok(p) => JsFuture::from(p)
-            .await
-            .ok()
-            .map(Json::from_value)
-            .as_ref()
-            .and_then(json::error_body),
-        Err(_) => None,
-    };
+    let body = JsFuture::from(crate::dom::json(&resp))
+        .await
+        .ok()
+        .map(Json::from_value)
+        .as_ref()
+        .and_then(json::error_body);
     Err(Failure::from_response(
         resp.status(),
         body,
@@ -307,8 +304,7 @@ async fn ok(resp: Response) -> Result<Response, Failure> {
 /// the wasm for every call).
 async fn json_body(resp: Response) -> Result<Json, Failure> {
     let resp = ok(resp).await?;
-    let promise = resp.json().map_err(|_| Failure::interrupted())?;
-    let value = JsFuture::from(promise)
+    let value = JsFuture::from(crate::dom::json(&resp))
         .await
         .map_err(|_| Failure::interrupted())?;
     Ok(Json::from_value(value))
