@@ -90,7 +90,7 @@ impl App {
     pub(crate) fn start(self: &Rc<Self>, seed: u64) {
         let cached = self.store.config();
         let stored_session = self.store.session(None);
-        let nav = web_sys::window().map(|w| w.navigator());
+        let nav = crate::dom::window().map(|w| w.navigator());
         self.dispatch(Msg::Mounted {
             seed,
             cached_config: cached,
@@ -121,7 +121,7 @@ impl App {
     }
 
     fn fit_viewport(&self) {
-        if let Some(vv) = web_sys::window().and_then(|w| w.visual_viewport()) {
+        if let Some(vv) = crate::dom::window().and_then(|w| w.visual_viewport()) {
             self.view.fit_viewport(vv.offset_top(), vv.height());
         }
     }
@@ -481,7 +481,7 @@ impl App {
     pub(crate) fn teardown(&self) {
         self.alive.set(false);
         self.listeners.borrow_mut().clear();
-        if let (Some(w), Some(id)) = (web_sys::window(), self.timer.take()) {
+        if let (Some(w), Some(id)) = (crate::dom::window(), self.timer.take()) {
             w.clear_timeout_with_handle(id);
         }
         self.tick.borrow_mut().take();
@@ -669,9 +669,9 @@ fn listen(app: &Rc<App>) -> Vec<Listener> {
             }
         }),
     ];
-    if let Some(w) = web_sys::window() {
+    if let Some(w) = crate::dom::window() {
         let online = |a: &Rc<App>, _: &Event| {
-            let on = web_sys::window().is_none_or(|w| w.navigator().on_line());
+            let on = crate::dom::window().is_none_or(|w| w.navigator().on_line());
             a.dispatch(Msg::Connectivity(on))
         };
         all.push(on(&w, "online", online));

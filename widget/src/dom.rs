@@ -95,6 +95,19 @@ extern "C" {
     fn replace_sync(this: &Raw, css: &str);
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The page's `window`, read directly (`web_sys::window()` goes through `js_sys::global()`,
+    /// four lookups in the glue for workers and other hosts the widget never runs in).
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: web_sys::Window;
+}
+
+/// The page's `window` (always there: embed.js mounts the widget into a page).
+pub(crate) fn window() -> Option<web_sys::Window> {
+    Some(WINDOW.with(Clone::clone))
+}
+
 /// An event listener, removed when dropped: gloo-events' `EventListener` without its `catch`
 /// shims (adding or removing a function as a listener never throws) and without options. No
 /// listener of the widget needs `passive`: it only changes touch and wheel listeners, and the

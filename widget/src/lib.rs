@@ -80,7 +80,7 @@ fn mount_inner(root: ShadowRoot, options: &JsValue) -> Result<Widget> {
         ),
         None => None,
     };
-    let doc = web_sys::window()
+    let doc = crate::dom::window()
         .and_then(|w| w.document())
         .ok_or(Error::NoWindow)?;
 

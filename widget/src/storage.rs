@@ -36,7 +36,7 @@ pub(crate) struct Store {
 impl Store {
     pub(crate) fn new(tenant: &str) -> Self {
         // `localStorage` throws a SecurityError when blocked: that is the memory fallback.
-        let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let local = crate::dom::window().and_then(|w| w.local_storage().ok().flatten());
         let mut prefix = String::from("shopkeep:v1:");
         prefix.push_str(tenant);
         prefix.push(':');

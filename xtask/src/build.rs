@@ -199,11 +199,20 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
         .arg(&bg);
     run(&mut opt)?;
 
-    // The glue is shipped minified (ES module syntax kept for `import()`).
+    // The glue is shipped minified (ES module syntax kept for `import()`), bundled from an
+    // entry that re-exports only what embed.js and the admin preview call (`default`, the
+    // async init, and `mount`): `initSync` and what only it uses are left out (−0.1 KB gzip).
+    let entry = paths.scratch().join("widget-entry.js");
+    fs::write(
+        &entry,
+        format!("export {{ default, mount }} from \"./widget/{WIDGET_STEM}.js\";\n"),
+    )
+    .context(|| format!("writing {}", entry.display()))?;
     run(Command::new(paths.npm_tool("esbuild"))
         .env("PATH", paths.path_env())
-        .arg(&glue)
+        .arg(&entry)
         .args([
+            "--bundle",
             "--minify",
             "--format=esm",
             "--log-level=warning",
