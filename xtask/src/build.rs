@@ -113,7 +113,10 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
     if nightly {
         cargo.arg(cargo_selector()).env(
             "RUSTFLAGS",
-            "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none",
+            // LLVM's inliner off (`-inline-threshold=0`; wasm-opt still inlines what is
+            // worth it): −116 B gzip (widget/README.md "Weight").
+            "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none \
+             -Cllvm-args=-inline-threshold=0",
         );
     } else {
         eprintln!(
