@@ -1,13 +1,12 @@
 //! The running widget: owns the state, the view and the listeners; turns DOM events and
 //! finished fetches into [`Msg`]s and performs the [`Effect`]s `update` returns.
 
-use crate::dom::Dom;
+use crate::dom::{Dom, Listener};
 use crate::json::{self, JsonValue};
 use crate::live::Socket;
 use crate::net::Gateway;
 use crate::storage::Store;
 use crate::view::View;
-use gloo_events::{EventListener, EventListenerOptions};
 use js_sys::Function;
 use shopkeep_protocol::{ChatRequest, Rating};
 use shopkeep_widget_core::i18n::Strings;
@@ -28,7 +27,7 @@ pub(crate) struct App {
     tenant: String,
     gateway: Gateway,
     store: Store,
-    listeners: RefCell<Vec<EventListener>>,
+    listeners: RefCell<Vec<Listener>>,
     stream: RefCell<Option<(u32, AbortController)>>,
     /// JSON text of the last fetched config, cached verbatim on [`Effect::SaveConfig`].
     config_raw: RefCell<Option<String>>,
@@ -44,7 +43,7 @@ pub(crate) struct App {
     tick: RefCell<Option<Closure<dyn FnMut()>>>,
     timer: Cell<Option<i32>>,
     /// The live socket while a person is involved, with its listeners.
-    live: RefCell<Option<(Socket, Vec<EventListener>)>>,
+    live: RefCell<Option<(Socket, Vec<Listener>)>>,
 }
 
 impl App {
@@ -91,7 +90,7 @@ impl App {
     pub(crate) fn start(self: &Rc<Self>, seed: u64) {
         let cached = self.store.config();
         let stored_session = self.store.session(None);
-        let nav = web_sys::window().map(|w| w.navigator());
+        let nav = crate::dom::window().map(|w| w.navigator());
         self.dispatch(Msg::Mounted {
             seed,
             cached_config: cached,
@@ -122,7 +121,7 @@ impl App {
     }
 
     fn fit_viewport(&self) {
-        if let Some(vv) = web_sys::window().and_then(|w| w.visual_viewport()) {
+        if let Some(vv) = crate::dom::window().and_then(|w| w.visual_viewport()) {
             self.view.fit_viewport(vv.offset_top(), vv.height());
         }
     }
@@ -378,7 +377,7 @@ impl App {
             ws.close();
             return;
         }
-        let on = |event: &'static str, f: fn(&Rc<App>, &Event)| listener(self, &ws, event, true, f);
+        let on = |event: &'static str, f: fn(&Rc<App>, &Event)| listener(self, &ws, event, f);
         let listeners = vec![
             on("open", |a, _| {
                 let after = a.state.borrow().handoff.seq;
@@ -438,13 +437,7 @@ impl App {
     }
 
     fn send_chat(self: &Rc<Self>, request: u32, token: String, body: ChatRequest) {
-        let Ok(controller) = AbortController::new() else {
-            self.dispatch(Msg::StreamFailed {
-                request,
-                failure: shopkeep_widget_core::Failure::network(),
-            });
-            return;
-        };
+        let controller = crate::dom::abort_controller();
         let signal = controller.signal();
         if let Some((_, old)) = self.stream.replace(Some((request, controller))) {
             old.abort();
@@ -488,7 +481,7 @@ impl App {
     pub(crate) fn teardown(&self) {
         self.alive.set(false);
         self.listeners.borrow_mut().clear();
-        if let (Some(w), Some(id)) = (web_sys::window(), self.timer.take()) {
+        if let (Some(w), Some(id)) = (crate::dom::window(), self.timer.take()) {
             w.clear_timeout_with_handle(id);
         }
         self.tick.borrow_mut().take();
@@ -522,34 +515,26 @@ fn listener(
     app: &Rc<App>,
     target: &EventTarget,
     event: &'static str,
-    passive: bool,
     f: fn(&Rc<App>, &Event),
-) -> EventListener {
+) -> Listener {
     let weak = Rc::downgrade(app);
-    let options = if passive {
-        EventListenerOptions::default()
-    } else {
-        EventListenerOptions::enable_prevent_default()
-    };
-    EventListener::new_with_options(target, event, options, move |e| {
+    Listener::new(target, event, move |e| {
         if let Some(app) = weak.upgrade() {
-            f(&app, e)
+            f(&app, &e)
         }
     })
 }
 
-fn listen(app: &Rc<App>) -> Vec<EventListener> {
+fn listen(app: &Rc<App>) -> Vec<Listener> {
     let v = &app.view;
-    let on = |target: &EventTarget, event: &'static str, passive: bool, f: fn(&Rc<App>, &Event)| {
-        listener(app, target, event, passive, f)
+    let on = |target: &EventTarget, event: &'static str, f: fn(&Rc<App>, &Event)| {
+        listener(app, target, event, f)
     };
     let mut all = vec![
-        on(&v.close, "click", true, |a, _| a.dispatch(Msg::Close)),
-        on(&v.handoff, "click", true, |a, _| {
-            a.dispatch(Msg::TalkToPerson)
-        }),
+        on(&v.close, "click", |a, _| a.dispatch(Msg::Close)),
+        on(&v.handoff, "click", |a, _| a.dispatch(Msg::TalkToPerson)),
         // The contact and rating forms: one delegated listener.
-        on(&v.form, "click", true, |a, e| {
+        on(&v.form, "click", |a, e| {
             let Some(b) = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -575,14 +560,14 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
             };
             a.dispatch(msg);
         }),
-        on(&v.send, "click", true, submit),
-        on(&v.stop, "click", true, |a, _| a.dispatch(Msg::Stop)),
-        on(&v.retry, "click", true, |a, _| a.dispatch(Msg::Retry)),
-        on(&v.input, "input", true, |a, _| {
+        on(&v.send, "click", submit),
+        on(&v.stop, "click", |a, _| a.dispatch(Msg::Stop)),
+        on(&v.retry, "click", |a, _| a.dispatch(Msg::Retry)),
+        on(&v.input, "input", |a, _| {
             a.dispatch(Msg::InputChanged(a.view.input.value()))
         }),
-        // Not passive: Enter's newline is prevented when it sends.
-        on(&v.input, "keydown", false, |a, e| {
+        // Enter's newline is prevented when it sends.
+        on(&v.input, "keydown", |a, e| {
             let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
                 return;
             };
@@ -591,8 +576,8 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
                 submit(a, e);
             }
         }),
-        // Not passive: Tab is kept inside the open dialog.
-        on(&v.panel, "keydown", false, |a, e| {
+        // Tab is kept inside the open dialog.
+        on(&v.panel, "keydown", |a, e| {
             let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
                 return;
             };
@@ -602,14 +587,14 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
                 _ => {}
             }
         }),
-        on(&v.consent_accept, "click", true, |a, _| {
+        on(&v.consent_accept, "click", |a, _| {
             a.dispatch(Msg::ConsentDecided(true))
         }),
-        on(&v.consent_decline, "click", true, |a, _| {
+        on(&v.consent_decline, "click", |a, _| {
             a.dispatch(Msg::ConsentDecided(false))
         }),
         // Thumbs and product cards: one delegated listener on the list.
-        on(&v.log, "click", true, |a, e| {
+        on(&v.log, "click", |a, e| {
             let target = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
@@ -657,8 +642,8 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
             };
             a.dispatch(msg);
         }),
-        // Not passive: arrow keys move between a carousel's cards instead of scrolling.
-        on(&v.log, "keydown", false, |a, e| {
+        // Arrow keys move between a carousel's cards instead of scrolling.
+        on(&v.log, "keydown", |a, e| {
             let (Some(k), Some(t)) = (
                 e.dyn_ref::<KeyboardEvent>(),
                 e.target()
@@ -671,7 +656,7 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
             }
         }),
         // One delegated listener for every chip, however often the chips are redrawn.
-        on(&v.suggestions, "click", true, |a, e| {
+        on(&v.suggestions, "click", |a, e| {
             let chip = e
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -684,17 +669,17 @@ fn listen(app: &Rc<App>) -> Vec<EventListener> {
             }
         }),
     ];
-    if let Some(w) = web_sys::window() {
+    if let Some(w) = crate::dom::window() {
         let online = |a: &Rc<App>, _: &Event| {
-            let on = web_sys::window().is_none_or(|w| w.navigator().on_line());
+            let on = crate::dom::window().is_none_or(|w| w.navigator().on_line());
             a.dispatch(Msg::Connectivity(on))
         };
-        all.push(on(&w, "online", true, online));
-        all.push(on(&w, "offline", true, online));
+        all.push(on(&w, "online", online));
+        all.push(on(&w, "offline", online));
         // The on-screen keyboard shrinks the visual viewport; the mobile panel follows it.
         if let Some(vv) = w.visual_viewport() {
-            all.push(on(&vv, "resize", true, |a, _| a.fit_viewport()));
-            all.push(on(&vv, "scroll", true, |a, _| a.fit_viewport()));
+            all.push(on(&vv, "resize", |a, _| a.fit_viewport()));
+            all.push(on(&vv, "scroll", |a, _| a.fit_viewport()));
         }
     }
     all

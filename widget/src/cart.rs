@@ -16,7 +16,7 @@ use web_sys::{RequestCredentials, RequestInit, Response, Window};
 
 /// Fires the event, performs the platform default unless prevented, reports the outcome.
 pub(crate) async fn add(req: CartRequest) -> CartOutcome {
-    let Some(w) = web_sys::window() else {
+    let Some(w) = crate::dom::window() else {
         return CartOutcome::Failed;
     };
     let platform = match req.platform {
@@ -76,7 +76,7 @@ pub(crate) async fn add(req: CartRequest) -> CartOutcome {
         _ => return CartOutcome::Handled,
     };
     let ok = match JsFuture::from(w.fetch_with_str_and_init(&url, &init)).await {
-        Ok(r) => r.dyn_into::<Response>().is_ok_and(|r| r.ok()),
+        Ok(r) => r.unchecked_into::<Response>().ok(),
         Err(_) => false,
     };
     if !ok {

@@ -69,6 +69,122 @@ extern "C" {
     pub(crate) fn set_timeout(f: &js_sys::Function, ms: i32) -> i32;
     #[wasm_bindgen(method, js_name = setProperty)]
     fn set_property(this: &Raw, name: &str, value: &str);
+    /// `new AbortController()` (its constructor takes nothing and never throws).
+    #[wasm_bindgen(js_name = AbortController)]
+    type Controller;
+    #[wasm_bindgen(constructor, js_class = AbortController)]
+    fn new() -> Controller;
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_event_listener(this: &Raw, event: &str, f: &JsValue);
+    #[wasm_bindgen(method, js_name = removeEventListener)]
+    fn remove_event_listener(this: &Raw, event: &str, f: &JsValue);
+    #[wasm_bindgen(method, js_name = getItem)]
+    fn get_item(this: &Raw, key: &str) -> Option<String>;
+    #[wasm_bindgen(method, js_name = removeItem)]
+    fn remove_item(this: &Raw, key: &str);
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &Raw) -> u32;
+    #[wasm_bindgen(method)]
+    fn key(this: &Raw, index: u32) -> Option<String>;
+    #[wasm_bindgen(method)]
+    fn text(this: &Raw) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn json(this: &Raw) -> js_sys::Promise;
+    /// `CSSStyleSheet.replaceSync` with the widget's own, static CSS.
+    #[wasm_bindgen(method, js_name = replaceSync)]
+    fn replace_sync(this: &Raw, css: &str);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's `window`, read directly (`web_sys::window()` goes through `js_sys::global()`,
+    /// four lookups in the glue for workers and other hosts the widget never runs in).
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: web_sys::Window;
+}
+
+/// The page's `window` (always there: embed.js mounts the widget into a page).
+pub(crate) fn window() -> Option<web_sys::Window> {
+    Some(WINDOW.with(Clone::clone))
+}
+
+/// An event listener, removed when dropped: gloo-events' `EventListener` without its `catch`
+/// shims (adding or removing a function as a listener never throws) and without options. No
+/// listener of the widget needs `passive`: it only changes touch and wheel listeners, and the
+/// widget's are clicks, keys, input, online/offline, the viewport's resize and scroll, and the
+/// socket's events (a listener may call `preventDefault`; only the keyboard ones do).
+#[derive(Debug)]
+pub(crate) struct Listener {
+    target: web_sys::EventTarget,
+    event: &'static str,
+    callback: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Listener {
+    /// Adds `f` as a listener of `event` on `target`.
+    pub(crate) fn new(
+        target: &web_sys::EventTarget,
+        event: &'static str,
+        f: impl FnMut(web_sys::Event) + 'static,
+    ) -> Listener {
+        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+        target
+            .unchecked_ref::<Raw>()
+            .add_event_listener(event, callback.as_ref());
+        Listener {
+            target: target.clone(),
+            event,
+            callback,
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.target
+            .unchecked_ref::<Raw>()
+            .remove_event_listener(self.event, self.callback.as_ref());
+    }
+}
+
+/// `Storage` calls on a storage object already obtained (only getting `localStorage` and
+/// `setItem` may throw: a denied storage, a full quota).
+pub(crate) trait Store: JsCast {
+    /// `getItem(key)`.
+    fn get_item_now(&self, key: &str) -> Option<String> {
+        self.unchecked_ref::<Raw>().get_item(key)
+    }
+    /// `removeItem(key)`.
+    fn remove_item_now(&self, key: &str) {
+        self.unchecked_ref::<Raw>().remove_item(key);
+    }
+    /// Every key, in storage order.
+    fn keys(&self) -> Vec<String> {
+        let s = self.unchecked_ref::<Raw>();
+        (0..s.length()).filter_map(|i| s.key(i)).collect()
+    }
+}
+
+impl Store for web_sys::Storage {}
+
+/// `response.text()`: a promise (a body already read rejects it, it never throws).
+pub(crate) fn text(resp: &web_sys::Response) -> js_sys::Promise {
+    resp.unchecked_ref::<Raw>().text()
+}
+
+/// `response.json()`: a promise (a body already read or not JSON rejects it).
+pub(crate) fn json(resp: &web_sys::Response) -> js_sys::Promise {
+    resp.unchecked_ref::<Raw>().json()
+}
+
+/// `new AbortController()`.
+pub(crate) fn abort_controller() -> web_sys::AbortController {
+    Controller::new().unchecked_into()
+}
+
+/// `sheet.replaceSync(css)` with the widget's static CSS (it parses whatever it is given).
+pub(crate) fn replace_css(sheet: &web_sys::CssStyleSheet, css: &str) {
+    sheet.unchecked_ref::<Raw>().replace_sync(css);
 }
 
 /// The non-throwing DOM calls on any element or node.

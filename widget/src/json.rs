@@ -93,13 +93,11 @@ pub(crate) fn jwt_subject(token: &str) -> Option<String> {
     while !b64.len().is_multiple_of(4) {
         b64.push('=');
     }
-    let text = web_sys::window()?.atob(&b64).ok()?;
-    // atob gives one char per byte; the payload is UTF-8 (the browser decodes it: weight).
+    let text = crate::dom::window()?.atob(&b64).ok()?;
+    // atob gives one char per byte; the payload is UTF-8 (`from_utf8` is in the wasm anyway,
+    // a `TextDecoder` would add two throwing bindings).
     let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
-    let text = web_sys::TextDecoder::new()
-        .ok()?
-        .decode_with_u8_array(&bytes)
-        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     Json::parse(&text)?
         .field("sub")
         .as_string()

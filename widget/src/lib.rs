@@ -1,7 +1,7 @@
 //! The Shopkeep chat widget: a thin WebAssembly shell over `shopkeep-widget-core`.
 //!
 //! Owns: the `mount` entry point embed.js calls, the panel's DOM inside the shadow root, the
-//! gloo event listeners, fetches to the gateway (config, sessions, history, the chat stream),
+//! event listeners (`dom::Listener`), fetches to the gateway (config, sessions, history, the chat stream),
 //! `localStorage` persistence and the constructable stylesheet. Every decision — what to show,
 //! when to fetch, what to keep — is `shopkeep_widget_core::update`; this crate only performs
 //! the effects it returns.
@@ -80,12 +80,12 @@ fn mount_inner(root: ShadowRoot, options: &JsValue) -> Result<Widget> {
         ),
         None => None,
     };
-    let doc = web_sys::window()
+    let doc = crate::dom::window()
         .and_then(|w| w.document())
         .ok_or(Error::NoWindow)?;
 
     let sheet = CssStyleSheet::new()?;
-    sheet.replace_sync(style::CSS)?;
+    dom::replace_css(&sheet, style::CSS);
     let sheets = root.adopted_style_sheets();
     sheets.push(&sheet);
     root.set_adopted_style_sheets(&sheets);

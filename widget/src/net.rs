@@ -74,7 +74,7 @@ impl Gateway {
         }
         let etag = header(&resp, "ETag");
         let resp = ok(resp).await?;
-        let promise = resp.text().map_err(|_| Failure::interrupted())?;
+        let promise = crate::dom::text(&resp);
         let raw = JsFuture::from(promise)
             .await
             .ok()
@@ -227,10 +227,9 @@ impl EventReader {
         if done != Some(false) {
             return Ok(None);
         }
-        let value = crate::dom::get(&chunk, "value");
-        let bytes = value
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| Failure::interrupted())?
+        // A response body's stream yields `Uint8Array` chunks (Fetch standard).
+        let bytes = crate::dom::get(&chunk, "value")
+            .unchecked_into::<Uint8Array>()
             .to_vec();
         let mut events = Vec::new();
         self.decoder.push_each(&bytes, &mut |e| {
@@ -274,11 +273,12 @@ fn init(method: &str, headers: &Object) -> RequestInit {
 }
 
 async fn fetch(url: &str, init: &RequestInit) -> Result<Response, Failure> {
-    let window = web_sys::window().ok_or_else(Failure::network)?;
+    let window = crate::dom::window().ok_or_else(Failure::network)?;
     let resp = JsFuture::from(window.fetch_with_str_and_init(url, init))
         .await
         .map_err(|_| Failure::network())?;
-    resp.dyn_into::<Response>().map_err(|_| Failure::network())
+    // `fetch` resolves with a `Response` (Fetch standard).
+    Ok(resp.unchecked_into::<Response>())
 }
 
 /// Passes a successful response through; turns an error status into its [`Failure`].
@@ -287,15 +287,12 @@ async fn ok(resp: Response) -> Result<Response, Failure> {
         return Ok(resp);
     }
     let retry_after = header(&resp, "Retry-After");
-    let body = match resp.json() {
-        Ok(p) => JsFuture::from(p)
-            .await
-            .ok()
-            .map(Json::from_value)
-            .as_ref()
-            .and_then(json::error_body),
-        Err(_) => None,
-    };
+    let body = JsFuture::from(crate::dom::json(&resp))
+        .await
+        .ok()
+        .map(Json::from_value)
+        .as_ref()
+        .and_then(json::error_body);
     Err(Failure::from_response(
         resp.status(),
         body,
@@ -307,8 +304,7 @@ async fn ok(resp: Response) -> Result<Response, Failure> {
 /// the wasm for every call).
 async fn json_body(resp: Response) -> Result<Json, Failure> {
     let resp = ok(resp).await?;
-    let promise = resp.json().map_err(|_| Failure::interrupted())?;
-    let value = JsFuture::from(promise)
+    let value = JsFuture::from(crate::dom::json(&resp))
         .await
         .map_err(|_| Failure::interrupted())?;
     Ok(Json::from_value(value))

@@ -7,6 +7,7 @@
 //! (Safari private mode, sandboxed iframes, cookie settings) or full; then values live in memory
 //! for this page view and the widget still works.
 
+use crate::dom::Store as _;
 use crate::json::{self, Json, JsonValue};
 use shopkeep_protocol::{PublicConfig, SessionResponse};
 use std::cell::RefCell;
@@ -35,7 +36,7 @@ pub(crate) struct Store {
 impl Store {
     pub(crate) fn new(tenant: &str) -> Self {
         // `localStorage` throws a SecurityError when blocked: that is the memory fallback.
-        let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let local = crate::dom::window().and_then(|w| w.local_storage().ok().flatten());
         let mut prefix = String::from("shopkeep:v1:");
         prefix.push_str(tenant);
         prefix.push(':');
@@ -57,16 +58,17 @@ impl Store {
         if let Some((_, v)) = self.memory.borrow().iter().find(|(k, _)| *k == key) {
             return Some(v.clone());
         }
-        self.local
-            .as_ref()
-            .and_then(|s| s.get_item(&key).ok().flatten())
+        self.local.as_ref().and_then(|s| s.get_item_now(&key))
     }
 
     fn set_raw(&self, name: &str, value: Option<String>) {
         let key = self.key(name);
         let stored = match (&self.local, &value) {
             (Some(s), Some(v)) => s.set_item(&key, v).is_ok(),
-            (Some(s), None) => s.remove_item(&key).is_ok(),
+            (Some(s), None) => {
+                s.remove_item_now(&key);
+                true
+            }
             (None, _) => false,
         };
         let mut memory = self.memory.borrow_mut();
@@ -111,10 +113,8 @@ impl Store {
         let is_session = |k: &str| k.starts_with(&self.prefix) && k.ends_with(":session");
         self.memory.borrow_mut().retain(|(k, _)| !is_session(k));
         if let Some(s) = &self.local {
-            let n = s.length().unwrap_or(0);
-            let keys: Vec<String> = (0..n).filter_map(|i| s.key(i).ok().flatten()).collect();
-            for k in keys.iter().filter(|k| is_session(k)) {
-                let _ = s.remove_item(k);
+            for k in s.keys().iter().filter(|k| is_session(k)) {
+                s.remove_item_now(k);
             }
         }
     }

@@ -365,13 +365,13 @@ impl View {
         }
     }
 
-    /// The focused element inside the widget's shadow root.
+    /// The focused element inside the widget's shadow root (the panel's root node: the panel
+    /// lives in it from mount to destroy).
     pub(crate) fn active_element(&self) -> Option<Element> {
         self.panel
             .get_root_node()
-            .dyn_into::<web_sys::ShadowRoot>()
-            .ok()
-            .and_then(|r| r.active_element())
+            .unchecked_into::<web_sys::ShadowRoot>()
+            .active_element()
     }
 
     fn render_chrome(&self, state: &State) {

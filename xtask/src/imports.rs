@@ -107,8 +107,10 @@ pub(crate) fn shorten(wasm: &[u8], js: &str, module: &str) -> Result<(Vec<u8>, S
         out.push(id);
         if id == 7 {
             // Exports: the closure shims' names (`wasm_bindgen_<hash>___convert__closures…`,
-            // up to ~200 bytes each) become `x<hex index>`; the widget's own API keeps its
-            // names.
+            // up to ~200 bytes each), wasm-bindgen's runtime exports (`__wbindgen_malloc`, …)
+            // and the methods' shims (`widget_open`, …) become `x<hex index>`: only the glue
+            // calls them. What the glue exports under the same name keeps it (`mount`), and so
+            // does `memory`.
             let mut body = Vec::new();
             let mut p = 0;
             let count = leb(section, &mut p)?;
@@ -118,7 +120,8 @@ pub(crate) fn shorten(wasm: &[u8], js: &str, module: &str) -> Result<(Vec<u8>, S
                 let start = p;
                 p += 1; // kind
                 leb(section, &mut p)?;
-                let new = if n.starts_with("wasm_bindgen_") {
+                let internal = ["wasm_bindgen_", "__", "widget_"];
+                let new = if internal.iter().any(|prefix| n.starts_with(prefix)) {
                     let short = format!("x{i:x}");
                     renamed.insert(n.to_owned(), short.clone());
                     short
@@ -235,10 +238,13 @@ mod tests {
         put_leb(&mut wasm, imports.len() as u32);
         wasm.extend_from_slice(&imports);
         let mut exports = Vec::new();
-        put_leb(&mut exports, 2);
+        put_leb(&mut exports, 5);
         for (n, index) in [
             ("wasm_bindgen_27fc___convert__closures_invoke", 0u8),
             ("mount", 1),
+            ("__wbindgen_malloc", 1),
+            ("widget_open", 1),
+            ("memory", 0),
         ] {
             put_leb(&mut exports, n.len() as u32);
             exports.extend_from_slice(n.as_bytes());
@@ -299,7 +305,8 @@ mod tests {
         let js = "const i={\"./w_bg.js\":{__wbg_then_c949d5a25a4e78f8:function(a){},\
                   __wbg_get_288889d017702237:function(){},x__wbg_get_288889d017702237:1}};\
                   w.__wbindgen_malloc(1);\"__wbg_then_c949d5a25a4e78f8\";\
-                  w.wasm_bindgen_27fc___convert__closures_invoke(2);w.mount()";
+                  w.wasm_bindgen_27fc___convert__closures_invoke(2);w.mount();\
+                  open(){w.widget_open()}w.memory";
         let (wasm, glue) = shorten(&module(), js, "./w_bg.js").unwrap();
         assert_eq!(
             import_names(&wasm),
@@ -313,9 +320,9 @@ mod tests {
         assert_eq!(
             glue,
             "const i={\"a\":{_0:function(a){},_1:function(){},x__wbg_get_288889d017702237:1}};\
-             w.__wbindgen_malloc(1);\"_0\";w.x0(2);w.mount()"
+             w.x2(1);\"_0\";w.x0(2);w.mount();open(){w.x3()}w.memory"
         );
-        assert_eq!(export_names(&wasm), ["x0", "mount"]);
+        assert_eq!(export_names(&wasm), ["x0", "mount", "x2", "x3", "memory"]);
         // Same sections in the same order, the custom one byte for byte.
         assert!(wasm.ends_with(&[0, 4, 3, b'a', b'b', b'c']));
         assert!(wasm.len() < module().len());

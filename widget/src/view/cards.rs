@@ -353,10 +353,7 @@ impl View {
     /// Prev/next: scrolls the carousel of `button` one card back or forward (in reading order,
     /// so it is right to left under `dir=rtl`).
     pub(crate) fn step_carousel(&self, button: &Element, forward: bool) {
-        let Some(track) = button
-            .parent_element()
-            .and_then(|w| w.query_selector(".tr").ok().flatten())
-        else {
+        let Some(track) = button.parent_element().and_then(|w| w.query(".tr")) else {
             return;
         };
         let cards = track_cards(&track);
