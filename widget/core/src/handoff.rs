@@ -85,6 +85,10 @@ pub struct Handoff {
     pub person: Person,
     /// The highest live `seq` received (resume after it).
     pub seq: u64,
+    /// A person took part in this conversation (asked for or joined): the socket stays
+    /// open until the conversation is closed — a hand-back keeps it (idle; the gateway's
+    /// object hibernates), so a close afterwards still reaches the shopper for the rating.
+    pub engaged: bool,
     /// The socket is open or being opened.
     pub socket: bool,
     /// Reconnects since the last frame (gives up after a few).
@@ -146,6 +150,7 @@ pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> 
         Msg::LiveStored(conversation) => {
             if state.session.as_ref().map(|s| &s.conversation_id) == Some(conversation) {
                 state.handoff.person = Person::Waiting;
+                state.handoff.engaged = true;
                 open(state, fx);
             }
         }
@@ -215,9 +220,11 @@ pub(crate) fn moved(state: &mut State, person: Person, text: Option<String>, fx:
 fn set_person(state: &mut State, person: Person, fx: &mut Vec<Effect>) {
     let h = &mut state.handoff;
     let was = h.person;
+    let was_engaged = h.engaged;
     h.person = person;
     if person.involved() {
-        if !was.involved() {
+        h.engaged = true;
+        if !was_engaged {
             if let Some(s) = &state.session {
                 fx.push(Effect::SaveLive(Some(s.conversation_id.clone())));
             }
@@ -225,16 +232,20 @@ fn set_person(state: &mut State, person: Person, fx: &mut Vec<Effect>) {
         open(state, fx);
     } else {
         h.typing = false;
-        if h.socket {
-            h.socket = false;
-            fx.push(Effect::CloseLive);
-        }
-        if was.involved() || was == Person::Closed {
-            fx.push(Effect::SaveLive(None));
-        }
-        if person == Person::Closed && was != Person::Closed {
-            state.handoff.form = Form::Csat(0);
-            fx.push(Effect::Render(Patch::Form));
+        // Back to the assistant: the socket stays while a person took part (see `engaged`).
+        if person == Person::Closed {
+            h.engaged = false;
+            if h.socket {
+                h.socket = false;
+                fx.push(Effect::CloseLive);
+            }
+            if was_engaged || was == Person::Closed {
+                fx.push(Effect::SaveLive(None));
+            }
+            if was != Person::Closed {
+                state.handoff.form = Form::Csat(0);
+                fx.push(Effect::Render(Patch::Form));
+            }
         }
     }
     fx.push(Effect::Render(Patch::Chrome));
@@ -260,11 +271,11 @@ pub(crate) fn notice(state: &mut State, notice: Option<&str>, fx: &mut Vec<Effec
     }
 }
 
-/// The socket closed or could not open: reconnect while a person is involved, a few times
+/// The socket closed or could not open: reconnect while a person takes part, a few times
 /// without a frame in between at most.
 fn closed(state: &mut State, fx: &mut Vec<Effect>) {
     state.handoff.socket = false;
-    if state.handoff.person.involved() && state.handoff.retries < MAX_RETRIES {
+    if state.handoff.engaged && state.handoff.retries < MAX_RETRIES {
         state.handoff.retries += 1;
         open(state, fx);
     }

@@ -135,11 +135,20 @@ fn the_notice_shows_once_and_the_socket_opens_only_while_a_person_is_involved() 
     assert_eq!(texts(&s, Role::Staff).len(), 1);
     assert_eq!(texts(&s, Role::System).len(), 2);
 
-    // Back to the assistant: the socket closes and the reload flag goes.
+    // Back to the assistant: a person took part, so the socket (idle) and the reload flag
+    // stay, and a drop is still resumed.
     let fx = update(&mut s, Msg::Live(Frame::State(Person::Ai)));
+    assert!(!fx.contains(&Effect::CloseLive), "{fx:?}");
+    assert!(!fx.contains(&Effect::SaveLive(None)), "{fx:?}");
+    assert!(s.handoff.socket);
+    assert_eq!(opens(&update(&mut s, Msg::LiveClosed)), vec![3]);
+    // Staff close the conversation after the hand-back: the socket closes, the reload flag
+    // goes, the rating form shows.
+    let fx = update(&mut s, Msg::Live(Frame::State(Person::Closed)));
     assert!(fx.contains(&Effect::CloseLive), "{fx:?}");
     assert!(fx.contains(&Effect::SaveLive(None)));
     assert!(!s.handoff.socket);
+    assert_eq!(s.handoff.form, Form::Csat(0));
     // A late close of that socket does not reopen it.
     assert!(opens(&update(&mut s, Msg::LiveClosed)).is_empty());
 }
@@ -331,8 +340,8 @@ fn a_ticket_connects_only_while_the_socket_is_still_wanted() {
         asked += opens(&update(&mut s, Msg::LiveTicket(None))).len();
     }
     assert_eq!(asked, 5);
-    // Back to the assistant (the answer of a request, say): a late ticket is not used.
-    update(&mut s, handoff("ai", None, None));
+    // Closed meanwhile: a late ticket is not used.
+    update(&mut s, handoff("closed", None, None));
     assert!(update(&mut s, Msg::LiveTicket(Some("/v1/live?ticket=t2".into()))).is_empty());
 }
 
