@@ -95,6 +95,12 @@ pub(crate) fn dev(paths: &Paths, port: u16) -> Result<()> {
             }
             Err(e) => eprintln!("  could not start the catalog sync: {e}"),
         }
+        match crate::site::connect_orders(&gateway, "demo", kid, secret, &shop) {
+            Ok(()) => println!(
+                "  order lookups answered from the fake shop's order API (try \"where is my order? #1001 ada@example.com\")"
+            ),
+            Err(e) => eprintln!("  could not connect the order API: {e}"),
+        }
     }
     let admin = key
         .map(|(kid, secret)| format!("  admin console:  {gateway}/admin/  (tenant demo, key id {kid}, secret {secret})\n"))

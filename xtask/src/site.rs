@@ -1,6 +1,6 @@
 //! What the demo tenant learns in `cargo xtask dev`: the fixture site (its sitemap added as a
-//! knowledge source and synced) and the fake shop's catalog (connected and synced), through the
-//! signed admin API exactly as a shop would in the console.
+//! knowledge source and synced), the fake shop's catalog (connected and synced) and its order
+//! API (connected), through the signed admin API exactly as a shop would.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -126,6 +126,38 @@ pub(crate) fn connect_catalog(
         "POST",
         &format!("{base}/sync"),
         r#"{"full":true}"#,
+        kid,
+        &key,
+    )?;
+    Ok(())
+}
+
+/// The fake shop's Shopify Admin token (tests/fake-shop/README.md: a local fixture, not a
+/// secret).
+const FAKE_SHOP_ADMIN_TOKEN: &str = "shpat_fakeshop_0123456789abcdef";
+
+/// Connects the demo tenant's order lookups to the fake shop's Shopify Admin order API (saving
+/// replaces the source; the gateway probes it once), as a shop would through the admin API:
+/// "where is my order? #1001 ada@example.com" then answers with an order card.
+pub(crate) fn connect_orders(
+    gateway: &str,
+    tenant_id: &str,
+    kid: &str,
+    key_hex: &str,
+    shop: &str,
+) -> Result<()> {
+    let key = parse_hex_key(key_hex)?;
+    let body = json!({
+        "kind": "shopify_admin",
+        "base_url": format!("{shop}/shopify"),
+        "access_token": FAKE_SHOP_ADMIN_TOKEN,
+    })
+    .to_string();
+    signed(
+        gateway,
+        "PUT",
+        &format!("/v1/admin/tenants/{tenant_id}/orders/source"),
+        &body,
         kid,
         &key,
     )?;
