@@ -2,7 +2,8 @@
 //! finished fetches into [`Msg`]s and performs the [`Effect`]s `update` returns.
 
 use crate::dom::{Dom, Listener};
-use crate::json::{self, JsonValue};
+use crate::json;
+#[cfg(feature = "person")]
 use crate::live::Socket;
 use crate::net::Gateway;
 use crate::storage::Store;
@@ -43,7 +44,12 @@ pub(crate) struct App {
     tick: RefCell<Option<Closure<dyn FnMut()>>>,
     timer: Cell<Option<i32>>,
     /// The live socket while a person is involved, with its listeners.
+    #[cfg(feature = "person")]
     live: RefCell<Option<(Socket, Vec<Listener>)>>,
+    /// Without the person module: embed.js's `upgrade(talk)`, which swaps in the widget built
+    /// with it ([`Effect::Upgrade`]).
+    #[cfg(not(feature = "person"))]
+    upgrade: Option<Function>,
 }
 
 impl App {
@@ -53,6 +59,7 @@ impl App {
         view: View,
         emit: Option<Function>,
         assets: Option<String>,
+        #[cfg(not(feature = "person"))] upgrade: Option<Function>,
     ) -> Rc<App> {
         let store = Store::new(&tenant);
         let mut state = State::new(&tenant);
@@ -73,7 +80,10 @@ impl App {
             assets,
             tick: RefCell::new(None),
             timer: Cell::new(None),
+            #[cfg(feature = "person")]
             live: RefCell::new(None),
+            #[cfg(not(feature = "person"))]
+            upgrade,
         });
         let weak = Rc::downgrade(&app);
         *app.tick.borrow_mut() = Some(Closure::new(move || {
@@ -98,6 +108,7 @@ impl App {
             browser_locale: nav.as_ref().and_then(|n| n.language()).unwrap_or_default(),
             online: nav.is_none_or(|n| n.on_line()),
         });
+        #[cfg(feature = "person")]
         if let Some(conversation) = self.store.live() {
             self.dispatch(Msg::LiveStored(conversation));
         }
@@ -304,6 +315,13 @@ impl App {
                     outcome: crate::cart::add(request).await,
                 }
             })),
+            #[cfg(not(feature = "person"))]
+            Effect::Upgrade { talk } => {
+                if let Some(f) = &self.upgrade {
+                    let _ = f.call1(&JsValue::NULL, &talk.into());
+                }
+            }
+            #[cfg(feature = "person")]
             Effect::PostHandoff { token } => {
                 self.post("/v1/handoff", token, String::from("{}"), |r| {
                     match r.map(|j| json::handoff_answer(&j)) {
@@ -317,6 +335,7 @@ impl App {
                     }
                 });
             }
+            #[cfg(feature = "person")]
             Effect::PostContact { token, email } => {
                 let body = json::object(&[("email", email.into()), ("consent", true.into())]);
                 self.post("/v1/contact", token, body, form_sent);
@@ -335,16 +354,29 @@ impl App {
                 self.post("/v1/csat", token, body, form_sent);
             }
             Effect::SaveLive(conversation) => self.store.save_live(conversation),
+            #[cfg(feature = "person")]
             Effect::OpenLive { token, .. } => {
                 self.post("/v1/live/ticket", token, String::from("{}"), |r| {
+                    use crate::json::JsonValue;
                     Msg::LiveTicket(r.ok().and_then(|j| j.field("url").as_string()))
                 });
             }
+            #[cfg(feature = "person")]
             Effect::Connect(url) => match Socket::new(&self.gateway.socket_url(&url)) {
                 Ok(ws) => self.attach_live(ws),
                 Err(_) => self.dispatch(Msg::LiveClosed),
             },
+            #[cfg(feature = "person")]
             Effect::CloseLive => self.close_live(),
+            // What only the person module does; the person module never upgrades.
+            #[cfg(feature = "person")]
+            Effect::Upgrade { .. } => {}
+            #[cfg(not(feature = "person"))]
+            Effect::PostHandoff { .. }
+            | Effect::PostContact { .. }
+            | Effect::OpenLive { .. }
+            | Effect::Connect(_)
+            | Effect::CloseLive => {}
             Effect::AbortStream { request } => {
                 let current = self.stream.borrow_mut().take();
                 match current {
@@ -370,6 +402,7 @@ impl App {
         ));
     }
 
+    #[cfg(feature = "person")]
     /// Keeps a new live socket (or closes it when the core no longer wants one): `open` sends
     /// the resume frame, each frame becomes [`Msg::Live`], the end [`Msg::LiveClosed`].
     fn attach_live(self: &Rc<Self>, ws: Socket) {
@@ -404,6 +437,7 @@ impl App {
         *self.live.borrow_mut() = Some((ws, listeners));
     }
 
+    #[cfg(feature = "person")]
     /// Closes the live socket. Its listeners are dropped after the current event (this runs
     /// inside one of them).
     fn close_live(&self) {
@@ -488,6 +522,7 @@ impl App {
         if let Some((_, c)) = self.stream.borrow_mut().take() {
             c.abort();
         }
+        #[cfg(feature = "person")]
         self.close_live();
         self.view.remove();
     }

@@ -7,9 +7,10 @@
 use js_sys::{Array, Object, JSON};
 use shopkeep_protocol::SessionResponse;
 pub(crate) use shopkeep_widget_core::json::{
-    config, conversation, error_body, handoff_answer, live_frame, message_blocks, overrides,
-    session, stream_event, JsonValue,
+    config, conversation, error_body, message_blocks, overrides, session, stream_event, JsonValue,
 };
+#[cfg(feature = "person")]
+pub(crate) use shopkeep_widget_core::json::{handoff_answer, live_frame};
 use wasm_bindgen::JsValue;
 
 /// A value the browser parsed.

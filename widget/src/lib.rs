@@ -21,6 +21,7 @@ mod cart;
 mod dom;
 mod error;
 mod json;
+#[cfg(feature = "person")]
 mod live;
 mod markdown_dom;
 mod net;
@@ -52,8 +53,10 @@ pub struct Widget {
 /// Mounts the widget into `root` (an open shadow root made by embed.js).
 ///
 /// `options`: `{ tenant: string, gateway: string, launcher?: HTMLElement,
-/// emit?: (name: string, detail: object) => void, assets?: string }` — `assets` is the
-/// widget's versioned asset URL ending in `/`, where `i18n/<lang>.json` tables live. The panel starts
+/// emit?: (name: string, detail: object) => void, assets?: string,
+/// upgrade?: (talk: boolean) => void }` — `assets` is the
+/// widget's versioned asset URL ending in `/`, where `i18n/<lang>.json` tables live; `upgrade`
+/// (read by the build without the person module) swaps in the build with it. The panel starts
 /// closed; the config is fetched (revalidating the cached copy) straight away.
 #[wasm_bindgen]
 pub fn mount(root: ShadowRoot, options: JsValue) -> Result<Widget, JsError> {
@@ -90,11 +93,20 @@ fn mount_inner(root: ShadowRoot, options: &JsValue) -> Result<Widget> {
     sheets.push(&sheet);
     root.set_adopted_style_sheets(&sheets);
 
-    let emit = get("emit").and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let view = view::View::build(&doc, &root, launcher)?;
     let assets = get("assets").and_then(|v| v.as_string());
-    let app = App::new(tenant, net::Gateway::new(&gateway), view, emit, assets);
+    let function = |k: &str| get(k).and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let app = App::new(
+        tenant,
+        net::Gateway::new(&gateway),
+        view,
+        function("emit"),
+        assets,
+        #[cfg(not(feature = "person"))]
+        function("upgrade"),
+    );
     app.start(seed());
+
     Ok(Widget {
         app: Some(app),
         sheet: Some((root, sheet)),
@@ -182,6 +194,18 @@ impl Widget {
         if let Some(app) = &self.app {
             app.dispatch(msg);
         }
+    }
+}
+
+/// The person module's own calls.
+#[cfg(feature = "person")]
+#[wasm_bindgen]
+impl Widget {
+    /// Asks for a person, as the "Talk to a person" button does: embed.js calls it on the
+    /// widget it swapped in for one without the person module whose button was pressed
+    /// (after replaying `identify`, so the request is the signed-in shopper's).
+    pub fn talk(&self) {
+        self.send(shopkeep_widget_core::Msg::TalkToPerson);
     }
 }
 

@@ -174,6 +174,7 @@ impl Gateway {
         json_body(fetch(&self.url(&[path]), &init).await?).await
     }
 
+    #[cfg(feature = "person")]
     /// The live socket's address for a ticket's `url` (`/v1/live?ticket=…`): the gateway's,
     /// with `ws`/`wss` for `http`/`https`.
     pub(crate) fn socket_url(&self, path: &str) -> String {

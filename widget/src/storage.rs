@@ -78,7 +78,9 @@ impl Store {
         }
     }
 
-    /// The conversation an earlier page view handed to a person (its socket reopens).
+    /// The conversation an earlier page view handed to a person (its socket reopens; embed.js
+    /// reads this key too, to load the person module at once).
+    #[cfg(feature = "person")]
     pub(crate) fn live(&self) -> Option<String> {
         self.get_raw("live")
     }

@@ -11,7 +11,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use crate::error::{fail, Error, IoContext, Result};
-use crate::paths::{Paths, VERSION_PLACEHOLDER, WIDGET_PACKAGE, WIDGET_STEM};
+use crate::paths::{Paths, PERSON_STEM, VERSION_PLACEHOLDER, WIDGET_PACKAGE, WIDGET_STEM};
 use crate::process::run;
 use crate::setup::hex;
 use crate::toolchain::{
@@ -96,13 +96,49 @@ pub(crate) fn wrangler_main(paths: &Paths) -> Result<String> {
         .ok_or_else(|| Error::Other("wrangler.toml has no `main =` line".into()))
 }
 
-/// cargo → wasm-bindgen → wasm-opt; copies the result to `<dist>/widget/<hash>/`.
+/// The widget twice (widget/README.md "Two modules"): `shopkeep_widget` without the person
+/// module (what every chat loads, inside the weight budget) and `shopkeep_widget_p` with it
+/// (embed.js swaps it in when a person is involved); copies both to `<dist>/widget/<hash>/`.
 fn widget(paths: &Paths, dist: &Path) -> Result<String> {
     // Size build (widget/README.md "Release build"): the pinned nightly rebuilds std with
     // immediate-abort panics and no Debug/location formatting, in its own target dir so it
     // does not churn the stable cache. Stable only as a local fallback (crate::toolchain).
     let toolchain = widget_toolchain(ci(), pinned_present())?;
     let nightly = toolchain == Toolchain::PinnedNightly;
+    if !nightly {
+        eprintln!(
+            "build: WARNING: {PINNED_NIGHTLY} with rust-src is not installed; building the \
+             widget with stable Rust, ~8 KB gzip heavier (over the budget). Run `cargo xtask \
+             setup` to install it; under CI=true this is an error."
+        );
+    }
+    let out = paths.scratch().join("widget");
+    reset_dir(&out)?;
+    widget_module(paths, &out, nightly, WIDGET_STEM, false)?;
+    widget_module(paths, &out, nightly, PERSON_STEM, true)?;
+
+    // The widget's strings in languages other than English, fetched when a page needs them.
+    let i18n = paths.at("widget/i18n");
+    if i18n.is_dir() {
+        copy_tree(&i18n, &out.join("i18n"))?;
+    }
+
+    let files = files_under(&out)?;
+    let version = content_version(&out, &files)?;
+    let target = dist.join("widget").join(&version);
+    copy_tree(&out, &target)?;
+    for file in &files {
+        let size = fs::metadata(out.join(file))
+            .map(|meta| meta.len())
+            .unwrap_or(0);
+        println!("build: widget/{version}/{} ({size} bytes)", file.display());
+    }
+    Ok(version)
+}
+
+/// One build of the widget crate (`person`: with the person module) as `<out>/<stem>.js` and
+/// `<out>/<stem>_bg.wasm`: cargo → wasm-bindgen → short import names → wasm-opt → esbuild.
+fn widget_module(paths: &Paths, out: &Path, nightly: bool, stem: &str, person: bool) -> Result<()> {
     let target_dir = if nightly {
         paths.target().join("widget-nightly")
     } else {
@@ -118,12 +154,6 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
             "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none \
              -Cllvm-args=-inline-threshold=0",
         );
-    } else {
-        eprintln!(
-            "build: WARNING: {PINNED_NIGHTLY} with rust-src is not installed; building the \
-             widget with stable Rust, ~8 KB gzip heavier (over the budget). Run `cargo xtask \
-             setup` to install it; under CI=true this is an error."
-        );
     }
     cargo
         .args([
@@ -134,6 +164,11 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
             "wasm32-unknown-unknown",
             "--release",
         ])
+        .args(if person {
+            &[][..]
+        } else {
+            &["--no-default-features"][..]
+        })
         .arg("--target-dir")
         .arg(&target_dir);
     if nightly {
@@ -149,8 +184,6 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
             ),
         });
     }
-    let out = paths.scratch().join("widget");
-    reset_dir(&out)?;
     run(Command::new(paths.wasm_bindgen())
         .arg(&wasm)
         .args([
@@ -162,18 +195,18 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
             "--encode-into",
             "always",
             "--out-name",
-            WIDGET_STEM,
+            stem,
             "--out-dir",
         ])
-        .arg(&out))?;
+        .arg(out))?;
 
-    let bg = out.join(format!("{WIDGET_STEM}_bg.wasm"));
+    let bg = out.join(format!("{stem}_bg.wasm"));
     // Short import names in the wasm and the glue (−3.7 KB gzip; crate::imports).
-    let glue = out.join(format!("{WIDGET_STEM}.js"));
+    let glue = out.join(format!("{stem}.js"));
     let (wasm_bytes, glue_text) = crate::imports::shorten(
         &fs::read(&bg).context(|| format!("reading {}", bg.display()))?,
         &fs::read_to_string(&glue).context(|| format!("reading {}", glue.display()))?,
-        &format!("./{WIDGET_STEM}_bg.js"),
+        &format!("./{stem}_bg.js"),
     )?;
     fs::write(&bg, wasm_bytes).context(|| format!("writing {}", bg.display()))?;
     fs::write(&glue, glue_text).context(|| format!("writing {}", glue.display()))?;
@@ -207,10 +240,10 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
     // The glue is shipped minified (ES module syntax kept for `import()`), bundled from an
     // entry that re-exports only what embed.js and the admin preview call (`default`, the
     // async init, and `mount`): `initSync` and what only it uses are left out (−0.1 KB gzip).
-    let entry = paths.scratch().join("widget-entry.js");
+    let entry = paths.scratch().join(format!("{stem}-entry.js"));
     fs::write(
         &entry,
-        format!("export {{ default, mount }} from \"./widget/{WIDGET_STEM}.js\";\n"),
+        format!("export {{ default, mount }} from \"./widget/{stem}.js\";\n"),
     )
     .context(|| format!("writing {}", entry.display()))?;
     run(Command::new(paths.npm_tool("esbuild"))
@@ -224,24 +257,7 @@ fn widget(paths: &Paths, dist: &Path) -> Result<String> {
             "--allow-overwrite",
         ])
         .arg(format!("--outfile={}", glue.display())))?;
-
-    // The widget's strings in languages other than English, fetched when a page needs them.
-    let i18n = paths.at("widget/i18n");
-    if i18n.is_dir() {
-        copy_tree(&i18n, &out.join("i18n"))?;
-    }
-
-    let files = files_under(&out)?;
-    let version = content_version(&out, &files)?;
-    let target = dist.join("widget").join(&version);
-    copy_tree(&out, &target)?;
-    for file in &files {
-        let size = fs::metadata(out.join(file))
-            .map(|meta| meta.len())
-            .unwrap_or(0);
-        println!("build: widget/{version}/{} ({size} bytes)", file.display());
-    }
-    Ok(version)
+    Ok(())
 }
 
 /// Relative paths of all files under `dir`, glue first, then the wasm, then the rest sorted

@@ -10,6 +10,8 @@ pub(crate) const WASM_BINDGEN_VERSION: &str = "0.2.129";
 pub(crate) const WIDGET_PACKAGE: &str = "shopkeep-widget";
 /// Name of the wasm-bindgen outputs (`<stem>.js`, `<stem>_bg.wasm`).
 pub(crate) const WIDGET_STEM: &str = "shopkeep_widget";
+/// The widget built with the person module (issue 14), loaded only when a person is involved.
+pub(crate) const PERSON_STEM: &str = "shopkeep_widget_p";
 /// The placeholder in embed-loader/embed.js replaced by the content hash.
 pub(crate) const VERSION_PLACEHOLDER: &str = "__SHOPKEEP_WIDGET_VERSION__";
 

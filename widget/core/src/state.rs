@@ -370,6 +370,13 @@ pub enum Effect {
         /// The shopper's email.
         email: String,
     },
+    /// Without the person module: swap in the widget built with it (embed.js's `upgrade`
+    /// option); `talk`: it asks for a person once mounted (the shopper pressed "Talk to a
+    /// person"), else it resumes the conversation [`Effect::SaveLive`] remembered.
+    Upgrade {
+        /// Ask for a person once mounted.
+        talk: bool,
+    },
     /// `POST /v1/csat`; answers [`Msg::FormSent`] or [`Msg::FormFailed`].
     PostCsat {
         /// The session token.

@@ -15,7 +15,18 @@ use shopkeep_protocol::{
 };
 
 /// Applies a message to the state and returns what the shell must do, in order.
-pub fn update(state: &mut State, mut msg: Msg) -> Vec<Effect> {
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    #[cfg(feature = "person")]
+    return apply(state, msg);
+    #[cfg(not(feature = "person"))]
+    {
+        let mut fx = apply(state, msg);
+        crate::handoff::upgrade_when_idle(state, &mut fx);
+        fx
+    }
+}
+
+fn apply(state: &mut State, mut msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     if crate::handoff::update(state, &mut msg, &mut fx) {
         return fx;
@@ -101,6 +112,7 @@ pub fn update(state: &mut State, mut msg: Msg) -> Vec<Effect> {
             }
             state.session = Some(session);
             fx.push(Effect::SaveSession);
+            #[cfg(feature = "person")]
             crate::handoff::session_ready(state, &mut fx);
             if state.consent_to_send {
                 send_consent(state, &mut fx);
@@ -199,6 +211,9 @@ pub fn update(state: &mut State, mut msg: Msg) -> Vec<Effect> {
                         });
                     }
                     fx.push(Effect::Render(Patch::Message(index)));
+                    if rating == shopkeep_protocol::Rating::Up {
+                        crate::handoff::helpful(state, &mut fx);
+                    }
                 }
             }
         }
@@ -560,6 +575,7 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
     }
     let text = text.to_owned();
     let client_message_id = state.ids.client_message_id();
+    #[cfg(feature = "person")]
     state.handoff.sent.push(client_message_id.clone());
     fx.push(Effect::Emit(HostEvent::MessageSent(text.clone())));
     state.messages.push(ChatMessage {
@@ -699,8 +715,17 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
                 }
             }
             state.looking_up = false;
-            crate::handoff::notice(state, notice.as_deref(), fx);
-            crate::handoff::moved(state, crate::handoff::Person::parse(&s), text, fx);
+            let person = crate::handoff::Person::parse(&s);
+            #[cfg(feature = "person")]
+            {
+                crate::handoff::notice(state, notice.as_deref(), fx);
+                crate::handoff::moved(state, person, text, fx);
+            }
+            #[cfg(not(feature = "person"))]
+            {
+                let _ = (notice, text);
+                crate::handoff::moved(state, person, fx);
+            }
         }
         StreamEvent::Error {
             code, retryable, ..

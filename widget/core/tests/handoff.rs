@@ -5,6 +5,8 @@
 //! diverted chat message gets no empty answer bubble, and the contact and rating forms send
 //! what the shopper entered.
 
+#![cfg(feature = "person")]
+
 use shopkeep_protocol::{FinishReason, SessionResponse, StreamEvent, Usage};
 use shopkeep_widget_core::handoff::{Form, Frame, Person};
 use shopkeep_widget_core::{update, Effect, Msg, Phase, Role, State};

@@ -44,8 +44,9 @@ use std::fs;
 use crate::build::{build, BuildOptions};
 use crate::error::{fail, Error, IoContext, Result};
 use crate::harness::{temp_dir, Stack};
-use crate::paths::Paths;
+use crate::paths::{Paths, PERSON_STEM};
 use crate::setup::setup;
+use stats::thousands;
 
 /// The fake upstream's pause between chunks while benchmarking: small, so the measurement is
 /// dominated by what the gateway adds.
@@ -398,13 +399,21 @@ pub(crate) fn bench(paths: &Paths, options: &BenchOptions) -> Result<bool> {
 fn weight_section(paths: &Paths) -> Result<String> {
     let ours = weight::ours(paths)?;
     let peers = weight::peer_weights(paths)?;
+    let person = weight::person(paths)?;
     Ok(format!(
         "Everything a shopper downloads to get an interactive chat, in bytes, from `dist/` after \
          `cargo xtask build` (release, `wasm-opt -Oz`, esbuild-minified loader).\n\n{}\n\
+         Loaded only when a person is involved (widget/README.md \"Two modules\"): the person \
+         module (`{PERSON_STEM}.js` + `_bg.wasm`), {} raw, **{} gzip**, {} brotli — instead of \
+         the widget's glue and wasm when the page opens on a conversation that involves a person, \
+         after them when the shopper asks for one.\n\n\
          ### Against the npm peers\n\n\
          The exact npm tarballs (`npm pack <name>@<version>`, cached in `~/.cache/shopkeep/peers/`, \
          no CDN) and what each ships for a working chat.\n\n{}",
         weight::our_table(&ours),
+        thousands(person.raw as i64),
+        thousands(person.gzip as i64),
+        thousands(person.brotli as i64),
         weight::peer_table(&ours, &peers)
     ))
 }

@@ -8,14 +8,15 @@ use super::compress::{weigh, weigh_cached, Weight};
 use super::peers::{self, PeerWidget};
 use super::stats::{kb, thousands, times};
 use crate::error::{fail, IoContext, Result};
-use crate::paths::{Paths, WIDGET_STEM};
+use crate::paths::{Paths, PERSON_STEM, WIDGET_STEM};
 
 /// Budget for embed.js, gzip bytes (SPEC §8).
 const EMBED_BUDGET_GZIP: u64 = 2 * 1024;
 /// Budget for everything needed for an interactive chat, gzip bytes (SPEC §8).
-/// Measured: embed.js, the glue and the wasm it loads for every chat. Nothing is loaded lazily
-/// yet, so the whole handoff (socket, forms) and the order card are in it (widget/README.md
-/// "Weight" has what a lazily loaded person module would save).
+/// Measured: embed.js, the glue and the wasm it loads for every chat (product and order cards,
+/// the rating form, "Talk to a person"). The person module (the widget built with the handoff,
+/// `shopkeep_widget_p`) replaces them only when a person is involved: weighed beside it
+/// ([`person`]), not in the budget (widget/README.md "Two modules").
 const TOTAL_BUDGET_GZIP: u64 = 64 * 1024;
 
 /// The versioned widget directory in `dist/widget/`.
@@ -55,6 +56,19 @@ pub(crate) fn ours(paths: &Paths) -> Result<Vec<Weight>> {
         }
     }
     Ok(rows)
+}
+
+/// The person module's glue and wasm, summed: what a chat that involves a person loads
+/// instead of (a page that already involved one) or after (a swap) the widget's.
+pub(crate) fn person(paths: &Paths) -> Result<Weight> {
+    let dir = widget_dir(paths)?;
+    Ok(Weight::total(
+        "person module",
+        &[
+            weigh("glue", &dir.join(format!("{PERSON_STEM}.js")))?,
+            weigh("wasm", &dir.join(format!("{PERSON_STEM}_bg.wasm")))?,
+        ],
+    ))
 }
 
 /// The table of our files with the budget verdicts.
