@@ -16,8 +16,13 @@
     const gateway = s.dataset.gateway || new URL(s.src).origin;
     const base = gateway + "/widget/__SHOPKEEP_WIDGET_VERSION__/";
     const key = "shopkeep:v1:" + tenant + ":";
-    let cfg = {};
+    // The widget comes in two builds (widget/README.md "Two modules"): `shopkeep_widget` for every
+    // chat, `shopkeep_widget_p` with the person module (handoff, live socket) — loaded at once
+    // when this browser's conversation involves a person, else swapped in by `upgrade`.
+    let cfg = {},
+      p = "";
     try {
+      if (localStorage.getItem(key + "live")) p = "_p";
       cfg = JSON.parse(localStorage.getItem(key + "config")).config || {};
     } catch (e) {}
     const theme = cfg.theme || {};
@@ -69,15 +74,8 @@
     root.append(b);
 
     let loading, widget, dead, shell;
-    // The widget comes in two builds (widget/README.md "Two modules"): `shopkeep_widget` for every
-    // chat, `shopkeep_widget_p` with the person module (handoff, live socket) — loaded at once
-    // when this browser's conversation involves a person, else swapped in by `upgrade`.
-    let p = "";
-    try {
-      if (localStorage.getItem(key + "live")) p = "_p";
-    } catch (e) {}
-    // identify/update calls, replayed on a swapped-in widget.
-    const mem = {};
+    // identify/update/reset calls, replayed in order on a swapped-in widget.
+    const mem = [];
     // Host-page listeners: `Shopkeep('on', 'opened' | 'closed' | 'message_sent' |
     // 'message_received' | 'unread_changed', callback)`; their exceptions stay theirs.
     const ls = {};
@@ -90,9 +88,10 @@
     // The wasm is fetched alongside the module, not after it.
     const load = () => {
       if (!loading) {
-        const wasm = fetch(base + "shopkeep_widget" + p + "_bg.wasm");
+        const f = base + "shopkeep_widget" + p;
+        const wasm = fetch(f + "_bg.wasm");
         wasm.catch(() => {});
-        loading = import(base + "shopkeep_widget" + p + ".js")
+        loading = import(f + ".js")
           .then((m) => m.default({ module_or_path: wasm }).then(() => m))
           .catch((e) => {
             loading = 0;
@@ -101,25 +100,25 @@
       }
       return loading;
     };
-    // The widget without the person module asks for it (`talk`: the shopper pressed "Talk to a
-    // person"); the new one takes over the same shadow root, state and conversation (they are
-    // in storage and on the gateway). On failure the old one stays and may ask again.
-    const upgrade = (talk) => {
-      if (p) return;
-      p = "_p";
-      loading = 0;
+    // The widget without the person module asks for it, naming what the new one does once
+    // mounted (`talk`: "Talk to a person" was pressed; `rate`: a thumbs-up asks for a rating); the new one takes over the same shadow root, state and conversation (they are
+    // in storage and on the gateway), open (the shopper is told what happens). On failure the
+    // old one stays and may ask again.
+    const upgrade = (then) =>
+      p ||
+      ((p = "_p"),
+      (loading = 0),
       load()
         .then((m) => {
           if (dead) return;
-          const open = widget.is_open();
           widget.destroy();
-          widget = m.mount(root, { tenant, gateway, launcher: b, emit, assets: base });
-          for (const c in mem) widget[c](mem[c]);
-          if (open) widget.open();
-          if (talk) widget.talk();
+          widget = m.mount(root, opts);
+          for (const c of mem) widget[c[0]](c[1]);
+          widget.open();
+          then && widget[then]();
         })
-        .catch(() => (p = ""));
-    };
+        .catch(() => (p = "")));
+    const opts = { tenant, gateway, launcher: b, emit, assets: base, upgrade };
     const unshell = () => shell && (shell.remove(), (shell = 0));
     // Commands wait here until the widget exists (open/toggle also load it).
     let queue = [];
@@ -137,7 +136,7 @@
       load()
         .then((m) => {
           if (dead) return;
-          widget ||= m.mount(root, { tenant, gateway, launcher: b, emit, assets: base, upgrade });
+          widget ||= m.mount(root, opts);
           b.removeAttribute("data-state");
           while (queue.length) call(...queue.shift());
           unshell();
@@ -153,8 +152,7 @@
         widget && widget.destroy();
         return host.remove();
       }
-      if (/^(identify|update)$/.test(cmd)) mem[cmd] = arg;
-      if (cmd == "reset") delete mem.identify;
+      if (/^(identify|update|reset)$/.test(cmd)) mem.push([cmd, arg]);
       if (widget) return /^(open|close|toggle|is_open|identify|update|reset)$/.test(cmd) ? widget[cmd](arg) : undefined;
       if (cmd == "reset") {
         // Logging out before the widget loaded: forget stored sessions and queued identities.

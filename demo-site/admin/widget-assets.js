@@ -1,7 +1,7 @@
 // Where the current (versioned, immutable) widget module lives on this gateway.
 //
-// Contract: `GET /widget/current.json` → {"version": "<hash>", "module": "/widget/<hash>/shopkeep_widget.js",
-// "wasm": "/widget/<hash>/shopkeep_widget_bg.wasm"}. Until the build writes that file, the
+// Contract: `GET /widget/current.json` → {"version": "<hash>", "module": "/widget/<hash>/shopkeep_widget_p.js",
+// "wasm": "/widget/<hash>/shopkeep_widget_p_bg.wasm"}. Until the build writes that file, the
 // version is read from embed.js, which names it.
 
 let cached = null;
@@ -31,5 +31,5 @@ async function find() {
   const match = /\/widget\/([0-9a-zA-Z_-]+)\//.exec(await response.text());
   if (!match) throw new Error('embed.js does not name a widget version');
   const base = `${location.origin}/widget/${match[1]}/`;
-  return { version: match[1], module: `${base}shopkeep_widget.js`, wasm: `${base}shopkeep_widget_bg.wasm` };
+  return { version: match[1], module: `${base}shopkeep_widget_p.js`, wasm: `${base}shopkeep_widget_p_bg.wasm` };
 }

@@ -70,14 +70,25 @@ test('talk to a person, a live staff reply, a reload that loses and repeats noth
   const { page, load, conversation } = await storefront(t);
   await openPanel(page);
 
-  // No socket at all while the chat is pure AI.
+  // No socket at all while the chat is pure AI, and not the person module either: the widget
+  // every chat loads is the build without it (widget/README.md "Two modules").
   const sockets = [];
   page.on('websocket', (ws) => sockets.push(ws.url()));
+  const modules = [];
+  page.on('request', (r) => {
+    const m = /\/(shopkeep_widget(?:_p)?)\.js$/.exec(r.url());
+    if (m) modules.push(m[1]);
+  });
   await send(page, 'Do you ship to Norway?');
   await until('the AI answer', async () => (await byRole(page, 'assistant')).some((t) => t.includes(FAKE_ANSWER_TAIL)));
   assert.equal(sockets.length, 0, 'no socket for a pure-AI chat');
+  assert.deepEqual(modules, [], 'the person module is not loaded for a pure-AI chat');
+  const lighter = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /shopkeep_widget/.test(n)));
+  assert.ok(lighter.some((n) => /shopkeep_widget\.js$/.test(n)) && !lighter.some((n) => /_p\.js$/.test(n)), lighter.join(' '));
 
+  // "Talk to a person" swaps in the person module, which asks for one.
   await sk(page, 'handoff').click();
+  await until('the person module', () => modules.includes('shopkeep_widget_p'));
   await until('the notice', async () => (await byRole(page, 'system')).some((t) => /usually within \d+ minutes/.test(t)));
   const c = conversation();
   assert.ok(c, 'the widget made a session');
@@ -103,8 +114,12 @@ test('talk to a person, a live staff reply, a reload that loses and repeats noth
 
   // Reload mid-conversation: everything once, nothing lost.
   const before = await messages(page);
+  modules.length = 0;
   await load();
   await openPanel(page);
+  // The conversation involves a person: the page loads the person module at once, only it.
+  await until('the person module after the reload', () => modules.length > 0);
+  assert.deepEqual(modules, ['shopkeep_widget_p']);
   await until('the staff reply after the reload', async () => (await byRole(page, 'staff')).includes('Hi, this is Sam. Let me check.'));
   const second = await admin(t, 'POST', staffPath(t, c, 'messages'), { text: 'Found it: it is in Oslo.', name: 'Sam' });
   assert.equal(second.status, 200);

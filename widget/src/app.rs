@@ -11,7 +11,9 @@ use crate::view::View;
 use js_sys::Function;
 use shopkeep_protocol::{ChatRequest, Rating};
 use shopkeep_widget_core::i18n::Strings;
-use shopkeep_widget_core::{update, Effect, Failure, FocusTarget, HostEvent, Msg, State};
+#[cfg(feature = "person")]
+use shopkeep_widget_core::Failure;
+use shopkeep_widget_core::{update, Effect, FocusTarget, HostEvent, Msg, State};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -46,7 +48,7 @@ pub(crate) struct App {
     /// The live socket while a person is involved, with its listeners.
     #[cfg(feature = "person")]
     live: RefCell<Option<(Socket, Vec<Listener>)>>,
-    /// Without the person module: embed.js's `upgrade(talk)`, which swaps in the widget built
+    /// Without the person module: embed.js's `upgrade(then)`, which swaps in the widget built
     /// with it ([`Effect::Upgrade`]).
     #[cfg(not(feature = "person"))]
     upgrade: Option<Function>,
@@ -316,9 +318,9 @@ impl App {
                 }
             })),
             #[cfg(not(feature = "person"))]
-            Effect::Upgrade { talk } => {
+            Effect::Upgrade { then } => {
                 if let Some(f) = &self.upgrade {
-                    let _ = f.call1(&JsValue::NULL, &talk.into());
+                    let _ = f.call1(&JsValue::NULL, &then.into());
                 }
             }
             #[cfg(feature = "person")]
@@ -340,6 +342,7 @@ impl App {
                 let body = json::object(&[("email", email.into()), ("consent", true.into())]);
                 self.post("/v1/contact", token, body, form_sent);
             }
+            #[cfg(feature = "person")]
             Effect::PostCsat {
                 token,
                 rating,
@@ -376,7 +379,8 @@ impl App {
             | Effect::PostContact { .. }
             | Effect::OpenLive { .. }
             | Effect::Connect(_)
-            | Effect::CloseLive => {}
+            | Effect::CloseLive
+            | Effect::PostCsat { .. } => {}
             Effect::AbortStream { request } => {
                 let current = self.stream.borrow_mut().take();
                 match current {
@@ -387,6 +391,7 @@ impl App {
         }
     }
 
+    #[cfg(feature = "person")]
     /// `POST path` for the handoff's routes; `done` turns the answer into the message
     /// dispatched (one task for all four routes: each async block is wasm weight).
     fn post(
@@ -528,6 +533,7 @@ impl App {
     }
 }
 
+#[cfg(feature = "person")]
 fn form_sent(r: Result<json::Json, Failure>) -> Msg {
     r.map_or_else(Msg::FormFailed, |_| Msg::FormSent)
 }
@@ -569,6 +575,7 @@ fn listen(app: &Rc<App>) -> Vec<Listener> {
         on(&v.close, "click", |a, _| a.dispatch(Msg::Close)),
         on(&v.handoff, "click", |a, _| a.dispatch(Msg::TalkToPerson)),
         // The contact and rating forms: one delegated listener.
+        #[cfg(feature = "person")]
         on(&v.form, "click", |a, e| {
             let Some(b) = e
                 .target()

@@ -54,7 +54,7 @@ pub struct Widget {
 ///
 /// `options`: `{ tenant: string, gateway: string, launcher?: HTMLElement,
 /// emit?: (name: string, detail: object) => void, assets?: string,
-/// upgrade?: (talk: boolean) => void }` — `assets` is the
+/// upgrade?: (then: "talk" | "rate" | "") => void }` — `assets` is the
 /// widget's versioned asset URL ending in `/`, where `i18n/<lang>.json` tables live; `upgrade`
 /// (read by the build without the person module) swaps in the build with it. The panel starts
 /// closed; the config is fetched (revalidating the cached copy) straight away.
@@ -153,9 +153,11 @@ impl Widget {
         )));
     }
 
-    /// Preview mode for the admin console: shows `config` (a public config object, as
+    /// Preview mode for the admin console (only in the build with the person module, which
+    /// the console loads: `widget/current.json`): shows `config` (a public config object, as
     /// `GET /v1/tenants/{id}/config` answers) without caching it; saved configs fetched later
     /// are ignored. Returns false when `config` is not a valid public config.
+    #[cfg(feature = "person")]
     pub fn set_config(&self, config: JsValue) -> bool {
         match json::config(&json::Json::from_value(config)) {
             Some(config) => {
@@ -206,6 +208,12 @@ impl Widget {
     /// (after replaying `identify`, so the request is the signed-in shopper's).
     pub fn talk(&self) {
         self.send(shopkeep_widget_core::Msg::TalkToPerson);
+    }
+
+    /// Asks for a rating, as a thumbs-up on an answer does: embed.js calls it on the widget
+    /// it swapped in for one without the rating form whose thumbs-up was pressed.
+    pub fn rate(&self) {
+        self.send(shopkeep_widget_core::Msg::AskRating);
     }
 }
 

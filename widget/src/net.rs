@@ -161,6 +161,7 @@ impl Gateway {
         )
     }
 
+    #[cfg(feature = "person")]
     /// `POST path` with the session token and a JSON body (the handoff's routes): the
     /// answer's JSON.
     pub(crate) async fn post(

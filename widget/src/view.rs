@@ -4,6 +4,7 @@
 //! hooks the end-to-end tests use (see widget/README.md).
 
 mod cards;
+#[cfg(feature = "person")]
 mod form;
 
 use crate::dom::{self, Dom};
@@ -43,6 +44,7 @@ pub(crate) struct View {
     pub(crate) consent_accept: Element,
     pub(crate) consent_decline: Element,
     pub(crate) handoff: Element,
+    #[cfg(feature = "person")]
     pub(crate) form: Element,
 }
 
@@ -255,6 +257,7 @@ impl View {
             consent_accept: n(25),
             consent_decline: n(26),
             handoff: n(27),
+            #[cfg(feature = "person")]
             form: n(28),
         })
     }
@@ -285,7 +288,10 @@ impl View {
             Patch::Chrome => self.render_chrome(state),
             Patch::Launcher => self.render_launcher(state),
             Patch::Card { message, card } => self.render_card(message, card, state),
+            #[cfg(feature = "person")]
             Patch::Form => self.render_form(state),
+            #[cfg(not(feature = "person"))]
+            Patch::Form => {}
         }
     }
 

@@ -9,15 +9,13 @@
 //! "Handoff"); the socket brings staff messages, typing and state changes, and resumes after
 //! the highest `seq` it saw, so a reconnect neither loses nor repeats anything.
 //!
-//! The rating form is here in every build (a shopper who marks an answer as helpful is asked
-//! for one). Everything else — the request, the socket, staff messages, notices, the contact
-//! form — is in `person` (feature `person`); without it "Talk to a person" and a stream's
-//! `handoff` event ask the shell, through [`Effect::Upgrade`], to swap in the widget built with
-//! it (widget/README.md "Two modules").
+//! All of it but the types is in the person module (feature `person`): the request, the socket,
+//! staff messages, notices, the contact and rating forms. Without it, "Talk to a person", a
+//! stream's `handoff` event and a thumbs-up (the rating form) ask the shell, through
+//! [`Effect::Upgrade`], to swap in the widget built with it (widget/README.md "Two modules").
 //! Must not depend on: anything that needs a browser.
 
-use crate::state::{Effect, Msg, Notice, Patch, Role, State};
-use crate::Failure;
+use crate::state::{Effect, Msg, Patch, Role, State};
 
 #[cfg(feature = "person")]
 mod person;
@@ -112,13 +110,13 @@ pub struct Handoff {
     pub form: Form,
     /// Client ids of the messages this page sent (their live entries are already shown).
     pub sent: Vec<String>,
-    /// Without the person module: the shopper asked for a person (`Some(true)`) or the
-    /// stream handed the conversation to one (`Some(false)`); once no answer is streaming,
-    /// [`Effect::Upgrade`] asks the shell for the module that has it.
-    pub upgrade: Option<bool>,
+    /// Without the person module: what the swapped-in widget does once mounted (see
+    /// [`Effect::Upgrade`]); once no answer is streaming, the shell is asked for it.
+    pub upgrade: Option<&'static str>,
 }
 
 /// Applies a handoff message; `false` when `msg` is not one.
+#[cfg(feature = "person")]
 pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> bool {
     match msg {
         Msg::PickRating(n) => {
@@ -142,25 +140,38 @@ pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> 
             state.notice = Some(failure_notice(state, failure));
             fx.push(Effect::Render(Patch::Chrome));
         }
-        #[cfg(not(feature = "person"))]
-        Msg::TalkToPerson => {
-            state.handoff.upgrade.get_or_insert(true);
-            upgrade_when_idle(state, fx);
-        }
-        #[cfg(feature = "person")]
+        Msg::AskRating => helpful(state, fx),
         _ => return person::update(state, msg, fx),
-        #[cfg(not(feature = "person"))]
-        _ => return false,
     }
     true
 }
 
+/// Without the person module: "Talk to a person" asks for it.
+#[cfg(not(feature = "person"))]
+pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> bool {
+    if !matches!(msg, Msg::TalkToPerson) {
+        return false;
+    }
+    state.handoff.upgrade.get_or_insert("talk");
+    upgrade_when_idle(state, fx);
+    true
+}
+
 /// The shopper marked an answer as helpful: the conversation may be resolved, so the rating
-/// form asks how it went (once: not after it was sent, nor over the contact form).
+/// form asks how it went (once: not after it was sent, nor over the contact form). Without
+/// the person module, which has the form, the module is asked for with `rate`.
 pub(crate) fn helpful(state: &mut State, fx: &mut Vec<Effect>) {
     if state.handoff.form == Form::None && !state.handoff.person.involved() {
-        state.handoff.form = Form::Csat(0);
-        fx.push(Effect::Render(Patch::Form));
+        #[cfg(feature = "person")]
+        {
+            state.handoff.form = Form::Csat(0);
+            fx.push(Effect::Render(Patch::Form));
+        }
+        #[cfg(not(feature = "person"))]
+        {
+            state.handoff.upgrade.get_or_insert("rate");
+            upgrade_when_idle(state, fx);
+        }
     }
 }
 
@@ -174,7 +185,7 @@ pub(crate) fn moved(state: &mut State, person: Person, fx: &mut Vec<Effect>) {
         if let Some(s) = &state.session {
             fx.push(Effect::SaveLive(Some(s.conversation_id.clone())));
         }
-        state.handoff.upgrade.get_or_insert(false);
+        state.handoff.upgrade.get_or_insert("");
     }
 }
 
@@ -183,8 +194,8 @@ pub(crate) fn moved(state: &mut State, person: Person, fx: &mut Vec<Effect>) {
 #[cfg(not(feature = "person"))]
 pub(crate) fn upgrade_when_idle(state: &mut State, fx: &mut Vec<Effect>) {
     if state.phase == crate::state::Phase::Idle {
-        if let Some(talk) = state.handoff.upgrade.take() {
-            fx.push(Effect::Upgrade { talk });
+        if let Some(then) = state.handoff.upgrade.take() {
+            fx.push(Effect::Upgrade { then });
         }
     }
 }
@@ -201,8 +212,9 @@ pub(crate) fn reset(state: &mut State, fx: &mut Vec<Effect>) {
     state.handoff = Handoff::default();
 }
 
-fn failure_notice(state: &State, failure: &Failure) -> Notice {
-    Notice {
+#[cfg(feature = "person")]
+fn failure_notice(state: &State, failure: &crate::Failure) -> crate::state::Notice {
+    crate::state::Notice {
         text: state.strings.failure_text(failure),
         retry: false,
         wait_secs: 0,

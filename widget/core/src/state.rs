@@ -371,11 +371,12 @@ pub enum Effect {
         email: String,
     },
     /// Without the person module: swap in the widget built with it (embed.js's `upgrade`
-    /// option); `talk`: it asks for a person once mounted (the shopper pressed "Talk to a
-    /// person"), else it resumes the conversation [`Effect::SaveLive`] remembered.
+    /// option), which then calls its method `then`: `talk` (the shopper pressed "Talk to a
+    /// person"), `rate` (the rating form after a thumbs-up), or nothing (`""`: it resumes the
+    /// conversation [`Effect::SaveLive`] remembered).
     Upgrade {
-        /// Ask for a person once mounted.
-        talk: bool,
+        /// The swapped-in widget's method to call once mounted.
+        then: &'static str,
     },
     /// `POST /v1/csat`; answers [`Msg::FormSent`] or [`Msg::FormFailed`].
     PostCsat {
@@ -545,6 +546,8 @@ pub enum Msg {
     Live(crate::handoff::Frame),
     /// The live socket closed (or could not open).
     LiveClosed,
+    /// Ask for a rating as after a thumbs-up (`Widget::rate`, after a swap).
+    AskRating,
     /// The shopper picked a rating (1–5).
     PickRating(u8),
     /// The shopper sent the rating with this comment.

@@ -353,7 +353,8 @@ fn apply(state: &mut State, mut msg: Msg) -> Vec<Effect> {
         | Msg::SendRating(_)
         | Msg::SendContact(_)
         | Msg::FormSent
-        | Msg::FormFailed(_) => {}
+        | Msg::FormFailed(_)
+        | Msg::AskRating => {}
     }
     fx
 }

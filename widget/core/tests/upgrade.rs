@@ -1,12 +1,11 @@
 //! The widget without the person module (feature `person` off, the module every chat loads):
 //! "Talk to a person" and a stream's `handoff` event ask the shell to swap in the module that
 //! has it ([`Effect::Upgrade`]) — never while an answer is streaming — and the handed-over
-//! conversation is remembered first, so the swapped-in widget reopens its socket. In every
-//! build, marking an answer helpful asks for a rating once.
+//! conversation is remembered first, so the swapped-in widget reopens its socket. Marking an
+//! answer helpful asks for a rating once (without the person module: asks for it, `rate`).
 
 use shopkeep_protocol::{FinishReason, Rating, SessionResponse, StreamEvent, Usage};
-use shopkeep_widget_core::handoff::Form;
-use shopkeep_widget_core::{update, Effect, Msg, Phase, State};
+use shopkeep_widget_core::{update, Effect, Msg, State};
 
 fn with_session() -> State {
     let mut s = State::new("demo");
@@ -51,10 +50,11 @@ fn done() -> StreamEvent {
     }
 }
 
-fn upgrades(fx: &[Effect]) -> Vec<bool> {
+#[cfg(not(feature = "person"))]
+fn upgrades(fx: &[Effect]) -> Vec<&'static str> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Upgrade { talk } => Some(*talk),
+            Effect::Upgrade { then } => Some(*then),
             _ => None,
         })
         .collect()
@@ -64,12 +64,12 @@ fn upgrades(fx: &[Effect]) -> Vec<bool> {
 #[test]
 fn talk_to_a_person_asks_for_the_person_module_once_nothing_streams() {
     let mut s = with_session();
-    assert_eq!(upgrades(&update(&mut s, Msg::TalkToPerson)), vec![true]);
+    assert_eq!(upgrades(&update(&mut s, Msg::TalkToPerson)), vec!["talk"]);
 
     // Pressed mid-answer: the answer ends first.
     let mut s = with_session();
     answer(&mut s, "hi", vec![start()]);
-    assert_eq!(s.phase, Phase::Streaming);
+    assert_eq!(s.phase, shopkeep_widget_core::Phase::Streaming);
     assert!(upgrades(&update(&mut s, Msg::TalkToPerson)).is_empty());
     let request = s.request;
     let fx = update(
@@ -79,7 +79,7 @@ fn talk_to_a_person_asks_for_the_person_module_once_nothing_streams() {
             event: done(),
         },
     );
-    assert_eq!(upgrades(&fx), vec![true]);
+    assert_eq!(upgrades(&fx), vec!["talk"]);
     // Once.
     assert!(upgrades(&update(&mut s, Msg::StreamEnded { request })).is_empty());
 }
@@ -99,7 +99,7 @@ fn a_streamed_handoff_remembers_the_conversation_then_asks_for_the_person_module
     assert!(upgrades(&fx).is_empty(), "not while streaming: {fx:?}");
     let request = s.request;
     let fx = update(&mut s, Msg::StreamEnded { request });
-    assert_eq!(upgrades(&fx), vec![false]);
+    assert_eq!(upgrades(&fx), vec![""]);
     // An `ai` state (nothing handed over) asks for nothing.
     let mut s = with_session();
     let ai = StreamEvent::Handoff {
@@ -114,11 +114,10 @@ fn a_streamed_handoff_remembers_the_conversation_then_asks_for_the_person_module
     assert!(s.handoff.upgrade.is_none());
 }
 
-#[test]
-fn a_helpful_answer_asks_for_a_rating_once() {
-    let mut s = with_session();
+/// A shopper's answered question, the answer's index.
+fn answered(s: &mut State) -> usize {
     answer(
-        &mut s,
+        s,
         "hi",
         vec![
             start(),
@@ -128,7 +127,39 @@ fn a_helpful_answer_asks_for_a_rating_once() {
             done(),
         ],
     );
-    let index = s.messages.len() - 1;
+    s.messages.len() - 1
+}
+
+#[cfg(not(feature = "person"))]
+#[test]
+fn a_helpful_answer_asks_for_the_rating_form_of_the_person_module() {
+    let mut s = with_session();
+    let index = answered(&mut s);
+    let down = update(
+        &mut s,
+        Msg::Rate {
+            index,
+            rating: Rating::Down,
+        },
+    );
+    assert!(upgrades(&down).is_empty(), "not after a thumbs-down");
+    let up = update(
+        &mut s,
+        Msg::Rate {
+            index,
+            rating: Rating::Up,
+        },
+    );
+    assert!(up.iter().any(|e| matches!(e, Effect::SendFeedback { .. })));
+    assert_eq!(upgrades(&up), vec!["rate"]);
+}
+
+#[cfg(feature = "person")]
+#[test]
+fn a_helpful_answer_asks_for_a_rating_once() {
+    use shopkeep_widget_core::handoff::Form;
+    let mut s = with_session();
+    let index = answered(&mut s);
     update(
         &mut s,
         Msg::Rate {
@@ -158,7 +189,9 @@ fn a_helpful_answer_asks_for_a_rating_once() {
     );
     update(&mut s, Msg::FormSent);
     assert_eq!(s.handoff.form, Form::Thanks);
-    // Thanked: another thumbs-up does not ask again.
+    // Thanked: another thumbs-up does not ask again; `rate` (after a swap) neither.
+    update(&mut s, Msg::AskRating);
+    assert_eq!(s.handoff.form, Form::Thanks);
     update(
         &mut s,
         Msg::Rate {
