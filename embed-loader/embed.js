@@ -17,8 +17,9 @@
     const base = gateway + "/widget/__SHOPKEEP_WIDGET_VERSION__/";
     const key = "shopkeep:v1:" + tenant + ":";
     // The widget comes in two builds (widget/README.md "Two modules"): `shopkeep_widget` for every
-    // chat, `shopkeep_widget_p` with the person module (handoff, live socket) — loaded at once
-    // when this browser's conversation involves a person, else swapped in by `upgrade`.
+    // chat, `shopkeep_widget_p` with the person module (handoff, live socket, forms), loaded at
+    // once when this browser's conversation involves a person. Otherwise the first one swaps
+    // the second in when it needs it and hands it over through `upgrade`.
     let cfg = {},
       p = "";
     try {
@@ -74,8 +75,6 @@
     root.append(b);
 
     let loading, widget, dead, shell;
-    // identify/update/reset calls, replayed in order on a swapped-in widget.
-    const mem = [];
     // Host-page listeners: `Shopkeep('on', 'opened' | 'closed' | 'message_sent' |
     // 'message_received' | 'unread_changed', callback)`; their exceptions stay theirs.
     const ls = {};
@@ -100,25 +99,6 @@
       }
       return loading;
     };
-    // The widget without the person module asks for it, naming what the new one does once
-    // mounted (`talk`: "Talk to a person" was pressed; `rate`: a thumbs-up asks for a rating); the new one takes over the same shadow root, state and conversation (they are
-    // in storage and on the gateway), open (the shopper is told what happens). On failure the
-    // old one stays and may ask again.
-    const upgrade = (then) =>
-      p ||
-      ((p = "_p"),
-      (loading = 0),
-      load()
-        .then((m) => {
-          if (dead) return;
-          widget.destroy();
-          widget = m.mount(root, opts);
-          for (const c of mem) widget[c[0]](c[1]);
-          widget.open();
-          then && widget[then]();
-        })
-        .catch(() => (p = "")));
-    const opts = { tenant, gateway, launcher: b, emit, assets: base, upgrade };
     const unshell = () => shell && (shell.remove(), (shell = 0));
     // Commands wait here until the widget exists (open/toggle also load it).
     let queue = [];
@@ -136,7 +116,7 @@
       load()
         .then((m) => {
           if (dead) return;
-          widget ||= m.mount(root, opts);
+          widget ||= m.mount(root, { tenant, gateway, launcher: b, emit, assets: base, upgrade: (w) => (widget = w) });
           b.removeAttribute("data-state");
           while (queue.length) call(...queue.shift());
           unshell();
@@ -152,7 +132,6 @@
         widget && widget.destroy();
         return host.remove();
       }
-      if (/^(identify|update|reset)$/.test(cmd)) mem.push([cmd, arg]);
       if (widget) return /^(open|close|toggle|is_open|identify|update|reset)$/.test(cmd) ? widget[cmd](arg) : undefined;
       if (cmd == "reset") {
         // Logging out before the widget loaded: forget stored sessions and queued identities.

@@ -48,10 +48,14 @@ pub(crate) struct App {
     /// The live socket while a person is involved, with its listeners.
     #[cfg(feature = "person")]
     live: RefCell<Option<(Socket, Vec<Listener>)>>,
-    /// Without the person module: embed.js's `upgrade(then)`, which swaps in the widget built
-    /// with it ([`Effect::Upgrade`]).
+    /// The shadow root and the stylesheet this widget adopted into it.
+    sheet: (web_sys::ShadowRoot, web_sys::CssStyleSheet),
+    /// Without the person module: the mount options and the page's last `update` attributes,
+    /// handed on to the widget built with it ([`Effect::Upgrade`], `src/swap.rs`).
     #[cfg(not(feature = "person"))]
-    upgrade: Option<Function>,
+    options: JsValue,
+    #[cfg(not(feature = "person"))]
+    pub(crate) attrs: RefCell<JsValue>,
 }
 
 impl App {
@@ -61,7 +65,8 @@ impl App {
         view: View,
         emit: Option<Function>,
         assets: Option<String>,
-        #[cfg(not(feature = "person"))] upgrade: Option<Function>,
+        sheet: (web_sys::ShadowRoot, web_sys::CssStyleSheet),
+        #[cfg(not(feature = "person"))] options: JsValue,
     ) -> Rc<App> {
         let store = Store::new(&tenant);
         let mut state = State::new(&tenant);
@@ -84,8 +89,11 @@ impl App {
             timer: Cell::new(None),
             #[cfg(feature = "person")]
             live: RefCell::new(None),
+            sheet,
             #[cfg(not(feature = "person"))]
-            upgrade,
+            options,
+            #[cfg(not(feature = "person"))]
+            attrs: RefCell::new(JsValue::UNDEFINED),
         });
         let weak = Rc::downgrade(&app);
         *app.tick.borrow_mut() = Some(Closure::new(move || {
@@ -318,11 +326,7 @@ impl App {
                 }
             })),
             #[cfg(not(feature = "person"))]
-            Effect::Upgrade { then } => {
-                if let Some(f) = &self.upgrade {
-                    let _ = f.call1(&JsValue::NULL, &then.into());
-                }
-            }
+            Effect::Upgrade { then } => self.swap(then),
             #[cfg(feature = "person")]
             Effect::PostHandoff { token } => {
                 self.post("/v1/handoff", token, String::from("{}"), |r| {
@@ -452,6 +456,33 @@ impl App {
         }
     }
 
+    /// Swaps in the widget built with the person module (`src/swap.rs`); a failed load leaves
+    /// this one, with a notice, and the next press tries again.
+    #[cfg(not(feature = "person"))]
+    fn swap(self: &Rc<Self>, then: &'static str) {
+        let Some(base) = self.assets.clone() else {
+            return;
+        };
+        let weak = Rc::downgrade(self);
+        spawn_local(async move {
+            let module = wasm_bindgen_futures::JsFuture::from(crate::swap::load(&base)).await;
+            let Some(app) = weak.upgrade().filter(|a| a.alive.get()) else {
+                return;
+            };
+            match module {
+                Ok(m) => {
+                    let token = app.state.borrow().identity.clone();
+                    app.teardown();
+                    let attrs = app.attrs.borrow();
+                    let _ = crate::swap::start(&m, &app.sheet.0, &app.options, token, &attrs, then);
+                }
+                Err(_) => app.dispatch(Msg::HandoffFailed(
+                    shopkeep_widget_core::Failure::interrupted(),
+                )),
+            }
+        });
+    }
+
     /// Calls the host page's listeners through embed.js; their exceptions stay theirs.
     fn emit(&self, event: &HostEvent) {
         let Some(f) = &self.emit else { return };
@@ -530,6 +561,11 @@ impl App {
         #[cfg(feature = "person")]
         self.close_live();
         self.view.remove();
+        let (root, sheet) = &self.sheet;
+        let kept = root
+            .adopted_style_sheets()
+            .filter(&mut |s, _, _| !js_sys::Object::is(&s, sheet));
+        root.set_adopted_style_sheets(&kept);
     }
 }
 

@@ -27,6 +27,8 @@ mod markdown_dom;
 mod net;
 mod storage;
 mod style;
+#[cfg(not(feature = "person"))]
+mod swap;
 mod view;
 
 pub use error::{Error, Result};
@@ -47,16 +49,16 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 #[derive(Debug)]
 pub struct Widget {
     app: Option<Rc<App>>,
-    sheet: Option<(ShadowRoot, CssStyleSheet)>,
 }
 
 /// Mounts the widget into `root` (an open shadow root made by embed.js).
 ///
 /// `options`: `{ tenant: string, gateway: string, launcher?: HTMLElement,
 /// emit?: (name: string, detail: object) => void, assets?: string,
-/// upgrade?: (then: "talk" | "rate" | "") => void }` — `assets` is the
-/// widget's versioned asset URL ending in `/`, where `i18n/<lang>.json` tables live; `upgrade`
-/// (read by the build without the person module) swaps in the build with it. The panel starts
+/// upgrade?: (widget: Widget) => void }` — `assets` is the
+/// widget's versioned asset URL ending in `/`, where `i18n/<lang>.json` tables and the person
+/// module live; the build without the person module, when it swaps in the build with it
+/// (`src/swap.rs`), hands the new widget to `upgrade`. The panel starts
 /// closed; the config is fetched (revalidating the cached copy) straight away.
 #[wasm_bindgen]
 pub fn mount(root: ShadowRoot, options: JsValue) -> Result<Widget, JsError> {
@@ -95,22 +97,19 @@ fn mount_inner(root: ShadowRoot, options: &JsValue) -> Result<Widget> {
 
     let view = view::View::build(&doc, &root, launcher)?;
     let assets = get("assets").and_then(|v| v.as_string());
-    let function = |k: &str| get(k).and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let emit = get("emit").and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let app = App::new(
         tenant,
         net::Gateway::new(&gateway),
         view,
-        function("emit"),
+        emit,
         assets,
+        (root, sheet),
         #[cfg(not(feature = "person"))]
-        function("upgrade"),
+        options.clone(),
     );
     app.start(seed());
-
-    Ok(Widget {
-        app: Some(app),
-        sheet: Some((root, sheet)),
-    })
+    Ok(Widget { app: Some(app) })
 }
 
 /// Randomness for client message ids: uniqueness matters, secrecy does not.
@@ -148,6 +147,10 @@ impl Widget {
     /// Page-level settings: `{ locale?, color_scheme?: "light"|"dark"|"auto",
     /// launcher_position?: "left"|"right" }`.
     pub fn update(&self, attrs: JsValue) {
+        #[cfg(not(feature = "person"))]
+        if let Some(app) = &self.app {
+            app.attrs.replace(attrs.clone());
+        }
         self.send(shopkeep_widget_core::Msg::Update(json::overrides(
             &json::Json::from_value(attrs),
         )));
@@ -183,12 +186,6 @@ impl Widget {
     pub fn destroy(&mut self) {
         if let Some(app) = self.app.take() {
             app.teardown();
-        }
-        if let Some((root, sheet)) = self.sheet.take() {
-            let kept = root
-                .adopted_style_sheets()
-                .filter(&mut |s, _, _| !js_sys::Object::is(&s, &sheet));
-            root.set_adopted_style_sheets(&kept);
         }
     }
 

@@ -261,6 +261,11 @@ fn widget_module(paths: &Paths, out: &Path, nightly: bool, stem: &str, person: b
             "--allow-overwrite",
         ])
         .arg(format!("--outfile={}", glue.display())))?;
+    // wasm-bindgen's `inline_js` snippets are bundled into the glue now: not shipped apart.
+    let snippets = out.join("snippets");
+    if snippets.exists() {
+        fs::remove_dir_all(&snippets).context(|| format!("removing {}", snippets.display()))?;
+    }
     Ok(())
 }
 

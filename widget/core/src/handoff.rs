@@ -146,14 +146,21 @@ pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> 
     true
 }
 
-/// Without the person module: "Talk to a person" asks for it.
+/// Without the person module: "Talk to a person" asks for it; loading it failed
+/// ([`Msg::HandoffFailed`]): a notice, and the next press tries again.
 #[cfg(not(feature = "person"))]
 pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> bool {
-    if !matches!(msg, Msg::TalkToPerson) {
-        return false;
+    match msg {
+        Msg::TalkToPerson => {
+            state.handoff.upgrade.get_or_insert("talk");
+            upgrade_when_idle(state, fx);
+        }
+        Msg::HandoffFailed(failure) => {
+            state.notice = Some(failure_notice(state, failure));
+            fx.push(Effect::Render(Patch::Chrome));
+        }
+        _ => return false,
     }
-    state.handoff.upgrade.get_or_insert("talk");
-    upgrade_when_idle(state, fx);
     true
 }
 
@@ -212,7 +219,6 @@ pub(crate) fn reset(state: &mut State, fx: &mut Vec<Effect>) {
     state.handoff = Handoff::default();
 }
 
-#[cfg(feature = "person")]
 fn failure_notice(state: &State, failure: &crate::Failure) -> crate::state::Notice {
     crate::state::Notice {
         text: state.strings.failure_text(failure),
