@@ -20,6 +20,9 @@ pub(crate) const PURE_CRATES: &[&str] = &[
 ];
 
 /// Crates compiled for wasm32 (checked with clippy for that target).
+/// `cargo <cmd>` arguments for the widget core as the build without the person module has it.
+const LIGHTER_CORE: &[&str] = &["-p", "shopkeep-widget-core", "--no-default-features"];
+
 const WASM_CRATES: &[&str] = &[
     "shopkeep-widget",
     "shopkeep-gateway",
@@ -89,15 +92,24 @@ fn run_step(paths: &Paths, step: &str) -> Result<Counts> {
     match step {
         "setup" => setup(paths).map(|_| none),
         "fmt" => run(cargo().args(["fmt", "--all", "--check"])).map(|()| none),
-        "clippy" => run(cargo().args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
-        .map(|()| none),
+        "clippy" => {
+            run(cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))?;
+            // The widget core as the build without the person module compiles it.
+            run(cargo().arg("clippy").args(LIGHTER_CORE).args([
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+            .map(|()| none)
+        }
         "clippy-wasm" => {
             let mut cmd = cargo();
             cmd.arg("clippy");
@@ -105,17 +117,38 @@ fn run_step(paths: &Paths, step: &str) -> Result<Counts> {
                 cmd.args(["-p", krate]);
             }
             cmd.args(["--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]);
-            run(&mut cmd).map(|()| none)
+            run(&mut cmd)?;
+            // And the widget built without the person module (widget/README.md "Two modules").
+            run(cargo().args([
+                "clippy",
+                "-p",
+                "shopkeep-widget",
+                "--no-default-features",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+            .map(|()| none)
         }
         "purity" => purity(paths).map(|()| none),
-        "unit" => cargo_tests(cargo().args([
-            "test",
-            "--workspace",
-            "--exclude",
-            "shopkeep-gateway",
-            "--exclude",
-            "shopkeep-widget",
-        ])),
+        "unit" => {
+            let all = cargo_tests(cargo().args([
+                "test",
+                "--workspace",
+                "--exclude",
+                "shopkeep-gateway",
+                "--exclude",
+                "shopkeep-widget",
+            ]))?;
+            let mut all = all;
+            if all.failed == 0 {
+                // The widget core without the person module (its own tests: core/tests/upgrade.rs).
+                all += cargo_tests(cargo().args(["test"]).args(LIGHTER_CORE))?;
+            }
+            Ok(all)
+        }
         "wasm" => wasm_tests(paths),
         "build" => build(paths, BuildOptions { gateway: true }).map(|_| none),
         "e2e" => e2e(paths),
