@@ -80,6 +80,10 @@ pub enum MessageRole {
     User,
     /// The assistant.
     Assistant,
+    /// A person of the shop's staff (a live entry, issue 14).
+    Staff,
+    /// A notice about the conversation ("A person will reply…", a live entry).
+    System,
 }
 
 /// How an assistant message ended.
@@ -109,6 +113,15 @@ pub struct StoredMessage {
     pub status: MessageStatus,
     /// When it was written, milliseconds since the Unix epoch.
     pub created_at_ms: u64,
+    /// A live entry's number in the conversation's live log (absent: a transcript message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// A notice's name (`person_will_reply`, …), so a client can show it in its language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// The minutes of a `person_will_reply` notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
 }
 
 /// Answer to `GET /v1/conversation`.
@@ -116,6 +129,9 @@ pub struct StoredMessage {
 pub struct ConversationResponse {
     /// The conversation id.
     pub conversation_id: String,
-    /// Messages, oldest first.
+    /// Messages, oldest first: the transcript and the live log's entries, interleaved.
     pub messages: Vec<StoredMessage>,
+    /// The highest live `seq` listed (`0`: none): the live socket resumes after it.
+    #[serde(default)]
+    pub live_seq: u64,
 }

@@ -331,11 +331,7 @@ impl App {
             Effect::PostHandoff { token } => {
                 self.post("/v1/handoff", token, String::from("{}"), |r| {
                     match r.map(|j| json::handoff_answer(&j)) {
-                        Ok(Some((state, notice, text))) => Msg::Handoff {
-                            state,
-                            notice,
-                            text,
-                        },
+                        Ok(Some(msg)) => msg,
                         Ok(None) => Msg::HandoffFailed(Failure::interrupted()),
                         Err(f) => Msg::HandoffFailed(f),
                     }

@@ -92,10 +92,15 @@ pub fn build_prompt(
     messages.extend(
         trim_history(history, HISTORY_BUDGET_TOKENS)
             .iter()
+            // Notices are the gateway's own words, never the model's context; a staff
+            // member's reply speaks for the shop, as the assistant does.
+            .filter(|turn| turn.role != MessageRole::System)
             .map(|turn| ChatMessage {
                 role: match turn.role {
                     MessageRole::User => "user",
-                    MessageRole::Assistant => "assistant",
+                    MessageRole::Assistant | MessageRole::Staff | MessageRole::System => {
+                        "assistant"
+                    }
                 },
                 content: turn.text.clone(),
             }),

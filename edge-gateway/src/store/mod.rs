@@ -210,6 +210,9 @@ impl MessageRow {
             text: self.text,
             status,
             created_at_ms: self.created_at_ms as u64,
+            seq: None,
+            notice: None,
+            minutes: None,
         }
     }
 }

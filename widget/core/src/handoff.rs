@@ -20,7 +20,7 @@ use crate::state::{Effect, Msg, Patch, Role, State};
 #[cfg(feature = "person")]
 mod person;
 #[cfg(feature = "person")]
-pub(crate) use person::{moved, notice, session_ready};
+pub(crate) use person::{history_done, moved, notice, session_ready};
 
 /// Where the conversation's handoff stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,6 +80,10 @@ pub enum Frame {
         client_id: Option<String>,
         /// Its text.
         text: String,
+        /// A notice's name (a `system` entry), to show it in the shopper's language.
+        notice: Option<String>,
+        /// The notice's minutes.
+        minutes: Option<u32>,
     },
     /// The conversation's state (a notice comes as its own `system` entry).
     State(Person),
@@ -205,6 +209,28 @@ pub(crate) fn upgrade_when_idle(state: &mut State, fx: &mut Vec<Effect>) {
             fx.push(Effect::Upgrade { then });
         }
     }
+}
+
+/// What the shopper reads for a notice: its name in the shopper's language, else the
+/// gateway's (English) text.
+pub(crate) fn notice_text(
+    state: &State,
+    notice: Option<&str>,
+    minutes: Option<u32>,
+    text: Option<String>,
+) -> Option<String> {
+    notice
+        .and_then(|n| state.strings.notice(n, minutes))
+        .or(text)
+}
+
+/// The id a live entry has in `GET /v1/conversation` (`m_live-<seq>`), so a history that
+/// arrives after the socket showed the entry replaces it instead of adding it again.
+#[cfg(feature = "person")]
+pub(crate) fn live_id(seq: u64) -> String {
+    let mut id = String::from("m_live-");
+    crate::text::push_number(&mut id, seq);
+    id
 }
 
 /// Another shopper (identify, logout): the previous conversation's socket closes and nothing

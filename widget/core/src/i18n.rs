@@ -130,6 +130,16 @@ pub struct Strings {
     pub cancelled: &'static str,
     /// Order status: refunded.
     pub refunded: &'static str,
+    /// Notice `person_will_reply` (`{s}`: the minutes).
+    pub notice_person_will_reply: &'static str,
+    /// Notice `closed_leave_email`.
+    pub notice_closed_leave_email: &'static str,
+    /// Notice `person_joined`.
+    pub notice_person_joined: &'static str,
+    /// Notice `back_to_assistant`.
+    pub notice_back_to_assistant: &'static str,
+    /// Notice `closed`.
+    pub notice_closed: &'static str,
 }
 
 /// English, also the fallback for languages without a table.
@@ -193,6 +203,11 @@ pub const EN: Strings = Strings {
     delivered: "Delivered",
     cancelled: "Cancelled",
     refunded: "Refunded",
+    notice_person_will_reply: "A person will reply — usually within {s} minutes.",
+    notice_closed_leave_email: "We're closed now; leave your email and we'll reply.",
+    notice_person_joined: "A person joined the conversation.",
+    notice_back_to_assistant: "The assistant answers again.",
+    notice_closed: "This conversation was closed. How did we do?",
 };
 
 /// Spanish.
@@ -256,6 +271,11 @@ pub const ES: Strings = Strings {
     delivered: "Entregado",
     cancelled: "Cancelado",
     refunded: "Reembolsado",
+    notice_person_will_reply: "Una persona te responderá, normalmente en {s} minutos.",
+    notice_closed_leave_email: "Ahora estamos cerrados; déjanos tu email y te responderemos.",
+    notice_person_joined: "Una persona se ha unido a la conversación.",
+    notice_back_to_assistant: "El asistente vuelve a responder.",
+    notice_closed: "Esta conversación se ha cerrado. ¿Qué tal lo hicimos?",
 };
 
 /// Portuguese.
@@ -319,6 +339,11 @@ pub const PT: Strings = Strings {
     delivered: "Entregue",
     cancelled: "Cancelado",
     refunded: "Reembolsado",
+    notice_person_will_reply: "Uma pessoa vai responder — normalmente em {s} minutos.",
+    notice_closed_leave_email: "Estamos fechados agora; deixe o seu email e responderemos.",
+    notice_person_joined: "Uma pessoa entrou na conversa.",
+    notice_back_to_assistant: "O assistente volta a responder.",
+    notice_closed: "Esta conversa foi encerrada. Como nos saímos?",
 };
 
 /// French.
@@ -382,6 +407,11 @@ pub const FR: Strings = Strings {
     delivered: "Livrée",
     cancelled: "Annulée",
     refunded: "Remboursée",
+    notice_person_will_reply: "Une personne va vous répondre, généralement sous {s} minutes.",
+    notice_closed_leave_email: "Nous sommes fermés ; laissez votre e-mail et nous vous répondrons.",
+    notice_person_joined: "Une personne a rejoint la conversation.",
+    notice_back_to_assistant: "L'assistant répond de nouveau.",
+    notice_closed: "Cette conversation est terminée. Comment nous sommes-nous débrouillés ?",
 };
 
 /// German.
@@ -445,6 +475,11 @@ pub const DE: Strings = Strings {
     delivered: "Zugestellt",
     cancelled: "Storniert",
     refunded: "Erstattet",
+    notice_person_will_reply: "Eine Person antwortet – meist innerhalb von {s} Minuten.",
+    notice_closed_leave_email: "Wir haben gerade geschlossen; hinterlassen Sie Ihre E-Mail, wir antworten.",
+    notice_person_joined: "Eine Person ist dem Gespräch beigetreten.",
+    notice_back_to_assistant: "Der Assistent antwortet wieder.",
+    notice_closed: "Dieses Gespräch wurde beendet. Wie waren wir?",
 };
 
 /// Languages with a table, English (built in) first.
@@ -521,7 +556,12 @@ macro_rules! with_fields {
             shipped,
             delivered,
             cancelled,
-            refunded
+            refunded,
+            notice_person_will_reply,
+            notice_closed_leave_email,
+            notice_person_joined,
+            notice_back_to_assistant,
+            notice_closed
         )
     };
 }
@@ -596,6 +636,19 @@ impl Strings {
         } else {
             fill_seconds(self.open_chat_unread, unread)
         }
+    }
+
+    /// A handoff notice by its name (docs/API.md "Handoff"), in this table's language;
+    /// `None` for a name this version does not know (the gateway's English text is shown).
+    pub fn notice(&self, name: &str, minutes: Option<u32>) -> Option<String> {
+        Some(match name {
+            "person_will_reply" => fill_seconds(self.notice_person_will_reply, minutes?),
+            "closed_leave_email" => self.notice_closed_leave_email.into(),
+            "person_joined" => self.notice_person_joined.into(),
+            "back_to_assistant" => self.notice_back_to_assistant.into(),
+            "closed" => self.notice_closed.into(),
+            _ => return None,
+        })
     }
 
     /// The rate-limit notice while `secs` remain, and once the wait is over.

@@ -145,6 +145,8 @@ pub fn conversation<J: JsonValue>(j: &J) -> Option<ConversationResponse> {
                 id: m.str("id")?,
                 role: match m.str("role")?.as_str() {
                     "user" => MessageRole::User,
+                    "staff" => MessageRole::Staff,
+                    "system" => MessageRole::System,
                     _ => MessageRole::Assistant,
                 },
                 text: m.str("text")?,
@@ -154,12 +156,16 @@ pub fn conversation<J: JsonValue>(j: &J) -> Option<ConversationResponse> {
                     _ => MessageStatus::Complete,
                 },
                 created_at_ms: m.num("created_at_ms").unwrap_or(0.0) as u64,
+                seq: m.num("seq").map(|n| n as u64),
+                notice: m.str("notice"),
+                minutes: m.num("minutes").map(|n| n as u32),
             })
         })
         .collect::<Option<Vec<_>>>()?;
     Some(ConversationResponse {
         conversation_id: j.str("conversation_id")?,
         messages,
+        live_seq: j.num("live_seq").unwrap_or(0.0) as u64,
     })
 }
 
@@ -383,6 +389,8 @@ pub fn live_frame<J: JsonValue>(j: &J) -> Option<crate::handoff::Frame> {
             },
             client_id: j.str("client_id"),
             text: j.str("text")?,
+            notice: j.str("notice"),
+            minutes: j.num("minutes").map(|n| n as u32),
         },
         "state" => Frame::State(Person::parse(&j.str("state")?)),
         "typing" => Frame::Typing,
@@ -390,7 +398,12 @@ pub fn live_frame<J: JsonValue>(j: &J) -> Option<crate::handoff::Frame> {
     })
 }
 
-/// The answer of `POST /v1/handoff`: `(state, notice, text)`.
-pub fn handoff_answer<J: JsonValue>(j: &J) -> Option<(String, Option<String>, Option<String>)> {
-    Some((j.str("state")?, j.str("notice"), j.str("text")))
+/// The answer of `POST /v1/handoff` as the message it becomes.
+pub fn handoff_answer<J: JsonValue>(j: &J) -> Option<crate::Msg> {
+    Some(crate::Msg::Handoff {
+        state: j.str("state")?,
+        notice: j.str("notice"),
+        minutes: j.num("minutes").map(|n| n as u32),
+        text: j.str("text"),
+    })
 }

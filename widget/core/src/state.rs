@@ -533,6 +533,8 @@ pub enum Msg {
         state: String,
         /// The notice's name, when something changed.
         notice: Option<String>,
+        /// The notice's minutes (`person_will_reply`).
+        minutes: Option<u32>,
         /// The notice's sentence.
         text: Option<String>,
     },

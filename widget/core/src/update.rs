@@ -138,11 +138,21 @@ fn apply(state: &mut State, mut msg: Msg) -> Vec<Effect> {
                 return fx;
             }
             state.history = History::Loaded;
+            // The live log's entries it lists are shown: the socket resumes after them.
+            state.handoff.seq = state.handoff.seq.max(conv.live_seq);
             merge_history(state, conv, blocks);
             fx.push(Effect::Render(Patch::Messages));
             fx.push(Effect::Render(Patch::Chrome));
+            #[cfg(feature = "person")]
+            crate::handoff::history_done(state, &mut fx);
         }
-        Msg::HistoryFailed(failure) => history_failed(state, &failure, &mut fx),
+        Msg::HistoryFailed(failure) => {
+            history_failed(state, &failure, &mut fx);
+            #[cfg(feature = "person")]
+            if state.history != History::Loading {
+                crate::handoff::history_done(state, &mut fx);
+            }
+        }
         Msg::Stream { request, event } => {
             if request == state.request && state.phase != Phase::Idle {
                 stream_event(state, event, &mut fx);
@@ -534,8 +544,11 @@ fn merge_history(state: &mut State, conv: ConversationResponse, blocks: Vec<Vec<
             role: match m.role {
                 MessageRole::User => Role::User,
                 MessageRole::Assistant => Role::Assistant,
+                MessageRole::Staff => Role::Staff,
+                MessageRole::System => Role::System,
             },
-            text: m.text,
+            text: crate::handoff::notice_text(state, m.notice.as_deref(), m.minutes, None)
+                .unwrap_or(m.text),
             rating: None,
             status: match m.status {
                 MessageStatus::Complete => Status::Complete,
@@ -703,8 +716,8 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
         StreamEvent::Handoff {
             state: s,
             notice,
+            minutes,
             text,
-            ..
         } => {
             // The diverted message gets no answer: the empty bubble `start` opened goes.
             if let Some(i) = state.streaming {
@@ -719,12 +732,13 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
             let person = crate::handoff::Person::parse(&s);
             #[cfg(feature = "person")]
             {
+                let text = crate::handoff::notice_text(state, notice.as_deref(), minutes, text);
                 crate::handoff::notice(state, notice.as_deref(), fx);
                 crate::handoff::moved(state, person, text, fx);
             }
             #[cfg(not(feature = "person"))]
             {
-                let _ = (notice, text);
+                let _ = (notice, minutes, text);
                 crate::handoff::moved(state, person, fx);
             }
         }

@@ -540,6 +540,9 @@ fn history_restores_each_messages_blocks_and_ignores_their_absence() {
         text: "t".into(),
         status: MessageStatus::Complete,
         created_at_ms: 0,
+        seq: None,
+        notice: None,
+        minutes: None,
     };
     let conv = ConversationResponse {
         conversation_id: "c".into(),
@@ -548,6 +551,7 @@ fn history_restores_each_messages_blocks_and_ignores_their_absence() {
             stored("m2", MessageRole::Assistant),
             stored("m3", MessageRole::Assistant),
         ],
+        live_seq: 0,
     };
     // Only m2 was stored with blocks (the list may be shorter than the messages).
     let blocks = vec![

@@ -154,6 +154,7 @@ fn an_identity_switch_clears_the_previous_shoppers_chat_and_ignores_their_late_a
             ConversationResponse {
                 conversation_id: "c-anon".into(),
                 messages: vec![],
+                live_seq: 0,
             },
             vec![],
         ),
@@ -190,6 +191,7 @@ fn an_identity_switch_clears_the_previous_shoppers_chat_and_ignores_their_late_a
             ConversationResponse {
                 conversation_id: "c-anon".into(),
                 messages: vec![],
+                live_seq: 0,
             },
             vec![]
         )

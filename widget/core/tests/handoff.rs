@@ -32,6 +32,7 @@ fn handoff(state: &str, notice: Option<&str>, text: Option<&str>) -> Msg {
     Msg::Handoff {
         state: state.into(),
         notice: notice.map(String::from),
+        minutes: None,
         text: text.map(String::from),
     }
 }
@@ -42,6 +43,8 @@ fn entry(seq: u64, role: Role, client_id: Option<&str>, text: &str) -> Msg {
         role,
         client_id: client_id.map(String::from),
         text: text.into(),
+        notice: None,
+        minutes: None,
     })
 }
 
@@ -368,4 +371,162 @@ fn another_shopper_gets_nothing_of_the_previous_handoff() {
     update(&mut s, entry(4, Role::Staff, None, "Anything else?"));
     assert!(s.messages.is_empty());
     assert!(opens(&update(&mut s, Msg::LiveClosed)).is_empty());
+}
+
+/// A history answer (`GET /v1/conversation`) with live entries interleaved.
+fn history_with_live() -> Msg {
+    use shopkeep_protocol::{ConversationResponse, MessageRole, MessageStatus, StoredMessage};
+    let m = |id: &str, role, text: &str, seq: Option<u64>, notice: Option<&str>| StoredMessage {
+        id: id.into(),
+        role,
+        text: text.into(),
+        status: MessageStatus::Complete,
+        created_at_ms: 1,
+        seq,
+        notice: notice.map(String::from),
+        minutes: notice.map(|_| 10),
+    };
+    Msg::HistoryLoaded(
+        ConversationResponse {
+            conversation_id: "c1".into(),
+            messages: vec![
+                m("m1", MessageRole::User, "Where is my parcel?", None, None),
+                m("m2", MessageRole::Assistant, "Let me check.", None, None),
+                m(
+                    "m_live-1",
+                    MessageRole::System,
+                    WILL_REPLY,
+                    Some(1),
+                    Some("person_will_reply"),
+                ),
+                m(
+                    "m_live-2",
+                    MessageRole::Staff,
+                    "Hi, Sam here.",
+                    Some(2),
+                    None,
+                ),
+                m("m3", MessageRole::User, "Thanks!", None, None),
+            ],
+            live_seq: 2,
+        },
+        vec![],
+    )
+}
+
+#[test]
+fn a_reload_shows_the_live_log_in_place_and_the_socket_resumes_after_it() {
+    let mut s = State::new("demo");
+    update(
+        &mut s,
+        Msg::Mounted {
+            seed: 1,
+            cached_config: None,
+            stored_session: Some(session(false)),
+            browser_locale: "en".into(),
+            online: true,
+        },
+    );
+    // The panel opens: the history loads.
+    update(&mut s, Msg::Open);
+    assert_eq!(s.history, shopkeep_widget_core::state::History::Loading);
+    // The remembered conversation waits for its history before it opens the socket.
+    let fx = update(&mut s, Msg::LiveStored("c1".into()));
+    assert!(opens(&fx).is_empty(), "{fx:?}");
+    let fx = update(&mut s, history_with_live());
+    assert_eq!(opens(&fx), vec![2], "resumes after live_seq");
+    let shown: Vec<(Role, &str)> = s
+        .messages
+        .iter()
+        .map(|m| (m.role, m.text.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (Role::User, "Where is my parcel?"),
+            (Role::Assistant, "Let me check."),
+            (Role::System, WILL_REPLY),
+            (Role::Staff, "Hi, Sam here."),
+            (Role::User, "Thanks!"),
+        ]
+    );
+    // A replayed entry at or below live_seq adds nothing; a later one is added once.
+    update(&mut s, entry(2, Role::Staff, None, "Hi, Sam here."));
+    update(&mut s, entry(3, Role::Staff, None, "Found it."));
+    update(&mut s, entry(3, Role::Staff, None, "Found it."));
+    assert_eq!(texts(&s, Role::Staff), vec!["Hi, Sam here.", "Found it."]);
+}
+
+#[test]
+fn entries_the_socket_brought_before_the_history_are_not_listed_twice() {
+    let mut s = with_session();
+    update(&mut s, handoff("waiting", None, None));
+    update(&mut s, entry(1, Role::System, None, WILL_REPLY));
+    update(&mut s, entry(2, Role::Staff, None, "Hi, Sam here."));
+    update(&mut s, history_with_live());
+    assert_eq!(texts(&s, Role::Staff), vec!["Hi, Sam here."]);
+    assert_eq!(texts(&s, Role::System), vec![WILL_REPLY]);
+    assert_eq!(s.messages.len(), 5);
+}
+
+#[test]
+fn notices_are_shown_in_the_shoppers_language_by_name() {
+    let mut s = with_session();
+    update(
+        &mut s,
+        Msg::StringsLoaded(shopkeep_widget_core::i18n::strings_for("de")),
+    );
+    s.strings = shopkeep_widget_core::i18n::strings_for("de");
+    update(
+        &mut s,
+        Msg::Handoff {
+            state: "waiting".into(),
+            notice: Some("person_will_reply".into()),
+            minutes: Some(15),
+            text: Some("A person will reply — usually within 15 minutes.".into()),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Live(Frame::Entry {
+            seq: 1,
+            role: Role::System,
+            client_id: None,
+            text: "A person will reply — usually within 15 minutes.".into(),
+            notice: Some("person_will_reply".into()),
+            minutes: Some(15),
+        }),
+    );
+    update(
+        &mut s,
+        Msg::Live(Frame::Entry {
+            seq: 2,
+            role: Role::System,
+            client_id: None,
+            text: "A person joined the conversation.".into(),
+            notice: Some("person_joined".into()),
+            minutes: None,
+        }),
+    );
+    // An unknown notice name keeps the gateway's text.
+    update(
+        &mut s,
+        Msg::Live(Frame::Entry {
+            seq: 3,
+            role: Role::System,
+            client_id: None,
+            text: "Something new.".into(),
+            notice: Some("something_new".into()),
+            minutes: None,
+        }),
+    );
+    assert_eq!(
+        texts(&s, Role::System),
+        vec![
+            "Eine Person antwortet – meist innerhalb von 15 Minuten.",
+            "Eine Person ist dem Gespräch beigetreten.",
+            "Something new."
+        ],
+        "the stream's notice and its live entry are one message"
+    );
 }

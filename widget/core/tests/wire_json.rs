@@ -163,6 +163,9 @@ fn a_conversation_with_every_role_and_status_reads_back_equal() {
         text: format!("text of {id}\nwith **markdown**"),
         status,
         created_at_ms: 1_700_000_000_123,
+        seq: None,
+        notice: None,
+        minutes: None,
     };
     let conversation = ConversationResponse {
         conversation_id: "c_1".into(),
@@ -171,12 +174,25 @@ fn a_conversation_with_every_role_and_status_reads_back_equal() {
             message("m2", MessageRole::Assistant, MessageStatus::Complete),
             message("m3", MessageRole::Assistant, MessageStatus::Stopped),
             message("m4", MessageRole::Assistant, MessageStatus::Interrupted),
+            // Live entries (issue 14): a notice with its name and minutes, a staff message.
+            StoredMessage {
+                seq: Some(1),
+                notice: Some("person_will_reply".into()),
+                minutes: Some(10),
+                ..message("m_live-1", MessageRole::System, MessageStatus::Complete)
+            },
+            StoredMessage {
+                seq: Some(2),
+                ..message("m_live-2", MessageRole::Staff, MessageStatus::Complete)
+            },
         ],
+        live_seq: 2,
     };
     assert_eq!(json::conversation(&wire(&conversation)), Some(conversation));
     let empty = ConversationResponse {
         conversation_id: "c_2".into(),
         messages: vec![],
+        live_seq: 0,
     };
     assert_eq!(json::conversation(&wire(&empty)), Some(empty));
 }

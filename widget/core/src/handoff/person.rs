@@ -3,6 +3,7 @@
 
 use super::{Form, Frame, Person};
 use crate::state::{ChatMessage, Effect, Msg, Patch, Role, State, Status};
+use std::mem::take;
 
 /// Reconnects without a frame in between before the widget stops trying (the next message or
 /// reload tries again).
@@ -33,11 +34,13 @@ pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> 
         Msg::Handoff {
             state: s,
             notice: n,
+            minutes,
             text,
         } => {
             state.handoff.asking = false;
+            let text = super::notice_text(state, n.as_deref(), *minutes, text.take());
             notice(state, n.as_deref(), fx);
-            moved(state, Person::parse(s), text.take(), fx);
+            moved(state, Person::parse(s), text, fx);
         }
         Msg::HandoffFailed(failure) => {
             state.handoff.asking = false;
@@ -48,7 +51,11 @@ pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> 
             if state.session.as_ref().map(|s| &s.conversation_id) == Some(conversation) {
                 state.handoff.person = Person::Waiting;
                 state.handoff.engaged = true;
-                open(state, fx);
+                // After the history (it lists the live log up to `live_seq`): the socket then
+                // resumes after it and sends nothing twice.
+                if state.history != crate::state::History::Loading {
+                    open(state, fx);
+                }
             }
         }
         Msg::Live(frame) => frame_in(state, frame, fx),
@@ -77,6 +84,13 @@ pub(crate) fn update(state: &mut State, msg: &mut Msg, fx: &mut Vec<Effect>) -> 
         _ => return false,
     }
     true
+}
+
+/// The history arrived (or failed): a socket waiting for it opens now.
+pub(crate) fn history_done(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.handoff.engaged {
+        open(state, fx);
+    }
 }
 
 /// A session arrived: a "Talk to a person" pressed before it was there is sent now.
@@ -187,6 +201,8 @@ fn frame_in(state: &mut State, frame: &mut Frame, fx: &mut Vec<Effect>) {
             role,
             client_id,
             text,
+            notice,
+            minutes,
         } => {
             // At or below the highest seq: already shown (a resume replays nothing twice).
             if *seq <= state.handoff.seq {
@@ -200,18 +216,21 @@ fn frame_in(state: &mut State, frame: &mut Frame, fx: &mut Vec<Effect>) {
             }
             let mine =
                 *role == Role::User && client_id.as_ref().is_some_and(|id| h.sent.contains(id));
+            let text = super::notice_text(state, notice.as_deref(), *minutes, Some(take(text)))
+                .unwrap_or_default();
+            let id = super::live_id(*seq);
             // A notice this page already showed from the stream or `POST /v1/handoff`
             // (the same sentence, not yet matched to an entry) is that entry.
             let shown = *role == Role::System
                 && state.messages.iter_mut().rev().take(8).any(|m| {
-                    let same = m.role == Role::System && m.server_id.is_none() && m.text == *text;
+                    let same = m.role == Role::System && m.server_id.is_none() && m.text == text;
                     if same {
-                        m.server_id = Some(String::new());
+                        m.server_id = Some(id.clone());
                     }
                     same
                 });
             if !mine && !shown {
-                push(state, *role, std::mem::take(text), Some(String::new()), fx);
+                push(state, *role, text, Some(id), fx);
                 if *role == Role::Staff && !state.open {
                     crate::update::set_unread(state, state.unread + 1, fx);
                 }
