@@ -20,6 +20,7 @@ pub mod cursor;
 pub mod error;
 pub mod handoff;
 pub mod handoff_wire;
+pub mod history;
 pub mod hours;
 pub mod identity;
 pub mod keyring;
