@@ -221,6 +221,12 @@ test('outside business hours the shopper is asked for an email, given with conse
   assert.equal(requested.json.state, 'waiting');
   assert.equal(requested.json.notice, 'closed_leave_email');
   assert.match(requested.json.text, /leave your email/);
+  assert.equal(requested.json.minutes, undefined);
+  // The history lists the stored notice by name, without minutes.
+  const notice = (await conversation(s.token)).messages.find((m) => m.role === 'system');
+  assert.equal(notice?.notice, 'closed_leave_email', JSON.stringify(notice));
+  assert.equal(notice.minutes, undefined);
+  assert.match(notice.text, /leave your email/);
   // No consent to be written to: refused; with it: stored and shown in the inbox.
   const noConsent = await shopper('POST', '/v1/contact', s.token, { email: 'ann@example.com', consent: false });
   assert.equal(noConsent.status, 400);
@@ -245,6 +251,7 @@ test('tenant rules: a keyword and two thumbs-down hand the conversation to a per
   const event = keyword.events.find((e) => e.type === 'handoff');
   assert.equal(event?.state, 'waiting', JSON.stringify(keyword.events));
   assert.equal(event.notice, 'person_will_reply');
+  assert.equal(event.minutes, 5);
   assert.match(event.text, /within 5 minutes/);
   const inbox = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/inbox`);
   const row = inbox.json.conversations.find((r) => r.conversation_id === s.conversation_id);
@@ -433,6 +440,8 @@ test('the handoff tool: the model hands over with a summary, the stream says so,
   const event = r.events.find((e) => e.type === 'handoff');
   assert.equal(event?.state, 'waiting', JSON.stringify(r.events));
   assert.equal(event.notice, 'person_will_reply');
+  assert.equal(event.minutes, 10);
+  assert.match(event.text, /within 10 minutes/);
   assert.equal(r.events.at(-1).type, 'done');
   const inbox = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/inbox`);
   const row = inbox.json.conversations.find((x) => x.conversation_id === s.conversation_id);
