@@ -48,6 +48,7 @@ pub mod session_token;
 pub mod site;
 pub mod staff;
 pub mod staff_access;
+pub mod staff_ceremony;
 pub mod tenant;
 pub mod tools;
 pub mod turn;

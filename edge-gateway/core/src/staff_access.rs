@@ -134,6 +134,20 @@ pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).ok()
 }
 
+/// The staff session token a request presents: `Authorization: Bearer st1.…` (tools), else
+/// the session cookie (the console).
+pub fn presented_token<'a>(
+    authorization: Option<&'a str>,
+    cookie_header: Option<&'a str>,
+) -> Option<&'a str> {
+    let bearer = authorization
+        .and_then(|auth| auth.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| token.starts_with("st1."));
+    bearer.or_else(|| token_from_cookie(cookie_header?))
+}
+
 /// The staff session token of a `Cookie` header, if any.
 pub fn token_from_cookie(cookie_header: &str) -> Option<&str> {
     cookie_header.split(';').find_map(|pair| {
@@ -263,5 +277,26 @@ mod tests {
             cookie.contains("SameSite=Strict") && cookie.contains("Path=/v1/admin/tenants/acme/")
         );
         assert!(cleared_cookie("acme").contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn a_bearer_staff_token_wins_over_the_cookie_and_other_bearers_do_not_count() {
+        let cookie = Some("a=1; shopkeep_staff=st1.cookie.sig");
+        assert_eq!(
+            presented_token(Some("Bearer st1.bearer.sig"), cookie),
+            Some("st1.bearer.sig")
+        );
+        assert_eq!(
+            presented_token(Some("bearer  st1.x.y "), None),
+            Some("st1.x.y")
+        );
+        // A shopper session token or an admin signature is not a staff session: the cookie.
+        assert_eq!(
+            presented_token(Some("Bearer v1.shopper.token"), cookie),
+            Some("st1.cookie.sig")
+        );
+        assert_eq!(presented_token(Some("Basic st1.x.y"), None), None);
+        assert_eq!(presented_token(None, Some("shopkeep_staff=")), None);
+        assert_eq!(presented_token(None, None), None);
     }
 }
