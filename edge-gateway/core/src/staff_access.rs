@@ -39,6 +39,10 @@ pub enum StaffRoute {
     SignOut,
     /// `GET /staff/me`: the session's staff member.
     Me,
+    /// `POST /staff/passkeys/begin`: a signed-in staff member starts adding a passkey.
+    PasskeyBegin,
+    /// `POST /staff/passkeys/finish`: the new passkey, for the signed-in staff member.
+    PasskeyFinish,
 }
 
 impl StaffRoute {
@@ -64,7 +68,7 @@ pub fn valid_staff_id(id: &str) -> bool {
 pub fn allowed_methods(rest: &[&str]) -> Option<&'static str> {
     match rest {
         [] | ["me"] => Some("GET, OPTIONS"),
-        ["invites" | "signout"] | ["register" | "signin", "begin" | "finish"] => {
+        ["invites" | "signout"] | ["register" | "signin" | "passkeys", "begin" | "finish"] => {
             Some("POST, OPTIONS")
         }
         [id, "disable" | "revoke"] if valid_staff_id(id) => Some("POST, OPTIONS"),
@@ -83,6 +87,8 @@ pub fn route(post: bool, rest: &[&str]) -> Option<StaffRoute> {
         (true, ["register", "finish"]) => StaffRoute::RegisterFinish,
         (true, ["signin", "begin"]) => StaffRoute::SignInBegin,
         (true, ["signin", "finish"]) => StaffRoute::SignInFinish,
+        (true, ["passkeys", "begin"]) => StaffRoute::PasskeyBegin,
+        (true, ["passkeys", "finish"]) => StaffRoute::PasskeyFinish,
         (true, [id, "disable"]) => StaffRoute::Disable((*id).to_owned()),
         (true, [id, "revoke"]) => StaffRoute::Revoke((*id).to_owned()),
         _ => return None,
@@ -105,7 +111,12 @@ pub fn required_action(route: &Route, body: &[u8]) -> Action {
             }
         }
         Route::AdminStaff { route, .. } => match route {
-            StaffRoute::Me | StaffRoute::SignOut => Action::Inbox,
+            // The session's own business: any signed-in staff member (the routes check the
+            // session themselves; the admin key is no staff member).
+            StaffRoute::Me
+            | StaffRoute::SignOut
+            | StaffRoute::PasskeyBegin
+            | StaffRoute::PasskeyFinish => Action::Inbox,
             _ => Action::Staff,
         },
         Route::AdminRotateKey { .. } => Action::Staff,
@@ -206,6 +217,8 @@ mod tests {
             ),
             (Method::Get, format!("{t}/staff/me"), ""),
             (Method::Post, format!("{t}/staff/signout"), ""),
+            (Method::Post, format!("{t}/staff/passkeys/begin"), ""),
+            (Method::Post, format!("{t}/staff/passkeys/finish"), ""),
         ];
         for (m, path, body) in &inbox {
             assert!(Role::Agent.may(action(*m, path, body)), "{m:?} {path}");
@@ -249,6 +262,9 @@ mod tests {
             ("/signin/finish", true),
             ("/signout", false),
             ("/invites", false),
+            // Adding a passkey needs a signed-in staff session.
+            ("/passkeys/begin", false),
+            ("/passkeys/finish", false),
         ] {
             match route_of(Method::Post, &format!("{t}{path}")) {
                 Ok(Route::AdminStaff { route, .. }) => assert_eq!(route.is_public(), public),
@@ -256,6 +272,7 @@ mod tests {
             }
         }
         assert!(route_of(Method::Get, &format!("{t}/invites")).is_err());
+        assert!(route_of(Method::Get, &format!("{t}/passkeys/begin")).is_err());
         assert!(route_of(Method::Post, &format!("{t}/nobody/disable")).is_err());
         assert!(route_of(Method::Post, &format!("{t}/st_1/disable")).is_ok());
     }

@@ -19,6 +19,25 @@ pub const LOCKOUT_WINDOW_MS: u64 = 15 * 60 * 1000;
 pub const MAX_CREDENTIAL_ID_CHARS: usize = 1_400;
 /// Longest invite secret looked up (ours are 43 characters).
 pub const MAX_INVITE_SECRET_CHARS: usize = 128;
+/// Most passkeys one staff member may have (a phone, a laptop, spare keys…).
+pub const MAX_PASSKEYS_PER_MEMBER: usize = 10;
+
+/// Whether a member who has passkeys `existing` may add passkey `new_id`: `Err` with the
+/// reason when it is one of theirs already or they have [`MAX_PASSKEYS_PER_MEMBER`].
+pub fn may_add_passkey(existing: &[String], new_id: &str) -> Result<(), &'static str> {
+    if existing.iter().any(|id| id == new_id) {
+        return Err("This passkey is already registered for you.");
+    }
+    room_for_another(existing.len())
+}
+
+/// Whether a member with `count` passkeys may start adding one.
+pub fn room_for_another(count: usize) -> Result<(), &'static str> {
+    if count >= MAX_PASSKEYS_PER_MEMBER {
+        return Err("You have the most passkeys allowed (10).");
+    }
+    Ok(())
+}
 
 /// Whether `failures` recent failed sign-ins lock the passkey out.
 pub fn locked_out(failures: u64) -> bool {
@@ -222,5 +241,21 @@ mod tests {
         assert_eq!(unhex("0"), None);
         assert_eq!(unhex("zz"), None);
         assert_eq!(unhex(""), Some(vec![]));
+    }
+
+    #[test]
+    fn a_member_adds_new_passkeys_up_to_the_limit() {
+        let mine: Vec<String> = vec!["a".into(), "b".into()];
+        assert_eq!(may_add_passkey(&mine, "c"), Ok(()));
+        assert!(may_add_passkey(&mine, "b").unwrap_err().contains("already"));
+        let full: Vec<String> = (0..MAX_PASSKEYS_PER_MEMBER)
+            .map(|i| i.to_string())
+            .collect();
+        assert!(may_add_passkey(&full, "new")
+            .unwrap_err()
+            .contains("most passkeys"));
+        assert_eq!(may_add_passkey(&full[1..], "new"), Ok(()));
+        assert!(room_for_another(MAX_PASSKEYS_PER_MEMBER - 1).is_ok());
+        assert!(room_for_another(MAX_PASSKEYS_PER_MEMBER).is_err());
     }
 }

@@ -9,9 +9,11 @@
 //! make the browser send it. `Authorization: Bearer st1.…` is accepted too, for tools.
 //!
 //! This file: the routes' table and the session check every staff call shares;
-//! `passkey.rs`: the registration and sign-in ceremonies; `session.rs`: starting, ending and
-//! describing a session; `members.rs`: the admin's staff list, invites, disabling, revoking.
+//! `passkey.rs`: the registration and sign-in ceremonies; `add_passkey.rs`: a signed-in
+//! member registers another passkey; `session.rs`: starting, ending and describing a session;
+//! `members.rs`: the admin's staff list, invites, disabling, revoking.
 
+mod add_passkey;
 mod members;
 mod passkey;
 mod session;
@@ -123,5 +125,7 @@ pub(crate) async fn route(
         StaffRoute::SignInFinish => passkey::signin_finish(&mut req, env, tenant_id).await,
         StaffRoute::SignOut => session::sign_out(&req, env, tenant_id).await,
         StaffRoute::Me => session::me(&mut req, env, tenant_id).await,
+        StaffRoute::PasskeyBegin => add_passkey::begin(&mut req, env, tenant_id).await,
+        StaffRoute::PasskeyFinish => add_passkey::finish(&mut req, env, tenant_id).await,
     }
 }

@@ -7,7 +7,7 @@
 use super::{actor, session, unauthorized};
 use crate::env::{now_ms, random_bytes, var};
 use crate::http::{json_response, read_json_body};
-use crate::store::staff::{InviteRow, NewPasskey};
+use crate::store::staff::{ChallengeOwner, InviteRow, NewPasskey};
 use crate::store::Store;
 use serde::Deserialize;
 use serde_json::json;
@@ -43,14 +43,14 @@ pub(super) fn relying_party(req: &Request, env: &Env) -> Result<(String, String)
 
 /// What a ceremony's `finish` verifies against: the relying party's id and origin, and the
 /// challenge's bytes (the client echoes it base64url).
-struct Ceremony {
+pub(super) struct Ceremony {
     rp_id: String,
     origin: String,
-    challenge: Vec<u8>,
+    pub(super) challenge: Vec<u8>,
 }
 
 impl Ceremony {
-    fn of(req: &Request, env: &Env, challenge_b64: &str) -> Result<Self, Error> {
+    pub(super) fn of(req: &Request, env: &Env, challenge_b64: &str) -> Result<Self, Error> {
         let (rp_id, origin) = relying_party(req, env)?;
         let challenge = b64url_decode(challenge_b64)
             .ok_or_else(|| Error::invalid_field("challenge", "must be base64url"))?;
@@ -61,7 +61,7 @@ impl Ceremony {
         })
     }
 
-    fn relying_party(&self) -> RelyingParty<'_> {
+    pub(super) fn relying_party(&self) -> RelyingParty<'_> {
         RelyingParty {
             id: &self.rp_id,
             origin: &self.origin,
@@ -70,7 +70,7 @@ impl Ceremony {
 }
 
 /// The hash a challenge is stored under (the challenge is base64url as the client echoes it).
-fn challenge_hash(challenge_b64: &str) -> Result<String, Error> {
+pub(super) fn challenge_hash(challenge_b64: &str) -> Result<String, Error> {
     let bytes = b64url_decode(challenge_b64)
         .filter(|b| b.len() == 32)
         .ok_or_else(|| Error::invalid_field("challenge", "must be the challenge issued"))?;
@@ -78,11 +78,11 @@ fn challenge_hash(challenge_b64: &str) -> Result<String, Error> {
 }
 
 /// A fresh challenge stored for `purpose`; `429` when the tenant has too many live ones.
-async fn new_challenge(
+pub(super) async fn new_challenge(
     store: &Store,
     tenant_id: &str,
     purpose: &str,
-    invite_id: Option<&str>,
+    owner: ChallengeOwner<'_>,
 ) -> Result<(String, u64), Error> {
     let challenge: [u8; 32] = random_bytes()?;
     let now = now_ms();
@@ -92,7 +92,7 @@ async fn new_challenge(
             tenant_id,
             &staff::secret_hash(&challenge),
             purpose,
-            invite_id,
+            owner,
             now,
             expires,
         )
@@ -106,7 +106,7 @@ async fn new_challenge(
     Ok((b64url(&challenge), expires))
 }
 
-fn ceremony_error(err: &WebauthnError) -> Error {
+pub(super) fn ceremony_error(err: &WebauthnError) -> Error {
     worker::console_log!("staff passkey refused: {err}");
     unauthorized(staff_ceremony::refusal(err))
 }
@@ -145,7 +145,13 @@ pub(super) async fn register_begin(
     let InviteSecret { invite } = decode_json(&body, MAX_ADMIN_BODY_BYTES)?;
     let store = Store::new(env)?;
     let row = open_invite(&store, tenant_id, &invite).await?;
-    let (challenge, expires) = new_challenge(&store, tenant_id, "register", Some(&row.id)).await?;
+    let (challenge, expires) = new_challenge(
+        &store,
+        tenant_id,
+        "register",
+        ChallengeOwner::Invite(&row.id),
+    )
+    .await?;
     let (rp_id, _) = relying_party(req, env)?;
     let who = Registrant {
         staff_id: &row.staff_id,
@@ -159,12 +165,13 @@ pub(super) async fn register_begin(
     )
 }
 
+/// What `navigator.credentials.create` gives back (the parts verified).
 #[derive(Deserialize)]
-struct Attestation {
+pub(super) struct Attestation {
     #[serde(rename = "clientDataJSON")]
-    client_data_json: String,
+    pub(super) client_data_json: String,
     #[serde(rename = "attestationObject")]
-    attestation_object: String,
+    pub(super) attestation_object: String,
 }
 
 #[derive(Deserialize)]
@@ -249,7 +256,8 @@ pub(super) async fn signin_begin(
     if store.tenant_public(tenant_id).await?.is_none() {
         return Err(Error::code(ErrorCode::TenantNotFound));
     }
-    let (challenge, expires) = new_challenge(&store, tenant_id, "signin", None).await?;
+    let (challenge, expires) =
+        new_challenge(&store, tenant_id, "signin", ChallengeOwner::Nobody).await?;
     let (rp_id, _) = relying_party(req, env)?;
     json_response(
         200,
