@@ -4,21 +4,18 @@
 //! belongs to the member who asked for it; passkeys they already have are excluded; at most
 //! `staff_ceremony::MAX_PASSKEYS_PER_MEMBER`; every addition is in the audit log.
 
-use super::passkey::{
-    ceremony_error, challenge_hash, new_challenge, relying_party, Attestation, Ceremony,
-};
+use super::passkey::{challenge_hash, new_challenge, relying_party, Attestation, Ceremony};
 use super::{presented_token, session_caller, unauthorized, StaffCaller};
 use crate::env::now_ms;
 use crate::http::{json_response, read_json_body};
-use crate::store::staff::{ChallengeOwner, NewPasskey};
+use crate::store::staff::ChallengeOwner;
 use crate::store::Store;
 use serde::Deserialize;
 use serde_json::json;
 use shopkeep_gateway_core::requests::{decode_json, MAX_ADMIN_BODY_BYTES};
 use shopkeep_gateway_core::staff_ceremony::{
-    self, hex, may_add_passkey, room_for_another, Registrant, MAX_PASSKEYS_PER_MEMBER,
+    self, may_add_passkey, room_for_another, Registrant, MAX_PASSKEYS_PER_MEMBER,
 };
-use shopkeep_gateway_core::webauthn;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::ErrorCode;
 use worker::{Env, Request, Response};
@@ -102,25 +99,14 @@ pub(super) async fn finish(
             "This passkey challenge is unknown, expired, already used or not yours: start again.",
         ));
     }
-    let ceremony = Ceremony::of(req, env, &finish.challenge)?;
-    let credential = webauthn::verify_registration(
-        &finish.credential.client_data_json,
-        &finish.credential.attestation_object,
-        &ceremony.challenge,
-        &ceremony.relying_party(),
-    )
-    .map_err(|e| ceremony_error(&e))?;
+    let credential = Ceremony::of(req, env, &finish.challenge)?.register(&finish.credential)?;
     let existing = store.member_passkeys(tenant_id, &caller.staff_id).await?;
     may_add_passkey(&existing, &credential.id).map_err(refused)?;
     let added = store
         .add_passkey(
             tenant_id,
             &caller.staff_id,
-            &NewPasskey {
-                credential_id: &credential.id,
-                public_key_hex: &hex(&credential.public_key),
-                sign_count: credential.sign_count,
-            },
+            &credential.row(),
             MAX_PASSKEYS_PER_MEMBER,
             now,
         )

@@ -67,6 +67,39 @@ impl Ceremony {
             origin: &self.origin,
         }
     }
+
+    /// Verifies a new passkey made for this ceremony (an invite's or a signed-in member's).
+    pub(super) fn register(&self, made: &Attestation) -> Result<NewCredential, Error> {
+        let credential = webauthn::verify_registration(
+            &made.client_data_json,
+            &made.attestation_object,
+            &self.challenge,
+            &self.relying_party(),
+        )
+        .map_err(|e| ceremony_error(&e))?;
+        Ok(NewCredential {
+            public_key_hex: hex(&credential.public_key),
+            sign_count: credential.sign_count,
+            id: credential.id,
+        })
+    }
+}
+
+/// A verified new passkey, as it is stored.
+pub(super) struct NewCredential {
+    pub(super) id: String,
+    public_key_hex: String,
+    sign_count: u32,
+}
+
+impl NewCredential {
+    pub(super) fn row(&self) -> NewPasskey<'_> {
+        NewPasskey {
+            credential_id: &self.id,
+            public_key_hex: &self.public_key_hex,
+            sign_count: self.sign_count,
+        }
+    }
 }
 
 /// The hash a challenge is stored under (the challenge is base64url as the client echoes it).
@@ -106,7 +139,7 @@ pub(super) async fn new_challenge(
     Ok((b64url(&challenge), expires))
 }
 
-pub(super) fn ceremony_error(err: &WebauthnError) -> Error {
+fn ceremony_error(err: &WebauthnError) -> Error {
     worker::console_log!("staff passkey refused: {err}");
     unauthorized(staff_ceremony::refusal(err))
 }
@@ -208,14 +241,7 @@ pub(super) async fn register_finish(
             "This registration challenge belongs to another invite: start again.",
         ));
     }
-    let ceremony = Ceremony::of(req, env, &finish.challenge)?;
-    let credential = webauthn::verify_registration(
-        &finish.credential.client_data_json,
-        &finish.credential.attestation_object,
-        &ceremony.challenge,
-        &ceremony.relying_party(),
-    )
-    .map_err(|e| ceremony_error(&e))?;
+    let credential = Ceremony::of(req, env, &finish.challenge)?.register(&finish.credential)?;
     if !store.use_invite(tenant_id, &invite.id, now).await? {
         return Err(invalid_invite());
     }
@@ -224,11 +250,7 @@ pub(super) async fn register_finish(
             tenant_id,
             &invite,
             &format!("invite:{}", invite.id),
-            &NewPasskey {
-                credential_id: &credential.id,
-                public_key_hex: &hex(&credential.public_key),
-                sign_count: credential.sign_count,
-            },
+            &credential.row(),
             now,
         )
         .await?;
