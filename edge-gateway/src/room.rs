@@ -454,6 +454,7 @@ impl ConversationRoom {
             text: call.text.clone(),
             internal: call.internal,
             name: call.staff_name.clone(),
+            notice: None,
             at_ms: now_ms(),
         };
         let posted = self
@@ -615,6 +616,7 @@ impl ConversationRoom {
                 text: notice_text(notice),
                 internal: false,
                 name: None,
+                notice: Some(notice.clone()),
                 at_ms: now,
             };
             self.append(&store, t, c, entry, None).await?;

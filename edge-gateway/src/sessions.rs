@@ -376,19 +376,11 @@ pub(crate) async fn conversation(
         .await?
         .claims;
     limiter::meter(env, req, &claims.tenant_id, RouteClass::History).await?;
-    let messages = Store::new(env)?
+    // The transcript with each message's blocks (product cards), so a reloaded widget
+    // redraws them, interleaved with the live log's entries (staff, notices, messages to a
+    // person) and the live `seq` to resume the socket after (`core::history`).
+    let history = Store::new(env)?
         .conversation(&claims.tenant_id, &claims.conversation_id)
         .await?;
-    // `ConversationResponse` with each message's blocks (product cards) alongside, so a
-    // reloaded widget redraws them; clients that do not know `blocks` ignore it.
-    #[derive(serde::Serialize)]
-    struct WithBlocks {
-        conversation_id: String,
-        messages: Vec<crate::store::ShownMessage>,
-    }
-    let body = WithBlocks {
-        conversation_id: claims.conversation_id,
-        messages,
-    };
-    json_response(200, &body, origin)
+    json_response(200, &history, origin)
 }

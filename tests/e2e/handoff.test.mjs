@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { chat, createTenantWithKeys, d1, eventually, session } from './gateway.mjs';
+import { chat, conversation, createTenantWithKeys, d1, eventually, session } from './gateway.mjs';
 import { admin, clientId, LiveClient, putConfig, shopper, shopperTicket, staffPath, staffTicket } from './handoff-helpers.mjs';
 
 const textOf = (events) => events.filter((e) => e.type === 'delta').map((e) => e.text).join('');
@@ -140,6 +140,58 @@ test('request a person, staff reply live, resume after a drop, AI silent until t
   const audit = await d1(`SELECT action FROM audit_log WHERE tenant_id = '${t.id}' AND action LIKE 'conversation.%' ORDER BY id`);
   assert.deepEqual(audit.map((r) => r.action).filter((a) => a !== 'conversation.live_ticket'),
     ['conversation.take', 'conversation.reply', 'conversation.hand_back', 'conversation.close']);
+
+  // Notices carry their name (and minutes) next to the English text everywhere the shopper
+  // gets them, so the widget can translate: live `system` entries and `state` frames.
+  await shopperSocket.until(() => shopperSocket.log.some((e) => e.notice === 'closed'), 10_000, 'the closed notice');
+  const notices = shopperSocket.log.filter((e) => e.author === 'system');
+  assert.deepEqual(notices.map((e) => e.notice), ['person_will_reply', 'person_joined', 'back_to_assistant', 'closed'], JSON.stringify(notices));
+  assert.equal(notices[0].minutes, 10);
+  assert.ok(notices.every((e) => typeof e.text === 'string' && e.text.length > 0));
+  const joinedFrame = shopperSocket.states.find((f) => f.state === 'human');
+  assert.equal(joinedFrame.notice, 'person_joined', JSON.stringify(joinedFrame));
+
+  // A reload's history interleaves the live log with the AI transcript in time order: staff
+  // messages, notices (by name) and the messages the shopper wrote to a person sit between
+  // the AI turns they happened between, each once, with `live_seq` to resume the socket after.
+  const history = await conversation(s.token);
+  const rows = history.messages.map((m) => `${m.role}:${m.notice ?? m.text}`);
+  assert.deepEqual(rows, [
+    'user:Do you ship to Norway?',
+    `assistant:${history.messages[1].text}`,
+    'system:person_will_reply',
+    'user:Hello? Anyone there?',
+    'system:person_joined',
+    'staff:Hi, this is Sam. Let me check your parcel.',
+    'staff:Found it: it is in Oslo.',
+    'staff:It arrives tomorrow.',
+    'user:Thanks!',
+    'user:Great, and can I change the address?',
+    'system:back_to_assistant',
+    'user:What are your opening hours?',
+    `assistant:${history.messages[12].text}`,
+    'system:closed',
+  ], JSON.stringify(history, null, 1));
+  assert.ok(history.messages[1].text.length > 0 && history.messages[12].text.length > 0);
+  const [{ n: lastSeq }] = await d1(`SELECT MAX(seq) AS n FROM live_entries WHERE tenant_id = '${t.id}' AND conversation_id = '${c}' AND internal = 0`);
+  assert.equal(history.live_seq, lastSeq);
+  assert.equal(history.live_seq, shopperSocket.lastSeq, 'the socket resumes right after the history');
+  const liveRows = history.messages.filter((m) => m.seq !== undefined);
+  assert.deepEqual(liveRows.map((m) => m.seq), shopperSocket.log.map((e) => e.seq), 'every live entry the socket showed, in seq order, once');
+  for (const m of liveRows) {
+    assert.equal(m.id, `m_live-${m.seq}`);
+    assert.equal(m.status, 'complete');
+    assert.equal(typeof m.created_at_ms, 'number');
+  }
+  assert.equal(liveRows.find((m) => m.notice === 'person_will_reply').minutes, 10);
+  assert.match(liveRows.find((m) => m.notice === 'person_will_reply').text, /usually within 10 minutes/);
+  assert.equal(liveRows.find((m) => m.role === 'staff').name, 'Sam');
+  assert.ok(!history.messages.some((m) => m.text === 'VIP customer'), 'notes never reach the shopper');
+  // The diverted chat message is the live entry the stream's `start` named.
+  const diverted = liveRows.find((m) => m.text === 'Hello? Anyone there?');
+  assert.equal(diverted.id, waitingChat.events.find((e) => e.type === 'start').user_message_id);
+  const times = history.messages.map((m) => m.created_at_ms);
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'in time order');
   await Promise.all([shopperSocket.close(), staff.close()]);
 });
 
@@ -169,6 +221,12 @@ test('outside business hours the shopper is asked for an email, given with conse
   assert.equal(requested.json.state, 'waiting');
   assert.equal(requested.json.notice, 'closed_leave_email');
   assert.match(requested.json.text, /leave your email/);
+  assert.equal(requested.json.minutes, undefined);
+  // The history lists the stored notice by name, without minutes.
+  const notice = (await conversation(s.token)).messages.find((m) => m.role === 'system');
+  assert.equal(notice?.notice, 'closed_leave_email', JSON.stringify(notice));
+  assert.equal(notice.minutes, undefined);
+  assert.match(notice.text, /leave your email/);
   // No consent to be written to: refused; with it: stored and shown in the inbox.
   const noConsent = await shopper('POST', '/v1/contact', s.token, { email: 'ann@example.com', consent: false });
   assert.equal(noConsent.status, 400);
@@ -193,6 +251,7 @@ test('tenant rules: a keyword and two thumbs-down hand the conversation to a per
   const event = keyword.events.find((e) => e.type === 'handoff');
   assert.equal(event?.state, 'waiting', JSON.stringify(keyword.events));
   assert.equal(event.notice, 'person_will_reply');
+  assert.equal(event.minutes, 5);
   assert.match(event.text, /within 5 minutes/);
   const inbox = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/inbox`);
   const row = inbox.json.conversations.find((r) => r.conversation_id === s.conversation_id);
@@ -381,6 +440,8 @@ test('the handoff tool: the model hands over with a summary, the stream says so,
   const event = r.events.find((e) => e.type === 'handoff');
   assert.equal(event?.state, 'waiting', JSON.stringify(r.events));
   assert.equal(event.notice, 'person_will_reply');
+  assert.equal(event.minutes, 10);
+  assert.match(event.text, /within 10 minutes/);
   assert.equal(r.events.at(-1).type, 'done');
   const inbox = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/inbox`);
   const row = inbox.json.conversations.find((x) => x.conversation_id === s.conversation_id);

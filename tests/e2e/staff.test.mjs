@@ -274,3 +274,85 @@ test('hostile: sessions end on disable and revoke; forged, expired and other-ten
   const locked = await signIn(a.id, auth, lee.credentialId);
   assert.equal(locked.status, 429, JSON.stringify(locked.json));
 });
+
+test('a signed-in staff member adds another passkey and signs in with either; nobody else can add one for them', async () => {
+  const t = await createTenantWithKeys('staff-passkeys');
+  const phone = authenticator();
+  const inv = await invite(t, 'Pat Agent', 'agent');
+  const pat = await register(t.id, phone, inv.secret);
+  const { cookie } = pat;
+  const path = '/staff/passkeys';
+
+  // Only a staff session starts it: no session, the admin key (no staff member), a bogus token.
+  assert.equal((await staffCall(t.id, 'POST', `${path}/begin`, { body: {} })).status, 401);
+  assert.equal((await admin(t, 'POST', `/v1/admin/tenants/${t.id}/staff/passkeys/begin`, {})).status, 401);
+  assert.equal((await staffCall(t.id, 'POST', `${path}/begin`, { bearer: 'st1.forged.token', body: {} })).status, 401);
+  assert.equal((await staffCall(t.id, 'GET', `${path}/begin`, { cookie })).status, 405);
+
+  const begin = async (c = cookie) => {
+    const r = await staffCall(t.id, 'POST', `${path}/begin`, { cookie: c, body: {} });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    return r.json;
+  };
+  const finish = (challenge, credential, c = cookie) =>
+    staffCall(t.id, 'POST', `${path}/finish`, { cookie: c, body: { challenge, credential } });
+
+  const first = await begin();
+  // The same account on the authenticator, and the passkey Pat has is excluded.
+  assert.equal(first.publicKey.user.id, pat.begin.publicKey.user.id);
+  assert.deepEqual(first.publicKey.excludeCredentials, [{ type: 'public-key', id: pat.credentialId }]);
+  assert.equal(first.publicKey.attestation, 'none');
+  assert.deepEqual(first.staff, { name: 'Pat Agent', role: 'agent' });
+
+  // Another member's session cannot finish Pat's ceremony (and spends the challenge).
+  const laptop = authenticator();
+  const lee = await register(t.id, authenticator(), (await invite(t, 'Lee Agent', 'agent')).secret);
+  const stolen = await finish(first.publicKey.challenge, laptop.create(first.publicKey).body, lee.cookie);
+  assert.equal(stolen.status, 401, JSON.stringify(stolen.json));
+  assert.equal((await finish(first.publicKey.challenge, laptop.create(first.publicKey).body)).status, 401, 'spent');
+  // A sign-in challenge is not a passkey challenge.
+  const signinBegin = await staffCall(t.id, 'POST', '/staff/signin/begin', { body: {} });
+  const wrongKind = await finish(signinBegin.json.publicKey.challenge, laptop.create(signinBegin.json.publicKey).body);
+  assert.equal(wrongKind.status, 401);
+  // A passkey made for another site is refused.
+  const second = await begin();
+  const phished = await finish(second.publicKey.challenge, laptop.create(second.publicKey, { origin: 'https://evil.example', rpId: 'evil.example' }).body);
+  assert.equal(phished.status, 401, JSON.stringify(phished.json));
+
+  const third = await begin();
+  const made = laptop.create(third.publicKey);
+  const added = await finish(third.publicKey.challenge, made.body);
+  assert.equal(added.status, 201, JSON.stringify(added.json));
+  assert.equal(added.json.credential_id, made.credential.id);
+  assert.equal(added.json.passkeys, 2);
+  assert.equal((await finish(third.publicKey.challenge, made.body)).status, 401, 'a replayed finish');
+
+  // Either passkey signs Pat in; Lee's sessions never saw Pat's passkey.
+  for (const [auth, id] of [[laptop, made.credential.id], [phone, pat.credentialId]]) {
+    const login = await signIn(t.id, auth, id);
+    assert.equal(login.status, 200, JSON.stringify(login.json));
+    assert.equal(login.json.staff.id, inv.staff_id);
+  }
+  const list = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/staff`);
+  assert.equal(list.json.members.find((m) => m.id === inv.staff_id).passkeys, 2);
+  assert.equal(list.json.members.find((m) => m.id === lee.staff.id).passkeys, 1);
+  const audit = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/audit?limit=50`);
+  assert.ok(audit.json.entries.some((r) => r.action === 'staff.passkey_add' && r.actor === `staff:${inv.staff_id} (Pat Agent)`),
+    JSON.stringify(audit.json.entries.map((r) => [r.action, r.actor])));
+
+  // Ten passkeys at most.
+  for (let n = 3; n <= 10; n += 1) {
+    const b = await begin();
+    const r = await finish(b.publicKey.challenge, authenticator().create(b.publicKey).body);
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    assert.equal(r.json.passkeys, n);
+  }
+  const full = await staffCall(t.id, 'POST', `${path}/begin`, { cookie, body: {} });
+  assert.equal(full.status, 422, JSON.stringify(full.json));
+  assert.match(full.json.error.message, /most passkeys/);
+
+  // A disabled member's session cannot add one, and none of their passkeys signs in.
+  assert.equal((await admin(t, 'POST', `/v1/admin/tenants/${t.id}/staff/${inv.staff_id}/disable`, {})).status, 200);
+  assert.equal((await staffCall(t.id, 'POST', `${path}/begin`, { cookie, body: {} })).status, 401);
+  assert.equal((await signIn(t.id, laptop, made.credential.id)).status, 401);
+});

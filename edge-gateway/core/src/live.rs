@@ -15,6 +15,7 @@
 //! Owns: frame validation (size, shape, who may send what), the per-socket frame budget, who
 //! sees which entry, resume and de-duplication. Must not depend on: worker.
 
+use crate::handoff::Notice;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -223,6 +224,11 @@ pub struct Entry {
     /// The staff member's display name, for staff entries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// For a system entry that tells the shopper something: the notice, by name (`notice`)
+    /// and with its `minutes` where it has them, so a client can translate it instead of
+    /// showing the English `text`.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
     /// When (ms).
     pub at_ms: u64,
 }
@@ -261,6 +267,7 @@ mod tests {
             text: format!("m{seq}"),
             internal,
             name: None,
+            notice: None,
             at_ms: seq,
         }
     }
@@ -343,5 +350,37 @@ mod tests {
             Some(3)
         );
         assert_eq!(already_stored(&log, Author::Shopper, "c3"), None);
+    }
+
+    #[test]
+    fn a_notice_entry_carries_the_notice_name_and_minutes_next_to_its_text() {
+        let notice = Entry {
+            seq: 4,
+            author: Author::System,
+            client_id: None,
+            text: String::from("A person will reply — usually within 7 minutes."),
+            internal: false,
+            name: None,
+            notice: Some(Notice::PersonWillReply { minutes: 7 }),
+            at_ms: 9,
+        };
+        let json = serde_json::to_value(&notice).unwrap();
+        assert_eq!(json["notice"], "person_will_reply");
+        assert_eq!(json["minutes"], 7);
+        assert_eq!(json["author"], "system");
+        assert_eq!(serde_json::from_value::<Entry>(json).unwrap(), notice);
+        let joined = Entry {
+            notice: Some(Notice::PersonJoined),
+            ..notice.clone()
+        };
+        let json = serde_json::to_value(&joined).unwrap();
+        assert_eq!(json["notice"], "person_joined");
+        assert!(json.get("minutes").is_none());
+        let staff = serde_json::to_value(entry(1, false)).unwrap();
+        assert!(staff.get("notice").is_none(), "{staff}");
+        assert_eq!(
+            serde_json::from_value::<Entry>(staff).unwrap(),
+            entry(1, false)
+        );
     }
 }

@@ -69,6 +69,40 @@ impl Role {
             _ => None,
         }
     }
+
+    /// The wire name (`agent`, `admin`), as stored and as [`Role::parse`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// What the console may show this role (`GET …/staff/me`'s `may`).
+    pub fn permissions(self) -> Permissions {
+        Permissions {
+            settings: self.may(Action::Settings),
+            privacy: self.may(Action::Privacy),
+            staff: self.may(Action::Staff),
+            insights: self.may(Action::Insights),
+            assign: self.may(Action::Assign),
+        }
+    }
+}
+
+/// What a role may do beyond the inbox, for the console to show only what works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Permissions {
+    /// [`Action::Settings`].
+    pub settings: bool,
+    /// [`Action::Privacy`].
+    pub privacy: bool,
+    /// [`Action::Staff`].
+    pub staff: bool,
+    /// [`Action::Insights`].
+    pub insights: bool,
+    /// [`Action::Assign`].
+    pub assign: bool,
 }
 
 /// What a staff session token carries.
@@ -219,6 +253,14 @@ mod tests {
             assert!(Role::Admin.may(action));
         }
         assert!(Role::Agent.may(Action::Inbox));
+        for role in [Role::Agent, Role::Admin] {
+            assert_eq!(Role::parse(role.name()), Some(role));
+        }
+        assert_eq!(
+            serde_json::to_value(Role::Agent.permissions()).unwrap(),
+            serde_json::json!({"settings": false, "privacy": false, "staff": false, "insights": false, "assign": false})
+        );
+        assert!(Role::Admin.permissions().settings && Role::Admin.permissions().assign);
         assert_ne!(session_key(b"m", "a"), session_key(b"m", "b"));
         assert_eq!(secret_hash(b"abc").len(), 64);
         assert!(valid_name("Ada Lovelace") && !valid_name(" ") && !valid_name("a\u{0}"));

@@ -39,6 +39,10 @@ pub enum StaffRoute {
     SignOut,
     /// `GET /staff/me`: the session's staff member.
     Me,
+    /// `POST /staff/passkeys/begin`: a signed-in staff member starts adding a passkey.
+    PasskeyBegin,
+    /// `POST /staff/passkeys/finish`: the new passkey, for the signed-in staff member.
+    PasskeyFinish,
 }
 
 impl StaffRoute {
@@ -64,7 +68,7 @@ pub fn valid_staff_id(id: &str) -> bool {
 pub fn allowed_methods(rest: &[&str]) -> Option<&'static str> {
     match rest {
         [] | ["me"] => Some("GET, OPTIONS"),
-        ["invites" | "signout"] | ["register" | "signin", "begin" | "finish"] => {
+        ["invites" | "signout"] | ["register" | "signin" | "passkeys", "begin" | "finish"] => {
             Some("POST, OPTIONS")
         }
         [id, "disable" | "revoke"] if valid_staff_id(id) => Some("POST, OPTIONS"),
@@ -83,6 +87,8 @@ pub fn route(post: bool, rest: &[&str]) -> Option<StaffRoute> {
         (true, ["register", "finish"]) => StaffRoute::RegisterFinish,
         (true, ["signin", "begin"]) => StaffRoute::SignInBegin,
         (true, ["signin", "finish"]) => StaffRoute::SignInFinish,
+        (true, ["passkeys", "begin"]) => StaffRoute::PasskeyBegin,
+        (true, ["passkeys", "finish"]) => StaffRoute::PasskeyFinish,
         (true, [id, "disable"]) => StaffRoute::Disable((*id).to_owned()),
         (true, [id, "revoke"]) => StaffRoute::Revoke((*id).to_owned()),
         _ => return None,
@@ -105,7 +111,12 @@ pub fn required_action(route: &Route, body: &[u8]) -> Action {
             }
         }
         Route::AdminStaff { route, .. } => match route {
-            StaffRoute::Me | StaffRoute::SignOut => Action::Inbox,
+            // The session's own business: any signed-in staff member (the routes check the
+            // session themselves; the admin key is no staff member).
+            StaffRoute::Me
+            | StaffRoute::SignOut
+            | StaffRoute::PasskeyBegin
+            | StaffRoute::PasskeyFinish => Action::Inbox,
             _ => Action::Staff,
         },
         Route::AdminRotateKey { .. } => Action::Staff,
@@ -132,6 +143,20 @@ pub fn b64url(bytes: &[u8]) -> String {
 /// Decodes base64url, padded or not.
 pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).ok()
+}
+
+/// The staff session token a request presents: `Authorization: Bearer st1.…` (tools), else
+/// the session cookie (the console).
+pub fn presented_token<'a>(
+    authorization: Option<&'a str>,
+    cookie_header: Option<&'a str>,
+) -> Option<&'a str> {
+    let bearer = authorization
+        .and_then(|auth| auth.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| token.starts_with("st1."));
+    bearer.or_else(|| token_from_cookie(cookie_header?))
 }
 
 /// The staff session token of a `Cookie` header, if any.
@@ -192,6 +217,8 @@ mod tests {
             ),
             (Method::Get, format!("{t}/staff/me"), ""),
             (Method::Post, format!("{t}/staff/signout"), ""),
+            (Method::Post, format!("{t}/staff/passkeys/begin"), ""),
+            (Method::Post, format!("{t}/staff/passkeys/finish"), ""),
         ];
         for (m, path, body) in &inbox {
             assert!(Role::Agent.may(action(*m, path, body)), "{m:?} {path}");
@@ -235,6 +262,9 @@ mod tests {
             ("/signin/finish", true),
             ("/signout", false),
             ("/invites", false),
+            // Adding a passkey needs a signed-in staff session.
+            ("/passkeys/begin", false),
+            ("/passkeys/finish", false),
         ] {
             match route_of(Method::Post, &format!("{t}{path}")) {
                 Ok(Route::AdminStaff { route, .. }) => assert_eq!(route.is_public(), public),
@@ -242,6 +272,7 @@ mod tests {
             }
         }
         assert!(route_of(Method::Get, &format!("{t}/invites")).is_err());
+        assert!(route_of(Method::Get, &format!("{t}/passkeys/begin")).is_err());
         assert!(route_of(Method::Post, &format!("{t}/nobody/disable")).is_err());
         assert!(route_of(Method::Post, &format!("{t}/st_1/disable")).is_ok());
     }
@@ -263,5 +294,26 @@ mod tests {
             cookie.contains("SameSite=Strict") && cookie.contains("Path=/v1/admin/tenants/acme/")
         );
         assert!(cleared_cookie("acme").contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn a_bearer_staff_token_wins_over_the_cookie_and_other_bearers_do_not_count() {
+        let cookie = Some("a=1; shopkeep_staff=st1.cookie.sig");
+        assert_eq!(
+            presented_token(Some("Bearer st1.bearer.sig"), cookie),
+            Some("st1.bearer.sig")
+        );
+        assert_eq!(
+            presented_token(Some("bearer  st1.x.y "), None),
+            Some("st1.x.y")
+        );
+        // A shopper session token or an admin signature is not a staff session: the cookie.
+        assert_eq!(
+            presented_token(Some("Bearer v1.shopper.token"), cookie),
+            Some("st1.cookie.sig")
+        );
+        assert_eq!(presented_token(Some("Basic st1.x.y"), None), None);
+        assert_eq!(presented_token(None, Some("shopkeep_staff=")), None);
+        assert_eq!(presented_token(None, None), None);
     }
 }

@@ -23,7 +23,7 @@ proptest! {
                         continue;
                     }
                     let seq = log.len() as u64 + 1;
-                    let entry = Entry { seq, author: Author::Staff, client_id: Some(client_id), text: String::new(), internal, name: None, at_ms: seq };
+                    let entry = Entry { seq, author: Author::Staff, client_id: Some(client_id), text: String::new(), internal, name: None, notice: None, at_ms: seq };
                     if connected && entry.visible_to(role) {
                         received.push(seq);
                     }

@@ -18,6 +18,8 @@ struct EntryRow {
     internal: f64,
     staff_name: Option<String>,
     at_ms: f64,
+    #[serde(default)]
+    notice_json: Option<String>,
 }
 
 fn author_str(author: Author) -> &'static str {
@@ -43,6 +45,8 @@ impl From<EntryRow> for Entry {
             text: row.text,
             internal: row.internal != 0.0,
             name: row.staff_name,
+            // Display only: an unreadable notice leaves the English text alone.
+            notice: row.notice_json.and_then(|j| serde_json::from_str(&j).ok()),
             at_ms: row.at_ms as u64,
         }
     }
@@ -188,11 +192,18 @@ impl Store {
         entry: &Entry,
         staff_id: Option<&str>,
     ) -> Result<bool, Error> {
+        let notice_json = entry
+            .notice
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| Error::Internal(format!("notice json: {e}")))?;
         let insert = self
             .db
             .prepare(
                 "INSERT INTO live_entries (tenant_id, conversation_id, seq, author, client_id, text, internal, \
-                 staff_id, staff_name, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
+                 staff_id, staff_name, at_ms, notice_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(&[
                 s(tenant_id),
@@ -205,6 +216,7 @@ impl Store {
                 opt(staff_id),
                 opt(entry.name.as_deref()),
                 n(entry.at_ms),
+                opt(notice_json.as_deref()),
             ])
             .map_err(storage("bind"))?;
         let mut batch = vec![insert];
@@ -243,7 +255,7 @@ impl Store {
         let row: Option<EntryRow> = self
             .db
             .prepare(
-                "SELECT seq, author, client_id, text, internal, staff_name, at_ms FROM live_entries \
+                "SELECT seq, author, client_id, text, internal, staff_name, at_ms, notice_json FROM live_entries \
                  WHERE tenant_id = ?1 AND conversation_id = ?2 AND author = ?3 AND client_id = ?4",
             )
             .bind(&[s(tenant_id), s(conversation_id), s(author_str(author)), s(client_id)])
@@ -265,7 +277,7 @@ impl Store {
         let rows: Vec<EntryRow> = self
             .db
             .prepare(
-                "SELECT seq, author, client_id, text, internal, staff_name, at_ms FROM live_entries \
+                "SELECT seq, author, client_id, text, internal, staff_name, at_ms, notice_json FROM live_entries \
                  WHERE tenant_id = ?1 AND conversation_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
             )
             .bind(&[s(tenant_id), s(conversation_id), n(after), n(limit.into())])
@@ -275,6 +287,30 @@ impl Store {
             .map_err(storage("load live entries"))?
             .results()
             .map_err(storage("read live entries"))?;
+        Ok(rows.into_iter().map(Entry::from).collect())
+    }
+
+    /// The latest `limit` entries the shopper may see (no internal notes), in `seq` order:
+    /// the live part of the conversation's history ([`Store::conversation`]).
+    pub(super) fn live_history_statement(
+        &self,
+        tenant_id: &str,
+        conversation_id: &str,
+        limit: u32,
+    ) -> Result<worker::D1PreparedStatement, Error> {
+        self.db
+            .prepare(
+                "SELECT * FROM (SELECT seq, author, client_id, text, internal, staff_name, at_ms, notice_json \
+                 FROM live_entries WHERE tenant_id = ?1 AND conversation_id = ?2 AND internal = 0 \
+                 ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
+            )
+            .bind(&[s(tenant_id), s(conversation_id), n(limit.into())])
+            .map_err(storage("bind"))
+    }
+
+    /// The entries of a [`Store::live_history_statement`] result.
+    pub(super) fn live_rows(result: &worker::D1Result) -> Result<Vec<Entry>, Error> {
+        let rows: Vec<EntryRow> = result.results().map_err(storage("read live history"))?;
         Ok(rows.into_iter().map(Entry::from).collect())
     }
 

@@ -3,6 +3,7 @@
 //! where several statements must apply together).
 
 use serde::{Deserialize, Serialize};
+use shopkeep_gateway_core::history::{self, History, Transcribed};
 use shopkeep_gateway_core::keyring::KeyRing;
 use shopkeep_gateway_core::prompt::HistoryTurn;
 use shopkeep_gateway_core::tenant::TenantConfig;
@@ -149,6 +150,8 @@ pub(crate) struct MessageRow {
     created_at_ms: f64,
     #[serde(default)]
     blocks_json: Option<String>,
+    #[serde(default)]
+    client_message_id: Option<String>,
 }
 
 /// A stored message with the blocks shown with it (product cards), for history, transcripts
@@ -696,18 +699,43 @@ impl Store {
     }
 
     /// A conversation's messages (this tenant's only), oldest first.
+    /// The conversation as the shopper sees it after a reload: the stored transcript and the
+    /// live log (staff messages, notices, shopper messages to a person) in one round trip,
+    /// merged by the core (`core::history`).
     pub(crate) async fn conversation(
         &self,
         tenant_id: &str,
         conversation_id: &str,
-    ) -> Result<Vec<ShownMessage>, Error> {
-        let rows: Vec<MessageRow> = self
-            .history_statement(tenant_id, conversation_id)?
-            .all()
+    ) -> Result<History<ShownMessage>, Error> {
+        let results = self
+            .db
+            .batch(vec![
+                self.history_statement(tenant_id, conversation_id)?,
+                self.live_history_statement(tenant_id, conversation_id, HISTORY_ROWS)?,
+            ])
             .await
-            .map_err(storage("load conversation"))?
-            .results()
-            .map_err(storage("read conversation"))?;
-        Ok(rows.into_iter().map(MessageRow::into_shown).collect())
+            .map_err(storage("load conversation"))?;
+        let (Some(transcript), Some(live)) = (results.first(), results.get(1)) else {
+            return Err(Error::Storage("load conversation: missing results".into()));
+        };
+        let rows: Vec<MessageRow> = transcript.results().map_err(storage("read conversation"))?;
+        let live = Self::live_rows(live)?;
+        let transcript_full = rows.len() >= HISTORY_ROWS as usize;
+        let live_full = live.len() >= HISTORY_ROWS as usize;
+        let transcript = rows
+            .into_iter()
+            .map(|row| Transcribed {
+                created_at_ms: row.created_at_ms as u64,
+                client_message_id: row.client_message_id.clone(),
+                message: row.into_shown(),
+            })
+            .collect();
+        Ok(history::merge(
+            conversation_id.to_owned(),
+            transcript,
+            transcript_full,
+            live,
+            live_full,
+        ))
     }
 }

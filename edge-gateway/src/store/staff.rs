@@ -71,6 +71,15 @@ pub(crate) struct NewPasskey<'a> {
     pub(crate) sign_count: u32,
 }
 
+/// Whom a challenge belongs to: nobody yet (sign-in), an invite (registration), or the
+/// signed-in member adding a passkey.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ChallengeOwner<'a> {
+    Nobody,
+    Invite(&'a str),
+    Member(&'a str),
+}
+
 fn changed(result: &worker::D1Result) -> u64 {
     result
         .meta()
@@ -225,10 +234,15 @@ impl Store {
         tenant_id: &str,
         challenge_hash: &str,
         purpose: &str,
-        invite_id: Option<&str>,
+        bound_to: ChallengeOwner<'_>,
         now_ms: u64,
         expires_at_ms: u64,
     ) -> Result<bool, Error> {
+        let (invite_id, staff_id) = match bound_to {
+            ChallengeOwner::Nobody => (None, None),
+            ChallengeOwner::Invite(id) => (Some(id), None),
+            ChallengeOwner::Member(id) => (None, Some(id)),
+        };
         let purge = self
             .db
             .prepare("DELETE FROM staff_challenges WHERE tenant_id = ?1 AND expires_at_ms <= ?2")
@@ -237,8 +251,8 @@ impl Store {
         let insert = self
             .db
             .prepare(
-                "INSERT INTO staff_challenges (tenant_id, challenge_hash, purpose, invite_id, expires_at_ms) \
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT COUNT(*) FROM staff_challenges WHERE tenant_id = ?1) < ?6",
+                "INSERT INTO staff_challenges (tenant_id, challenge_hash, purpose, invite_id, staff_id, expires_at_ms) \
+                 SELECT ?1, ?2, ?3, ?4, ?7, ?5 WHERE (SELECT COUNT(*) FROM staff_challenges WHERE tenant_id = ?1) < ?6",
             )
             .bind(&[
                 s(tenant_id),
@@ -247,6 +261,7 @@ impl Store {
                 opt(invite_id),
                 n(expires_at_ms),
                 n(MAX_LIVE_CHALLENGES),
+                opt(staff_id),
             ])
             .map_err(storage("bind"))?;
         let results = self
@@ -257,8 +272,9 @@ impl Store {
         Ok(results.get(1).map(changed).unwrap_or(0) == 1)
     }
 
-    /// Consumes a live challenge of this purpose: `Some(invite id)` once, `None` ever after
-    /// (or when it never existed, expired, or was issued for the other ceremony).
+    /// Consumes a live challenge of this purpose: `Some(what it is bound to)` once (the
+    /// invite of a `register` challenge, the member of a `passkey` one), `None` ever after
+    /// (or when it never existed, expired, or was issued for another ceremony).
     pub(crate) async fn take_challenge(
         &self,
         tenant_id: &str,
@@ -268,20 +284,20 @@ impl Store {
     ) -> Result<Option<Option<String>>, Error> {
         #[derive(Deserialize)]
         struct Taken {
-            invite_id: Option<String>,
+            bound_to: Option<String>,
         }
         let taken = self
             .db
             .prepare(
                 "DELETE FROM staff_challenges WHERE tenant_id = ?1 AND challenge_hash = ?2 \
-                 AND purpose = ?3 AND expires_at_ms > ?4 RETURNING invite_id",
+                 AND purpose = ?3 AND expires_at_ms > ?4 RETURNING COALESCE(invite_id, staff_id) AS bound_to",
             )
             .bind(&[s(tenant_id), s(challenge_hash), s(purpose), n(now_ms)])
             .map_err(storage("bind"))?
             .first::<Taken>(None)
             .await
             .map_err(storage("take challenge"))?;
-        Ok(taken.map(|t| t.invite_id))
+        Ok(taken.map(|t| t.bound_to))
     }
 
     /// A passkey of this tenant with its member.
@@ -501,6 +517,67 @@ impl Store {
             .await
             .map_err(storage("end sessions"))?;
         Ok(Some(results.last().map(changed).unwrap_or(0)))
+    }
+
+    /// The passkey ids a member has (base64url), oldest first.
+    pub(crate) async fn member_passkeys(
+        &self,
+        tenant_id: &str,
+        staff_id: &str,
+    ) -> Result<Vec<String>, Error> {
+        #[derive(Deserialize)]
+        struct Id {
+            credential_id: String,
+        }
+        let rows: Vec<Id> = self
+            .db
+            .prepare(
+                "SELECT credential_id FROM staff_credentials WHERE tenant_id = ?1 AND staff_id = ?2 \
+                 ORDER BY created_at_ms, credential_id",
+            )
+            .bind(&[s(tenant_id), s(staff_id)])
+            .map_err(storage("bind"))?
+            .all()
+            .await
+            .map_err(storage("member passkeys"))?
+            .results()
+            .map_err(storage("read member passkeys"))?;
+        Ok(rows.into_iter().map(|r| r.credential_id).collect())
+    }
+
+    /// Adds a passkey to an existing member, unless the id is registered already (to anyone
+    /// of the tenant) or the member has `max` passkeys: false then. One statement, so two
+    /// racing ceremonies cannot pass the limit together.
+    pub(crate) async fn add_passkey(
+        &self,
+        tenant_id: &str,
+        staff_id: &str,
+        passkey: &NewPasskey<'_>,
+        max: usize,
+        now_ms: u64,
+    ) -> Result<bool, Error> {
+        let result = self
+            .db
+            .prepare(
+                "INSERT INTO staff_credentials (tenant_id, credential_id, staff_id, public_key_hex, \
+                 sign_count, created_at_ms) SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+                 WHERE (SELECT COUNT(*) FROM staff_credentials WHERE tenant_id = ?1 AND staff_id = ?3) < ?7 \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&[
+                s(tenant_id),
+                s(passkey.credential_id),
+                s(staff_id),
+                s(passkey.public_key_hex),
+                n(u64::from(passkey.sign_count)),
+                n(now_ms),
+                n(max as u64),
+            ])
+            .map_err(storage("bind"))?
+            .run()
+            .await
+            .map_err(storage("add passkey"))?;
+        Ok(changed(&result) == 1)
     }
 
     /// The tenant's members with their passkey and live-session counts.
