@@ -457,6 +457,11 @@ impl App {
     #[cfg(not(feature = "person"))]
     fn swap(self: &Rc<Self>, then: &'static str) {
         let Some(base) = self.assets.clone() else {
+            // Mounted without `assets` (not by embed.js): no person module to load; the
+            // shopper is told, never left with a button that does nothing.
+            self.dispatch(Msg::HandoffFailed(
+                shopkeep_widget_core::Failure::interrupted(),
+            ));
             return;
         };
         let weak = Rc::downgrade(self);
