@@ -211,6 +211,7 @@ pub(crate) fn upgrade_when_idle(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
+#[cfg(feature = "person")]
 /// What the shopper reads for a notice: its name in the shopper's language, else the
 /// gateway's (English) text.
 pub(crate) fn notice_text(

@@ -547,8 +547,13 @@ fn merge_history(state: &mut State, conv: ConversationResponse, blocks: Vec<Vec<
                 MessageRole::Staff => Role::Staff,
                 MessageRole::System => Role::System,
             },
+            // In the shopper's language (the person module; the build without it shows
+            // the gateway's text for a closed conversation's notices).
+            #[cfg(feature = "person")]
             text: crate::handoff::notice_text(state, m.notice.as_deref(), m.minutes, None)
                 .unwrap_or(m.text),
+            #[cfg(not(feature = "person"))]
+            text: m.text,
             rating: None,
             status: match m.status {
                 MessageStatus::Complete => Status::Complete,
