@@ -9,12 +9,13 @@ use crate::admin::{admin_call, admin_call_raw, AdminCall};
 use crate::env::{allow_private_fetch, now_ms, random_bytes, secret};
 use crate::http::{header, json_response};
 use crate::jobs::{self, Done, Job};
-use crate::store::{NewSource, PageProgress, SourceRow, Store};
+use crate::store::{NewSource, PageProgress, SourceRow, Store, SyncRow};
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use shopkeep_gateway_core::catalog::connector::{
-    connector_for, Cursor, Page, PageError, PageRequest, PageResponse, SourceKind, SourceSpec,
+    connector_for, Cursor, Page, PageError, PageRequest, PageResponse, Phase, SourceKind,
+    SourceSpec,
 };
 use shopkeep_gateway_core::catalog::feed::FeedStream;
 use shopkeep_gateway_core::catalog::money::exponent;
@@ -33,6 +34,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+
+mod variations;
 
 /// The secretbox purpose of catalog credentials.
 const CREDENTIALS_PURPOSE: &str = "catalog-credentials";
@@ -638,10 +641,18 @@ async fn page(
         token,
     };
     let connector = connector_for(&spec);
+    if cursor.phase == Phase::Variations {
+        return match variations::pages(env, store, tenant_id, run, &*connector, cursor, attempt)
+            .await?
+        {
+            Ok(next) => continue_sync(env, store, tenant_id, run, next).await,
+            Err(why) => fail(why).await,
+        };
+    }
     let request = connector.request(&cursor);
     let opened = match open_page(env, &request).await {
         Ok(f) => f,
-        Err(why) => return fail(format!("page {}: {why}", cursor.page)).await,
+        Err(why) => return fail(format!("{}: {why}", cursor.label())).await,
     };
     match sync::classify(
         opened.status,
@@ -651,16 +662,12 @@ async fn page(
     ) {
         Fetched::Parse => {}
         Fetched::RetryIn(seconds) => {
-            let job = Job::CatalogPage {
-                tenant_id: tenant_id.to_owned(),
-                sync_id: sync_id.to_owned(),
+            let next = Next {
                 cursor,
                 attempt: attempt + 1,
+                delay_s: seconds,
             };
-            jobs::enqueue(env, &job, seconds)
-                .await
-                .map_err(|e| Error::Internal(format!("enqueue: {e}")))?;
-            return Ok(());
+            return continue_sync(env, store, tenant_id, run, Some(next)).await;
         }
         Fetched::Fail(why) => return fail(why).await,
     }
@@ -676,14 +683,14 @@ async fn page(
     let parsed = match parsed {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return fail(format!("{}: {}", e.position, e.reason)).await,
-        Err(why) => return fail(format!("page {}: {why}", cursor.page)).await,
+        Err(why) => return fail(format!("{}: {why}", cursor.label())).await,
     };
     let origin = outbound::check(&base, true)
         .map(|o| o.origin())
         .unwrap_or_default();
     let seen = parsed.products.len() as u32;
     let seen_before = run.products_seen as u32;
-    let (products, capped) = sync::to_write(
+    let (mut products, capped) = sync::to_write(
         parsed
             .products
             .into_iter()
@@ -694,6 +701,9 @@ async fn page(
         seen_before,
         source.max_products as u32,
     );
+    if connector.after_products().is_some() {
+        variations::keep_known(store, tenant_id, &mut products).await?;
+    }
     // A Merchant feed is one page of thousands of products: written in D1 batches.
     for chunk in products.chunks(UPLOAD_CHUNK) {
         store.write_products(tenant_id, sync_id, chunk).await?;
@@ -701,7 +711,7 @@ async fn page(
     let mut problems = parsed.problems;
     if capped {
         problems.push(Problem::new(
-            format!("page {}", cursor.page),
+            cursor.label(),
             format!(
                 "the catalog reached its cap of {} products; the rest was not imported",
                 source.max_products as u64
@@ -715,26 +725,56 @@ async fn page(
             &PageProgress {
                 seen,
                 upserted: products.len() as u32,
+                pages: 1,
                 problems: &problems,
             },
         )
         .await?;
-    let next = parsed.next.filter(|n| !capped && n.page <= sync::MAX_PAGES);
+    let next = sync::next_page(&cursor, parsed.next, capped, connector.after_products());
+    continue_sync(env, store, tenant_id, run, next.map(Next::now)).await
+}
+
+/// The page a sync reads next, its earlier 429s and how long to wait for it.
+struct Next {
+    cursor: Cursor,
+    attempt: u32,
+    delay_s: u32,
+}
+
+impl Next {
+    fn now(cursor: Cursor) -> Next {
+        Next {
+            cursor,
+            attempt: 0,
+            delay_s: 0,
+        }
+    }
+}
+
+/// Enqueues the sync's next page, or (none left) finishes the sync: deletions of a full
+/// sync, the vocabulary, the tenant's cached config.
+async fn continue_sync(
+    env: &Env,
+    store: &Store,
+    tenant_id: &str,
+    run: &SyncRow,
+    next: Option<Next>,
+) -> Result<(), Error> {
     match next {
         Some(next) => {
             let job = Job::CatalogPage {
                 tenant_id: tenant_id.to_owned(),
-                sync_id: sync_id.to_owned(),
-                cursor: next,
-                attempt: 0,
+                sync_id: run.id.clone(),
+                cursor: next.cursor,
+                attempt: next.attempt,
             };
-            jobs::enqueue(env, &job, 0)
+            jobs::enqueue(env, &job, next.delay_s)
                 .await
                 .map_err(|e| Error::Internal(format!("enqueue: {e}")))?;
         }
         None => {
             let run = store
-                .sync_run(tenant_id, sync_id)
+                .sync_run(tenant_id, &run.id)
                 .await?
                 .unwrap_or_else(|| run.clone());
             store
@@ -919,6 +959,7 @@ pub(crate) async fn upload(
             &PageProgress {
                 seen,
                 upserted: products.len() as u32,
+                pages: 1,
                 problems: &problems,
             },
         )

@@ -21,7 +21,7 @@ mod orders;
 pub(crate) mod staff;
 mod webhooks;
 pub(crate) use admin::Scope;
-pub(crate) use catalog::{NewSource, PageProgress, SourceRow};
+pub(crate) use catalog::{NewSource, PageProgress, SourceRow, SyncRow};
 pub(crate) use handoff::StateChange;
 pub(crate) use orders::NewLookup;
 pub(crate) use webhooks::{AttemptResult, EndpointRow, NewDelivery};
