@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { GATEWAY } from './helpers.mjs';
-import { chat, conversation, createTenantWithKeys, d1, session } from './gateway.mjs';
+import { chat, conversation, createTenantWithKeys, d1, messageId, session } from './gateway.mjs';
 import { adminSignature } from './signing.mjs';
 
 // ---- the fixture shop -------------------------------------------------------------------
@@ -410,7 +410,8 @@ test('a model calling search_products: the shopper gets cards equal to the store
   await syncAndWait(t);
   const expected = await search(t, { query: ISSUE_QUERY });
   const { token } = await session(t.id);
-  const r = await chat(token, `[[scenario:product-search]] ${ISSUE_QUERY}`);
+  const clientMessageId = messageId();
+  const r = await chat(token, `[[scenario:product-search]] ${ISSUE_QUERY}`, { clientMessageId });
   assert.equal(r.events.at(-1).type, 'done', JSON.stringify(r.events.at(-1)));
   const tools = r.events.filter((e) => e.type === 'tool').map((e) => `${e.name}:${e.status}`);
   assert.deepEqual(tools, ['search_products:started', 'search_products:finished']);
@@ -420,8 +421,15 @@ test('a model calling search_products: the shopper gets cards equal to the store
   assert.match(textOf(r.events), /Summit Jacket costs 179\.00 EUR\./);
   const history = (await conversation(token)).messages;
   assert.deepEqual(history[1].blocks, [{ kind: 'products', products: expected }], 'a reloaded widget can redraw the cards');
+  // resend_replays_blocks: the widget resends a message whose end it did not see; the stored
+  // answer is replayed with its cards, not only its text, and the model is not asked again.
+  const resent = await chat(token, `[[scenario:product-search]] ${ISSUE_QUERY}`, { clientMessageId });
+  assert.equal(resent.events[0].message_id, r.events[0].message_id, 'the same answer');
+  assert.deepEqual(resent.events.filter((e) => e.type === 'blocks').map((e) => e.blocks), blocks.map((e) => e.blocks));
+  assert.equal(textOf(resent.events), textOf(r.events));
+  assert.equal(resent.events.at(-1).type, 'done');
   const usage = await d1(`SELECT unmatched_prices FROM usage_events WHERE tenant_id = '${t.id}'`);
-  assert.deepEqual(usage.map((u) => u.unmatched_prices), [0]);
+  assert.deepEqual(usage.map((u) => u.unmatched_prices), [0], 'one usage row: the resend spent nothing');
 });
 
 test('the built-in responder answers a product question with cards', async () => {

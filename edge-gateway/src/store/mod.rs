@@ -444,7 +444,7 @@ impl Store {
             .db
             .prepare(
                 "SELECT u.id, u.text, u.created_at_ms, a.id AS answer_id, a.text AS answer_text, \
-                 a.status AS answer_status FROM messages u LEFT JOIN messages a ON a.tenant_id = u.tenant_id \
+                 a.status AS answer_status, a.blocks_json AS answer_blocks FROM messages u LEFT JOIN messages a ON a.tenant_id = u.tenant_id \
                  AND a.rowid = (SELECT x.rowid FROM messages x WHERE x.tenant_id = u.tenant_id \
                   AND x.conversation_id = u.conversation_id AND x.reply_to = u.id AND x.role = 'assistant' \
                   ORDER BY x.created_at_ms DESC, x.rowid DESC LIMIT 1) \
@@ -466,6 +466,7 @@ impl Store {
             answer_id: Option<String>,
             answer_text: Option<String>,
             answer_status: Option<String>,
+            answer_blocks: Option<String>,
         }
         let stored: Vec<StoredRow> = results
             .get(2)
@@ -485,6 +486,12 @@ impl Store {
                 id,
                 text,
                 status: parse_status(&status),
+                // Display only, as in history: unreadable blocks are left out.
+                blocks: row
+                    .answer_blocks
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str(j).ok())
+                    .unwrap_or_default(),
             }),
             _ => None,
         };
