@@ -8,9 +8,9 @@
 //!
 //! Owns: the I/O of those two steps. The parsing and merging are `core::catalog::woo`'s.
 
-use super::{open_page, Next, UPLOAD_CHUNK};
+use super::{open_sync_page, Answered, Next, UPLOAD_CHUNK};
 use crate::store::{PageProgress, Store, SyncRow};
-use shopkeep_gateway_core::catalog::sync::{self, Fetched};
+use shopkeep_gateway_core::catalog::sync;
 use shopkeep_gateway_core::catalog::{woo, Connector, Cursor, Problem, Product, VariationUpdate};
 use shopkeep_gateway_core::Error;
 use std::collections::HashMap;
@@ -33,27 +33,11 @@ pub(super) async fn pages(
     let mut problems: Vec<Problem> = Vec::new();
     let mut read = 0u32;
     let next = loop {
-        let request = connector.request(&cursor);
-        let opened = match open_page(env, &request).await {
-            Ok(opened) => opened,
-            Err(why) => return Ok(Err(format!("{}: {why}", cursor.label()))),
+        let opened = match open_sync_page(env, connector, &cursor, attempt).await {
+            Answered::Read(opened) => opened,
+            Answered::Again(next) => break Some(next),
+            Answered::Failed(why) => return Ok(Err(why)),
         };
-        match sync::classify(
-            opened.status,
-            opened.retry_after.as_deref(),
-            attempt,
-            cursor.page,
-        ) {
-            Fetched::Parse => {}
-            Fetched::RetryIn(delay_s) => {
-                break Some(Next {
-                    cursor,
-                    attempt: attempt + 1,
-                    delay_s,
-                })
-            }
-            Fetched::Fail(why) => return Ok(Err(format!("variations {why}"))),
-        }
         let page = match opened.read().await {
             Ok(fetched) => connector.parse(&cursor, &fetched.response()),
             Err(why) => return Ok(Err(format!("{}: {why}", cursor.label()))),

@@ -2,13 +2,27 @@
 
 use serde_json::json;
 use shopkeep_gateway_core::catalog::woo::{self, StoreApi};
-use shopkeep_gateway_core::catalog::{Connector, Cursor, PageResponse, Phase};
+use shopkeep_gateway_core::catalog::{Connector, Cursor, Page, PageResponse, Phase};
 use shopkeep_protocol::Platform;
 
 fn api() -> StoreApi {
     StoreApi {
         base: "https://woo.example".into(),
     }
+}
+
+/// The connector's parse of `body` as the page at `cursor`, with `X-WP-TotalPages`.
+fn page_of(cursor: &Cursor, body: &str, total_pages: Option<&str>) -> Page {
+    api()
+        .parse(
+            cursor,
+            &PageResponse {
+                body,
+                link: None,
+                total_pages,
+            },
+        )
+        .unwrap()
 }
 
 fn hoodie() -> serde_json::Value {
@@ -28,16 +42,7 @@ fn hoodie() -> serde_json::Value {
 #[test]
 fn a_store_api_page_normalises_prices_variations_and_stock() {
     let body = json!([hoodie()]).to_string();
-    let page = api()
-        .parse(
-            &Cursor::first(),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: Some("3"),
-            },
-        )
-        .unwrap();
+    let page = page_of(&Cursor::first(), &body, Some("3"));
     assert!(page.problems.is_empty());
     let p = &page.products[0];
     assert_eq!(p.platform, Platform::Woocommerce);
@@ -61,16 +66,7 @@ fn a_store_api_page_normalises_prices_variations_and_stock() {
 #[test]
 fn the_last_page_by_total_pages_ends_the_sync() {
     let body = json!([hoodie()]).to_string();
-    let page = api()
-        .parse(
-            &Cursor::products(3),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: Some("3"),
-            },
-        )
-        .unwrap();
+    let page = page_of(&Cursor::products(3), &body, Some("3"));
     assert_eq!(page.next, None);
 }
 
@@ -80,16 +76,7 @@ fn simple_products_get_one_variant_with_the_product_id() {
     simple["variations"] = json!([]);
     simple["attributes"] = json!([]);
     let body = json!([simple]).to_string();
-    let page = api()
-        .parse(
-            &Cursor::first(),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: None,
-            },
-        )
-        .unwrap();
+    let page = page_of(&Cursor::first(), &body, None);
     assert_eq!(page.products[0].variants[0].id, "55");
     assert!(page.products[0].options.is_empty());
 }
@@ -106,16 +93,7 @@ fn malformed_products_are_listed_and_skipped() {
         .unwrap()
         .remove("currency_minor_unit");
     let body = json!([no_currency, hoodie(), bad_amount, no_unit, "junk"]).to_string();
-    let page = api()
-        .parse(
-            &Cursor::products(2),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: None,
-            },
-        )
-        .unwrap();
+    let page = page_of(&Cursor::products(2), &body, None);
     assert_eq!(page.products.len(), 1);
     let got: Vec<(&str, &str)> = page
         .problems
@@ -200,16 +178,7 @@ fn a_variations_page_gives_each_variation_its_own_price_stock_and_sku() {
         hoodie()
     ])
     .to_string();
-    let page = api()
-        .parse(
-            &variations_cursor(2),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: Some("3"),
-            },
-        )
-        .unwrap();
+    let page = page_of(&variations_cursor(2), &body, Some("3"));
     assert!(page.products.is_empty());
     assert_eq!(page.variations.len(), 2);
     let v = &page.variations[1];
@@ -240,16 +209,7 @@ fn a_variations_page_gives_each_variation_its_own_price_stock_and_sku() {
 #[test]
 fn the_last_variations_page_ends_the_listing() {
     let body = json!([variation(551, 55, "4500", true)]).to_string();
-    let page = api()
-        .parse(
-            &variations_cursor(3),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: Some("3"),
-            },
-        )
-        .unwrap();
+    let page = page_of(&variations_cursor(3), &body, Some("3"));
     assert_eq!(page.next, None);
 }
 
@@ -258,16 +218,7 @@ fn the_last_variations_page_ends_the_listing() {
 #[test]
 fn a_store_api_without_type_variation_is_reported_once() {
     let body = json!([hoodie(), hoodie()]).to_string();
-    let page = api()
-        .parse(
-            &variations_cursor(1),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: Some("24"),
-            },
-        )
-        .unwrap();
+    let page = page_of(&variations_cursor(1), &body, Some("24"));
     assert!(page.variations.is_empty());
     assert_eq!(page.next, None);
     assert_eq!(page.problems.len(), 1);
@@ -281,18 +232,7 @@ fn a_store_api_without_type_variation_is_reported_once() {
 #[test]
 fn variations_update_their_products_variants() {
     let body = json!([hoodie()]).to_string();
-    let mut product = api()
-        .parse(
-            &Cursor::first(),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: None,
-            },
-        )
-        .unwrap()
-        .products
-        .remove(0);
+    let mut product = page_of(&Cursor::first(), &body, None).products.remove(0);
     assert_eq!(
         product.variants[1].price.amount_minor, 4500,
         "the listing gives the parent's price"
@@ -303,17 +243,7 @@ fn variations_update_their_products_variants() {
         variation(551, 77, "1", true)
     ])
     .to_string();
-    let updates = api()
-        .parse(
-            &variations_cursor(1),
-            &PageResponse {
-                body: &body,
-                link: None,
-                total_pages: None,
-            },
-        )
-        .unwrap()
-        .variations;
+    let updates = page_of(&variations_cursor(1), &body, None).variations;
     assert!(woo::apply_variations(&mut product, &updates));
     assert_eq!(product.variants[0].price.amount_minor, 4500, "untouched");
     assert_eq!(
@@ -336,18 +266,7 @@ fn variations_update_their_products_variants() {
 fn a_rewritten_product_keeps_its_variations_known_prices_until_the_variations_arrive() {
     let parse = |item: serde_json::Value| {
         let body = json!([item]).to_string();
-        api()
-            .parse(
-                &Cursor::first(),
-                &PageResponse {
-                    body: &body,
-                    link: None,
-                    total_pages: None,
-                },
-            )
-            .unwrap()
-            .products
-            .remove(0)
+        page_of(&Cursor::first(), &body, None).products.remove(0)
     };
     let mut stored = parse(hoodie());
     stored.variants[1].price.amount_minor = 5200;
