@@ -103,6 +103,12 @@ pub(crate) async fn put_source(
                 return Err(invalid("base_url: the shop did not answer; try again"))
             }
         },
+        Err(Fault::Shape) => {
+            return Err(invalid(format!(
+                "base_url: the shop's answer is larger than {} MB, not an order list",
+                MAX_BODY_BYTES / 1024 / 1024
+            )))
+        }
         Err(_) => return Err(invalid("base_url: the shop is unreachable")),
     }
     let plain = serde_json::to_string(&credentials)
