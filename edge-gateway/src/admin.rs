@@ -19,6 +19,8 @@ use shopkeep_gateway_core::Error;
 use shopkeep_protocol::ErrorCode;
 use worker::{Env, Request, Response};
 
+pub(crate) mod sources;
+
 /// Default grace period during which a rotated-out key still verifies.
 const DEFAULT_GRACE_S: u64 = 7 * 24 * 60 * 60;
 

@@ -5,16 +5,17 @@
 //!
 //! Owns: the I/O of the catalog. Must not hold parsing, ranking or card rules.
 
-use crate::admin::{admin_call, admin_call_raw, AdminCall};
+use crate::admin::{admin_call, admin_call_raw, sources, AdminCall};
 use crate::env::{allow_private_fetch, now_ms, random_bytes, secret};
-use crate::http::{header, json_response};
+use crate::http::{header, json_response, read_capped, BodyFault};
 use crate::jobs::{self, Done, Job};
-use crate::store::{NewSource, PageProgress, SourceRow, Store};
+use crate::store::{NewSource, PageProgress, SourceRow, Store, SyncRow};
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use shopkeep_gateway_core::catalog::connector::{
-    connector_for, Cursor, Page, PageError, PageRequest, PageResponse, SourceKind, SourceSpec,
+    connector_for, Connector, Cursor, Page, PageError, PageRequest, PageResponse, Phase,
+    SourceKind, SourceSpec,
 };
 use shopkeep_gateway_core::catalog::feed::FeedStream;
 use shopkeep_gateway_core::catalog::money::exponent;
@@ -33,6 +34,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+
+mod variations;
 
 /// The secretbox purpose of catalog credentials.
 const CREDENTIALS_PURPOSE: &str = "catalog-credentials";
@@ -138,18 +141,7 @@ pub(crate) async fn put_source(
         }
         (None, currency)
     } else {
-        let raw = body
-            .url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| Error::invalid_field("url", "is required"))?;
-        if raw.len() > 500 {
-            return Err(Error::invalid_field("url", "is too long"));
-        }
-        let checked = outbound::check(raw, allow_private_fetch(env))
-            .map_err(|refused| invalid(format!("url: {refused}")))?;
-        let url = checked.url.trim_end_matches('/').to_owned();
+        let url = sources::shop_url(env, "url", body.url.as_deref())?;
         let currency = match (kind, &currency, token) {
             (SourceKind::Shopify, None, None) => shopify_currency(env, &url).await,
             _ => currency,
@@ -163,15 +155,13 @@ pub(crate) async fn put_source(
         probe(env, &spec).await?;
         (Some(url), currency)
     };
-    let master = secret(env, "MASTER_SECRET")?;
     let credentials = match token {
-        Some(t) => Some(Some(secretbox::seal(
-            master.as_bytes(),
+        Some(t) => Some(Some(sources::seal_credential(
+            env,
             CREDENTIALS_PURPOSE,
             tenant_id,
-            random_bytes()?,
             t,
-        ))),
+        )?)),
         // Saving without a token keeps a stored one for the same shop (the console cannot
         // send it back: it is write-only); an explicit empty string clears it.
         None if body.storefront_token.is_some() => Some(None),
@@ -368,19 +358,17 @@ impl Opened {
 
     /// Reads the whole body, refusing it as soon as it passes [`MAX_PAGE_BYTES`] (the bytes
     /// are counted as they arrive, not after everything was buffered).
-    async fn read(self) -> Result<PageFetch, String> {
+    async fn read(mut self) -> Result<PageFetch, String> {
         let (status, link, total_pages) =
             (self.status, self.link.clone(), self.total_pages.clone());
         let mut bytes = Vec::new();
         if (200..300).contains(&status) {
-            let mut body = self.stream()?;
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|_| String::from("the page could not be read"))?;
-                if bytes.len() + chunk.len() > MAX_PAGE_BYTES {
-                    return Err(too_large());
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            bytes = read_capped(&mut self.response, MAX_PAGE_BYTES)
+                .await
+                .map_err(|fault| match fault {
+                    BodyFault::TooLarge => too_large(),
+                    BodyFault::Unreadable => String::from("the page could not be read"),
+                })?;
         }
         // Valid UTF-8 (the usual case) becomes the String without a copy.
         let body = String::from_utf8(bytes)
@@ -638,32 +626,21 @@ async fn page(
         token,
     };
     let connector = connector_for(&spec);
-    let request = connector.request(&cursor);
-    let opened = match open_page(env, &request).await {
-        Ok(f) => f,
-        Err(why) => return fail(format!("page {}: {why}", cursor.page)).await,
-    };
-    match sync::classify(
-        opened.status,
-        opened.retry_after.as_deref(),
-        attempt,
-        cursor.page,
-    ) {
-        Fetched::Parse => {}
-        Fetched::RetryIn(seconds) => {
-            let job = Job::CatalogPage {
-                tenant_id: tenant_id.to_owned(),
-                sync_id: sync_id.to_owned(),
-                cursor,
-                attempt: attempt + 1,
-            };
-            jobs::enqueue(env, &job, seconds)
-                .await
-                .map_err(|e| Error::Internal(format!("enqueue: {e}")))?;
-            return Ok(());
-        }
-        Fetched::Fail(why) => return fail(why).await,
+    if cursor.phase == Phase::Variations {
+        return match variations::pages(env, store, tenant_id, run, &*connector, cursor, attempt)
+            .await?
+        {
+            Ok(next) => continue_sync(env, store, tenant_id, run, next).await,
+            Err(why) => fail(why).await,
+        };
     }
+    let opened = match open_sync_page(env, &*connector, &cursor, attempt).await {
+        Answered::Read(opened) => opened,
+        Answered::Again(next) => {
+            return continue_sync(env, store, tenant_id, run, Some(next)).await
+        }
+        Answered::Failed(why) => return fail(why).await,
+    };
     // A Merchant feed is parsed as it arrives; other pages are small and read whole.
     let parsed = if kind == SourceKind::MerchantFeed {
         read_feed(opened, spec.currency.as_deref(), false).await
@@ -676,14 +653,14 @@ async fn page(
     let parsed = match parsed {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return fail(format!("{}: {}", e.position, e.reason)).await,
-        Err(why) => return fail(format!("page {}: {why}", cursor.page)).await,
+        Err(why) => return fail(format!("{}: {why}", cursor.label())).await,
     };
     let origin = outbound::check(&base, true)
         .map(|o| o.origin())
         .unwrap_or_default();
     let seen = parsed.products.len() as u32;
     let seen_before = run.products_seen as u32;
-    let (products, capped) = sync::to_write(
+    let (mut products, capped) = sync::to_write(
         parsed
             .products
             .into_iter()
@@ -694,6 +671,9 @@ async fn page(
         seen_before,
         source.max_products as u32,
     );
+    if connector.after_products().is_some() {
+        variations::keep_known(store, tenant_id, &mut products).await?;
+    }
     // A Merchant feed is one page of thousands of products: written in D1 batches.
     for chunk in products.chunks(UPLOAD_CHUNK) {
         store.write_products(tenant_id, sync_id, chunk).await?;
@@ -701,7 +681,7 @@ async fn page(
     let mut problems = parsed.problems;
     if capped {
         problems.push(Problem::new(
-            format!("page {}", cursor.page),
+            cursor.label(),
             format!(
                 "the catalog reached its cap of {} products; the rest was not imported",
                 source.max_products as u64
@@ -715,26 +695,97 @@ async fn page(
             &PageProgress {
                 seen,
                 upserted: products.len() as u32,
+                pages: 1,
                 problems: &problems,
             },
         )
         .await?;
-    let next = parsed.next.filter(|n| !capped && n.page <= sync::MAX_PAGES);
+    let next = sync::next_page(&cursor, parsed.next, capped, connector.after_products());
+    continue_sync(env, store, tenant_id, run, next.map(Next::now)).await
+}
+
+/// What asking the shop for a sync's page gave.
+enum Answered {
+    /// A 2xx: read and parse the body.
+    Read(Opened),
+    /// The shop asked to wait: the same page again later.
+    Again(Next),
+    /// The sync fails with this reason.
+    Failed(String),
+}
+
+/// Asks the shop for the page at `cursor` (its `attempt`-th try) and classifies the status
+/// (`core::catalog::sync::classify`).
+async fn open_sync_page(
+    env: &Env,
+    connector: &dyn Connector,
+    cursor: &Cursor,
+    attempt: u32,
+) -> Answered {
+    let opened = match open_page(env, &connector.request(cursor)).await {
+        Ok(opened) => opened,
+        Err(why) => return Answered::Failed(format!("{}: {why}", cursor.label())),
+    };
+    match sync::classify(
+        opened.status,
+        opened.retry_after.as_deref(),
+        attempt,
+        cursor.page,
+    ) {
+        Fetched::Parse => Answered::Read(opened),
+        Fetched::RetryIn(delay_s) => Answered::Again(Next {
+            cursor: cursor.clone(),
+            attempt: attempt + 1,
+            delay_s,
+        }),
+        Fetched::Fail(why) if cursor.phase == Phase::Variations => {
+            Answered::Failed(format!("variations {why}"))
+        }
+        Fetched::Fail(why) => Answered::Failed(why),
+    }
+}
+
+/// The page a sync reads next, its earlier 429s and how long to wait for it.
+struct Next {
+    cursor: Cursor,
+    attempt: u32,
+    delay_s: u32,
+}
+
+impl Next {
+    fn now(cursor: Cursor) -> Next {
+        Next {
+            cursor,
+            attempt: 0,
+            delay_s: 0,
+        }
+    }
+}
+
+/// Enqueues the sync's next page, or (none left) finishes the sync: deletions of a full
+/// sync, the vocabulary, the tenant's cached config.
+async fn continue_sync(
+    env: &Env,
+    store: &Store,
+    tenant_id: &str,
+    run: &SyncRow,
+    next: Option<Next>,
+) -> Result<(), Error> {
     match next {
         Some(next) => {
             let job = Job::CatalogPage {
                 tenant_id: tenant_id.to_owned(),
-                sync_id: sync_id.to_owned(),
-                cursor: next,
-                attempt: 0,
+                sync_id: run.id.clone(),
+                cursor: next.cursor,
+                attempt: next.attempt,
             };
-            jobs::enqueue(env, &job, 0)
+            jobs::enqueue(env, &job, next.delay_s)
                 .await
                 .map_err(|e| Error::Internal(format!("enqueue: {e}")))?;
         }
         None => {
             let run = store
-                .sync_run(tenant_id, sync_id)
+                .sync_run(tenant_id, &run.id)
                 .await?
                 .unwrap_or_else(|| run.clone());
             store
@@ -919,6 +970,7 @@ pub(crate) async fn upload(
             &PageProgress {
                 seen,
                 upserted: products.len() as u32,
+                pages: 1,
                 problems: &problems,
             },
         )
@@ -945,19 +997,7 @@ pub(crate) async fn delete_source(
     // DELETE has no body: read (and sign over) whatever is sent, without a content type.
     let AdminCall { store, actor, .. } = admin_call_raw(&mut req, env, tenant_id, 1024).await?;
     store.delete_catalog(tenant_id).await?;
-    store
-        .catalog_audit(
-            tenant_id,
-            &actor,
-            "catalog.source_removed",
-            &json!({}),
-            now_ms(),
-        )
-        .await;
-    crate::tenant_cache::forget(tenant_id);
-    Response::empty()
-        .map(|r| r.with_status(204))
-        .map_err(|e| Error::Internal(format!("response: {e}")))
+    sources::removed(&store, tenant_id, &actor, "catalog.source_removed").await
 }
 
 /// What one search found: the cards and the model's compact result.

@@ -27,12 +27,11 @@ use shopkeep_gateway_core::session_check::TokenRoute;
 use shopkeep_gateway_core::session_token::random_id;
 use shopkeep_gateway_core::tenant::PrivacyRules;
 use shopkeep_gateway_core::tools::{self, ToolName, ToolOutcome, Toolset};
-use shopkeep_gateway_core::turn::{self, StoredAnswer, TurnStart};
+use shopkeep_gateway_core::turn::{self, TurnStart};
 use shopkeep_gateway_core::upstream_policy::AttemptFailure;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::{
-    Block, ChatRequest, ErrorBody, ErrorCode, FinishReason, MessageStatus, ProductCard,
-    StreamEvent, ToolStatus, Usage,
+    Block, ChatRequest, ErrorBody, ErrorCode, MessageStatus, ProductCard, StreamEvent, ToolStatus,
 };
 use std::rc::Rc;
 use std::time::Duration;
@@ -273,7 +272,7 @@ pub(crate) async fn chat(
                     abort_early(early_open);
                     // Nothing is generated: free the slot at once, spend no tokens.
                     limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
-                    let events = replay_events(&user_message_id, answer);
+                    let events = turn::replay(&user_message_id, answer);
                     let timing = format!("auth;dur={}, replay;dur=0", t_auth - started_ms);
                     return event_stream_response(replay_body(&events), &timing, &quota, origin);
                 }
@@ -371,25 +370,6 @@ fn prices(env: &Env) -> Rc<PriceTable> {
         })
         .clone()
     })
-}
-
-/// The events that replay a completed turn: the same ids, the stored text, no usage spent.
-fn replay_events(user_message_id: &str, answer: StoredAnswer) -> Vec<StreamEvent> {
-    let mut events = vec![StreamEvent::Start {
-        user_message_id: user_message_id.to_owned(),
-        message_id: answer.id.clone(),
-    }];
-    events.extend(
-        responder::stream_chunks(&answer.text)
-            .into_iter()
-            .map(|text| StreamEvent::Delta { text }),
-    );
-    events.push(StreamEvent::Done {
-        message_id: answer.id,
-        finish: FinishReason::Complete,
-        usage: Usage::default(),
-    });
-    events
 }
 
 fn replay_body(events: &[StreamEvent]) -> String {

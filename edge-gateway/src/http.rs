@@ -6,7 +6,7 @@ use shopkeep_gateway_core::cors::{self, ALLOW_HEADERS, EXPOSE_HEADERS, PREFLIGHT
 use shopkeep_gateway_core::requests::BodyLimit;
 use shopkeep_gateway_core::Error;
 use shopkeep_protocol::ErrorCode;
-use worker::{Headers, Request, Response};
+use worker::{Headers, Request, Response, ResponseBody};
 
 fn internal(what: &str) -> impl Fn(worker::Error) -> Error + '_ {
     move |e| Error::Internal(format!("{what}: {e}"))
@@ -135,6 +135,39 @@ pub(crate) async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>
     let mut chunks = req.stream().map_err(unreadable)?;
     while let Some(chunk) = chunks.next().await {
         body.push(&chunk.map_err(unreadable)?)?;
+    }
+    Ok(body.finish())
+}
+
+/// Why a shop's answer body was not read ([`read_capped`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyFault {
+    /// The connection failed while reading.
+    Unreadable,
+    /// Longer than the limit (declared, or counted as it arrived).
+    TooLarge,
+}
+
+/// Reads the body of an outbound fetch's answer (a shop's page, an order API's answer),
+/// refusing it as soon as it passes `limit` bytes: a declared `Content-Length` over the limit
+/// before anything is read, else counted chunk by chunk as it arrives — a hostile or broken
+/// server never makes the gateway buffer more than `limit` bytes.
+pub(crate) async fn read_capped(
+    response: &mut Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyFault> {
+    let mut body = BodyLimit::new(limit);
+    let declared = response.headers().get("Content-Length").ok().flatten();
+    body.check_declared(declared.as_deref())
+        .map_err(|_| BodyFault::TooLarge)?;
+    // A body-less answer (204, 304, HEAD) has no stream to read.
+    if !matches!(response.body(), ResponseBody::Stream(_)) {
+        return Ok(body.finish());
+    }
+    let mut chunks = response.stream().map_err(|_| BodyFault::Unreadable)?;
+    while let Some(chunk) = chunks.next().await {
+        body.push(&chunk.map_err(|_| BodyFault::Unreadable)?)
+            .map_err(|_| BodyFault::TooLarge)?;
     }
     Ok(body.finish())
 }

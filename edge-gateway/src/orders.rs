@@ -6,9 +6,9 @@
 //!
 //! Owns: the I/O of order lookups. Must not hold access rules or parsing.
 
-use crate::admin::{admin_call, admin_call_raw, AdminCall};
-use crate::env::{allow_private_fetch, now_ms, random_bytes, secret};
-use crate::http::json_response;
+use crate::admin::{admin_call, admin_call_raw, sources, AdminCall};
+use crate::env::{allow_private_fetch, now_ms, secret};
+use crate::http::{json_response, read_capped, BodyFault};
 use crate::limiter;
 use crate::store::{NewLookup, Store};
 use futures::future::{select, Either};
@@ -77,16 +77,7 @@ pub(crate) async fn put_source(
     )?;
     let kind = OrderApi::parse(&body.kind)
         .ok_or_else(|| Error::invalid_field("kind", "must be shopify_admin or woocommerce"))?;
-    let raw = body.base_url.trim();
-    if raw.is_empty() {
-        return Err(Error::invalid_field("base_url", "is required"));
-    }
-    if raw.len() > 500 {
-        return Err(Error::invalid_field("base_url", "is too long"));
-    }
-    let checked = outbound::check(raw, allow_private_fetch(env))
-        .map_err(|refused| invalid(format!("base_url: {refused}")))?;
-    let base = checked.url.trim_end_matches('/').to_owned();
+    let base = sources::shop_url(env, "base_url", Some(&body.base_url))?;
     let credentials = Credentials::from_fields(
         kind,
         body.access_token.as_deref(),
@@ -112,18 +103,17 @@ pub(crate) async fn put_source(
                 return Err(invalid("base_url: the shop did not answer; try again"))
             }
         },
+        Err(Fault::Shape) => {
+            return Err(invalid(format!(
+                "base_url: the shop's answer is larger than {} MB, not an order list",
+                MAX_BODY_BYTES / 1024 / 1024
+            )))
+        }
         Err(_) => return Err(invalid("base_url: the shop is unreachable")),
     }
-    let master = secret(env, "MASTER_SECRET")?;
     let plain = serde_json::to_string(&credentials)
         .map_err(|e| Error::Internal(format!("credentials: {e}")))?;
-    let sealed = secretbox::seal(
-        master.as_bytes(),
-        CREDENTIALS_PURPOSE,
-        tenant_id,
-        random_bytes()?,
-        &plain,
-    );
+    let sealed = sources::seal_credential(env, CREDENTIALS_PURPOSE, tenant_id, &plain)?;
     store
         .put_order_source(tenant_id, kind.as_str(), &base, &sealed, now_ms())
         .await?;
@@ -152,19 +142,7 @@ pub(crate) async fn delete_source(
 ) -> Result<Response, Error> {
     let AdminCall { store, actor, .. } = admin_call_raw(&mut req, env, tenant_id, 1024).await?;
     store.delete_order_source(tenant_id).await?;
-    store
-        .catalog_audit(
-            tenant_id,
-            &actor,
-            "orders.source_removed",
-            &json!({}),
-            now_ms(),
-        )
-        .await;
-    crate::tenant_cache::forget(tenant_id);
-    Response::empty()
-        .map(|r| r.with_status(204))
-        .map_err(|e| Error::Internal(format!("response: {e}")))
+    sources::removed(&store, tenant_id, &actor, "orders.source_removed").await
 }
 
 /// One GET to the order API within [`FETCH_TIMEOUT_MS`]: status and body. Redirects are not
@@ -190,10 +168,14 @@ async fn fetch(env: &Env, request: &ApiRequest) -> Result<(u16, String), Fault> 
             .await
             .map_err(|_| Fault::Unreachable)?;
         let status = response.status_code();
-        let bytes = response.bytes().await.map_err(|_| Fault::Unreachable)?;
-        if bytes.len() > MAX_BODY_BYTES {
-            return Err(Fault::Shape);
-        }
+        // Counted as it arrives: an answer past the cap is refused without buffering it.
+        let bytes =
+            read_capped(&mut response, MAX_BODY_BYTES)
+                .await
+                .map_err(|fault| match fault {
+                    BodyFault::TooLarge => Fault::Shape,
+                    BodyFault::Unreadable => Fault::Unreachable,
+                })?;
         Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
     };
     let limit = Delay::from(Duration::from_millis(FETCH_TIMEOUT_MS));

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { GATEWAY } from './helpers.mjs';
-import { chat, conversation, createTenantWithKeys, d1, session } from './gateway.mjs';
+import { chat, conversation, createTenantWithKeys, d1, messageId, session } from './gateway.mjs';
 import { adminSignature } from './signing.mjs';
 
 // ---- the fixture shop -------------------------------------------------------------------
@@ -25,7 +25,8 @@ const base = () => [
   { id: 103, handle: 'breeze-windbreaker', title: 'Breeze Windbreaker', type: 'Jackets', tags: ['light'],
     desc: 'Light wind shell.', price: '89.00', variants: [[1031, 'M', true]] },
   { id: 104, handle: 'trail-boot', title: 'Trail Boot', type: 'Boots', tags: ['waterproof'],
-    desc: 'Leather hiking boot.', price: '149.00', variants: [[1041, '42', true], [1042, '43', true]] },
+    // EU 43 costs more: a variant's own price (WooCommerce serves it only on the variation).
+    desc: 'Leather hiking boot.', price: '149.00', variants: [[1041, '42', true], [1042, '43', true, '159.00']] },
   { id: 105, handle: 'harbour-hoodie', title: 'Harbour Hoodie', type: 'Hoodies', tags: ['cotton'],
     desc: 'Soft cotton hoodie.', price: '45.00', variants: [[1051, 'M', false], [1052, 'L', true]] },
 ];
@@ -47,7 +48,7 @@ const shopifyProduct = (p) => ({
   id: p.id, title: p.title, handle: p.handle, body_html: `<p>${p.desc}</p>`, product_type: p.type, tags: p.tags.join(', '),
   updated_at: p.updated ?? '2026-11-01T10:00:00Z', options: [{ name: 'Size', position: 1 }],
   images: [{ src: `https://cdn.example/${p.handle}.jpg` }],
-  variants: p.variants.map(([id, size, ok]) => ({ id, option1: size, price: p.price, compare_at_price: null, available: ok, sku: `${p.handle}-${size}` })),
+  variants: p.variants.map(([id, size, ok, price]) => ({ id, option1: size, price: price ?? p.price, compare_at_price: null, available: ok, sku: `${p.handle}-${size}` })),
 });
 const minor = (price) => String(Math.round(Number(price) * 100));
 const wooProduct = (p) => ({
@@ -56,13 +57,20 @@ const wooProduct = (p) => ({
   prices: { price: minor(p.price), regular_price: minor(p.price), currency_code: 'EUR', currency_minor_unit: 2 },
   images: [{ src: `https://cdn.example/${p.handle}.jpg` }], categories: [{ name: p.type }], tags: p.tags.map((name) => ({ name })),
   attributes: [{ name: 'Size', has_variations: true }],
-  variations: p.variants.map(([id, size, ok]) => ({ id, attributes: [{ name: 'size', value: size }], is_in_stock: ok })),
+  // As the real Store API's listing: variations are ids and attributes only; their own price
+  // and stock are served by `type=variation` (wooVariation).
+  variations: p.variants.map(([id, size]) => ({ id, attributes: [{ name: 'size', value: size }] })),
+});
+const wooVariation = (p, [id, size, ok, price]) => ({
+  id, parent: p.id, type: 'variation', name: p.title, variation: `Size: ${size}`, sku: `${p.handle}-${size}`, is_in_stock: ok,
+  prices: { price: minor(price ?? p.price), regular_price: minor(price ?? p.price), currency_code: 'EUR', currency_minor_unit: 2 },
+  attributes: [], variations: [],
 });
 const feed = (products) => `<?xml version="1.0"?>
 <rss version="2.0" xmlns:g="http://base.google.com/ns/1.0"><channel><title>Fixture</title>
-${products.flatMap((p) => p.variants.map(([id, size, ok]) => `<item><g:id>${id}</g:id><title>${p.title}</title>
+${products.flatMap((p) => p.variants.map(([id, size, ok, price]) => `<item><g:id>${id}</g:id><title>${p.title}</title>
 <g:description>${p.desc}</g:description><link>https://shop.example/${p.handle}</link>
-<g:image_link>https://cdn.example/${p.handle}.jpg</g:image_link><g:price>${p.price} EUR</g:price>
+<g:image_link>https://cdn.example/${p.handle}.jpg</g:image_link><g:price>${price ?? p.price} EUR</g:price>
 <g:availability>${ok ? 'in_stock' : 'out_of_stock'}</g:availability><g:item_group_id>${p.id}</g:item_group_id>
 <g:size>${size}</g:size><g:product_type>${p.type}</g:product_type><g:brand>${p.tags.join(' ')}</g:brand></item>`)).join('\n')}
 </channel></rss>`;
@@ -77,8 +85,10 @@ async function serve(req, res) {
   for await (const chunk of req) body += chunk;
   let page = Number(url.searchParams.get('page') ?? (url.searchParams.get('page_info') ?? 'p1').slice(1));
   if (path.endsWith('/graphql.json')) page = JSON.parse(body || '{}').variables?.after ? Number(JSON.parse(body).variables.after.slice(1)) : 1;
-  shop.hits.push({ path, page, at: Date.now() });
-  const f = shop.faults;
+  const variations = url.searchParams.get('type') === 'variation';
+  shop.hits.push({ path, page, variations, at: Date.now() });
+  // `variationsOnly` aims a fault at the WooCommerce variations listing's pages.
+  const f = shop.faults.variationsOnly && !variations ? {} : shop.faults;
   if (f.rateLimitPage === page && f.rateLimitTimes > 0) {
     f.rateLimitTimes -= 1;
     res.writeHead(429, { 'Retry-After': String(f.retryAfter ?? 1) });
@@ -101,9 +111,14 @@ async function serve(req, res) {
     if (req.headers['x-shopify-storefront-access-token'] !== STOREFRONT_TOKEN) return json(200, { errors: [{ message: 'Unauthorized' }] });
     const nodes = slice.map((p) => ({ id: `gid://shopify/Product/${p.id}`, handle: p.handle, title: p.title, description: p.desc, productType: p.type,
       tags: p.tags, updatedAt: '2026-11-01T10:00:00Z', onlineStoreUrl: null, options: [{ name: 'Size' }], images: { nodes: [] },
-      variants: { nodes: p.variants.map(([id, size, ok]) => ({ id: `gid://shopify/ProductVariant/${id}`, sku: null, availableForSale: ok,
-        selectedOptions: [{ name: 'Size', value: size }], price: { amount: p.price, currencyCode: 'EUR' }, compareAtPrice: null })) } }));
+      variants: { nodes: p.variants.map(([id, size, ok, price]) => ({ id: `gid://shopify/ProductVariant/${id}`, sku: null, availableForSale: ok,
+        selectedOptions: [{ name: 'Size', value: size }], price: { amount: price ?? p.price, currencyCode: 'EUR' }, compareAtPrice: null })) } }));
     return json(200, { data: { products: { pageInfo: { hasNextPage: page < pages, endCursor: `c${page + 1}` }, nodes } } });
+  }
+  if (path === '/woo/wp-json/wc/store/v1/products' && variations) {
+    const all = shop.products.flatMap((p) => p.variants.map((v) => wooVariation(p, v)));
+    const total = Math.max(1, Math.ceil(all.length / PAGE));
+    return json(200, all.slice((page - 1) * PAGE, page * PAGE), { 'X-WP-TotalPages': String(total) });
   }
   if (path === '/woo/wp-json/wc/store/v1/products') return json(200, slice.map(wooProduct), { 'X-WP-TotalPages': String(pages) });
   if (path === '/merchant/feed.xml') { res.writeHead(200, { 'content-type': 'application/xml' }); res.end(feed(shop.products)); return; }
@@ -216,7 +231,55 @@ test('woocommerce store api and merchant feed shapes give the same answer', asyn
     assert.equal(status.last_sync.status, 'done', JSON.stringify(status.last_sync));
     assert.equal(status.products, 5, kind);
     assertSummitCard(await search(t, { query: ISSUE_QUERY }), platform);
+    assertOwnVariantPrices(await search(t, { query: 'trail boot' }), await search(t, { query: 'hoodie' }), kind);
   }
+});
+
+/** Trail Boot EU 43 costs 159.00 (its product's listed price is 149.00) and Harbour Hoodie M
+ * is sold out: each variant's own price and stock, which WooCommerce serves only on the
+ * variation (`type=variation`), not in its products listing. */
+function assertOwnVariantPrices(boots, hoodies, kind) {
+  assert.deepEqual(boots.map((c) => c.title), ['Trail Boot'], kind);
+  const byId = Object.fromEntries(boots[0].variants.map((v) => [v.id, v]));
+  assert.equal(byId['1041'].price.amount_minor, 14900, `${kind}: ${JSON.stringify(boots[0])}`);
+  assert.equal(byId['1042'].price.amount_minor, 15900, `${kind}: the variant's own price, not the product's`);
+  assert.equal(boots[0].price.amount_minor, 14900, 'the card shows the lowest price');
+  const hoodie = Object.fromEntries(hoodies[0].variants.map((v) => [v.id, v]));
+  assert.equal(hoodie['1051'].available, false, `${kind}: the variant's own stock`);
+  assert.equal(hoodie['1052'].available, true);
+}
+
+test('woocommerce variations: read after the products, 429 on a variations page honoured, a failing one fails the sync', async () => {
+  const t = await createTenantWithKeys('cat-woo-var');
+  const shop = newShop();
+  await saveSource(t, { kind: 'woocommerce', url: urlOf(shop, '/woo'), schedule: 'off' });
+  shop.faults = { variationsOnly: true, rateLimitPage: 2, rateLimitTimes: 1, retryAfter: 2 };
+  shop.hits = [];
+  const status = await syncAndWait(t);
+  assert.equal(status.last_sync.status, 'done', JSON.stringify(status.last_sync));
+  assert.deepEqual(status.last_sync.problems, []);
+  // 3 products pages, then 5 variations pages (9 variations, 2 a page), page 2 twice.
+  const seq = shop.hits.filter((h) => h.path === '/woo/wp-json/wc/store/v1/products').map((h) => `${h.variations ? 'v' : 'p'}${h.page}`);
+  assert.deepEqual(seq, ['p1', 'p2', 'p3', 'v1', 'v2', 'v2', 'v3', 'v4', 'v5']);
+  const v2 = shop.hits.filter((h) => h.variations && h.page === 2);
+  assert.ok(v2[1].at - v2[0].at >= 1900, `retried after ${v2[1].at - v2[0].at} ms, Retry-After was 2 s`);
+  assert.equal(status.last_sync.pages_done, 8);
+  assertOwnVariantPrices(await search(t, { query: 'trail boot' }), await search(t, { query: 'hoodie' }), 'woocommerce');
+
+  // A new price on the variation only: the next sync shows it; a variations page that fails
+  // fails the sync and the last good catalog keeps serving.
+  shop.products[3].variants[1][3] = '169.00';
+  const again = await syncAndWait(t);
+  assert.equal(again.last_sync.status, 'done', JSON.stringify(again.last_sync));
+  const boot = (await search(t, { query: 'trail boot' }))[0];
+  assert.equal(boot.variants.find((v) => v.id === '1042').price.amount_minor, 16900);
+  shop.faults = { variationsOnly: true, failPage: 3 };
+  const failed = await syncAndWait(t);
+  assert.equal(failed.last_sync.status, 'failed');
+  assert.equal(failed.last_sync.error, 'variations page 3: the shop answered HTTP 500');
+  assert.equal(failed.products, 5, 'the last good catalog keeps serving');
+  const kept = (await search(t, { query: 'trail boot' }))[0];
+  assert.equal(kept.variants.find((v) => v.id === '1042').price.amount_minor, 16900, 'the variation keeps its own price, not the product\'s');
 });
 
 test('429 with Retry-After is honoured, a slow page waits, and the sync completes', async () => {
@@ -347,7 +410,8 @@ test('a model calling search_products: the shopper gets cards equal to the store
   await syncAndWait(t);
   const expected = await search(t, { query: ISSUE_QUERY });
   const { token } = await session(t.id);
-  const r = await chat(token, `[[scenario:product-search]] ${ISSUE_QUERY}`);
+  const clientMessageId = messageId();
+  const r = await chat(token, `[[scenario:product-search]] ${ISSUE_QUERY}`, { clientMessageId });
   assert.equal(r.events.at(-1).type, 'done', JSON.stringify(r.events.at(-1)));
   const tools = r.events.filter((e) => e.type === 'tool').map((e) => `${e.name}:${e.status}`);
   assert.deepEqual(tools, ['search_products:started', 'search_products:finished']);
@@ -357,8 +421,15 @@ test('a model calling search_products: the shopper gets cards equal to the store
   assert.match(textOf(r.events), /Summit Jacket costs 179\.00 EUR\./);
   const history = (await conversation(token)).messages;
   assert.deepEqual(history[1].blocks, [{ kind: 'products', products: expected }], 'a reloaded widget can redraw the cards');
+  // resend_replays_blocks: the widget resends a message whose end it did not see; the stored
+  // answer is replayed with its cards, not only its text, and the model is not asked again.
+  const resent = await chat(token, `[[scenario:product-search]] ${ISSUE_QUERY}`, { clientMessageId });
+  assert.equal(resent.events[0].message_id, r.events[0].message_id, 'the same answer');
+  assert.deepEqual(resent.events.filter((e) => e.type === 'blocks').map((e) => e.blocks), blocks.map((e) => e.blocks));
+  assert.equal(textOf(resent.events), textOf(r.events));
+  assert.equal(resent.events.at(-1).type, 'done');
   const usage = await d1(`SELECT unmatched_prices FROM usage_events WHERE tenant_id = '${t.id}'`);
-  assert.deepEqual(usage.map((u) => u.unmatched_prices), [0]);
+  assert.deepEqual(usage.map((u) => u.unmatched_prices), [0], 'one usage row: the resend spent nothing');
 });
 
 test('the built-in responder answers a product question with cards', async () => {

@@ -8,6 +8,7 @@
 // lookup is audited without the email in clear; export contains the lookups, erase removes
 // them; store-nothing mode stores no order data.
 import { test } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { conversation, d1 } from './gateway.mjs';
 import { admin, shopper } from './handoff-helpers.mjs';
@@ -66,6 +67,45 @@ test('the order source: credentials write-only and sealed, refused credentials r
   assert.equal((await admin(t, 'GET', sourcePath(t))).json.source.kind, 'woocommerce');
   assert.equal((await admin(t, 'DELETE', sourcePath(t))).status, 204);
   assert.deepEqual((await admin(t, 'GET', sourcePath(t))).json, { source: null });
+});
+
+test('an order API answer past the 2 MB cap is refused while it arrives, not after it was buffered', async () => {
+  // An "order API" that streams an endless order list (chunked, no Content-Length) and counts
+  // what it could write before the gateway stopped reading.
+  let written = 0;
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    let open = true;
+    res.on('close', () => { open = false; });
+    const order = JSON.stringify({ id: 1, name: '#1', email: 'x@example.com', line_items: [{ title: 'x'.repeat(900) }] });
+    const chunk = `${order},`.repeat(64);
+    const write = (text) => new Promise((r) => {
+      written += text.length;
+      if (res.write(text)) { r(); return; }
+      const done = () => { res.off('drain', done); res.off('close', done); r(); };
+      res.once('drain', done);
+      res.once('close', done);
+    });
+    (async () => {
+      await write('{"orders":[');
+      while (open && written < 64 * 1024 * 1024) await write(chunk);
+      if (open) res.end('{}]}');
+    })().catch(() => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const t = await orderTenant('ord-cap', null);
+    const base = `http://127.0.0.1:${server.address().port}`;
+    const r = await admin(t, 'PUT', sourcePath(t), { kind: 'shopify_admin', base_url: base, access_token: 'shpat_cap_test_token' });
+    assert.equal(r.status, 422, JSON.stringify(r.json));
+    assert.match(JSON.stringify(r.json), /larger than 2 MB/);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.ok(written < 16 * 1024 * 1024, `reading stopped near the cap: the server wrote ${written} B`);
+    assert.deepEqual((await admin(t, 'GET', sourcePath(t))).json, { source: null }, 'nothing saved');
+  } finally {
+    server.closeAllConnections?.();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 /** Both parcels of the partially shipped order, each with an https tracking link. */

@@ -9,8 +9,9 @@
 //! answered again, for the same stored message.
 
 use crate::prompt::{trim_history, HistoryTurn, HISTORY_BUDGET_TOKENS};
+use crate::responder;
 use crate::Error;
-use shopkeep_protocol::{ErrorCode, MessageStatus};
+use shopkeep_protocol::{Block, ErrorCode, FinishReason, MessageStatus, StreamEvent, Usage};
 
 /// How long after its user message an unanswered turn counts as still being answered. Past
 /// this, a worker that died mid-answer must not block the shopper's retry forever. It is
@@ -26,6 +27,9 @@ pub struct StoredAnswer {
     pub text: String,
     /// How it ended.
     pub status: MessageStatus,
+    /// The blocks shown with it (product cards, order cards, sources), in the order they
+    /// were shown; empty when it had none.
+    pub blocks: Vec<Block>,
 }
 
 /// What storage holds for a client message id after the insert-or-keep of a new turn.
@@ -94,6 +98,35 @@ pub fn early_request_usable(
         && trim_history(hint, HISTORY_BUDGET_TOKENS) == trim_history(stored, HISTORY_BUDGET_TOKENS)
 }
 
+/// The events that replay a completed turn: the same ids, the stored blocks and text, no
+/// usage spent. The blocks come in one `blocks` event before the text: the first stream sent
+/// them as its tools answered (before the answer's text, or the sources after a built-in
+/// answer), and a client appends blocks to the message in arrival order, apart from its
+/// text, so the replayed message shows the same cards, order cards and sources in the same
+/// order.
+pub fn replay(user_message_id: &str, answer: StoredAnswer) -> Vec<StreamEvent> {
+    let mut events = vec![StreamEvent::Start {
+        user_message_id: user_message_id.to_owned(),
+        message_id: answer.id.clone(),
+    }];
+    if !answer.blocks.is_empty() {
+        events.push(StreamEvent::Blocks {
+            blocks: answer.blocks,
+        });
+    }
+    events.extend(
+        responder::stream_chunks(&answer.text)
+            .into_iter()
+            .map(|text| StreamEvent::Delta { text }),
+    );
+    events.push(StreamEvent::Done {
+        message_id: answer.id,
+        finish: FinishReason::Complete,
+        usage: Usage::default(),
+    });
+    events
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +140,7 @@ mod tests {
                 id: "m_answer".into(),
                 text: text.into(),
                 status,
+                blocks: Vec::new(),
             }),
         }
     }
@@ -219,5 +253,71 @@ mod tests {
             );
             assert_eq!(start.unwrap(), TurnStart::Retry);
         }
+    }
+
+    fn source(title: &str) -> Block {
+        Block::Sources {
+            sources: vec![shopkeep_protocol::Source {
+                title: title.into(),
+                url: Some(format!("https://shop.example/{title}")),
+            }],
+        }
+    }
+
+    /// Regression (resend_replays_blocks): a resend of a completed turn replayed only the
+    /// text; the cards and sources the first stream showed went missing.
+    #[test]
+    fn a_replayed_answer_carries_its_blocks_in_order_before_its_text() {
+        let blocks = vec![source("returns"), source("shipping")];
+        let answer = StoredAnswer {
+            id: "m_answer".into(),
+            text: "Returns are free within 30 days.".into(),
+            status: MessageStatus::Complete,
+            blocks: blocks.clone(),
+        };
+        let events = replay("m_first", answer);
+        assert_eq!(
+            events[0],
+            StreamEvent::Start {
+                user_message_id: "m_first".into(),
+                message_id: "m_answer".into(),
+            }
+        );
+        assert_eq!(events[1], StreamEvent::Blocks { blocks });
+        let text: String = events
+            .iter()
+            .filter_map(|e| match e {
+                StreamEvent::Delta { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(text, "Returns are free within 30 days.");
+        assert!(matches!(
+            events.last(),
+            Some(StreamEvent::Done { message_id, finish: FinishReason::Complete, usage })
+                if message_id == "m_answer" && *usage == Usage::default()
+        ));
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| matches!(e, StreamEvent::Blocks { .. }))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_replayed_answer_without_blocks_sends_no_blocks_event() {
+        let answer = StoredAnswer {
+            id: "m_answer".into(),
+            text: "Hello.".into(),
+            status: MessageStatus::Complete,
+            blocks: Vec::new(),
+        };
+        let events = replay("m_first", answer);
+        assert!(!events
+            .iter()
+            .any(|e| matches!(e, StreamEvent::Blocks { .. })));
+        assert_eq!(events.len(), 3, "start, one delta, done: {events:?}");
     }
 }

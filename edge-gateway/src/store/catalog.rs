@@ -110,6 +110,8 @@ impl SyncRow {
 pub(crate) struct PageProgress<'a> {
     pub(crate) seen: u32,
     pub(crate) upserted: u32,
+    /// Pages fetched (the variations listing reads several per queue message).
+    pub(crate) pages: u32,
     pub(crate) problems: &'a [Problem],
 }
 
@@ -502,11 +504,11 @@ impl Store {
         let problems = serde_json::to_string(&problems).unwrap_or_else(|_| String::from("[]"));
         self.db
             .prepare(
-                "UPDATE catalog_syncs SET pages_done = pages_done + 1, products_seen = products_seen + ?3, \
+                "UPDATE catalog_syncs SET pages_done = pages_done + ?6, products_seen = products_seen + ?3, \
                  products_upserted = products_upserted + ?4, problems_json = ?5 \
                  WHERE tenant_id = ?1 AND id = ?2 AND status = 'running'",
             )
-            .bind(&[s(tenant_id), s(&run.id), n(progress.seen.into()), n(progress.upserted.into()), s(&problems)])
+            .bind(&[s(tenant_id), s(&run.id), n(progress.seen.into()), n(progress.upserted.into()), s(&problems), n(progress.pages.into())])
             .map_err(storage("bind"))?
             .run()
             .await
@@ -640,6 +642,43 @@ impl Store {
             .map_err(storage("search products"))?
             .results()
             .map_err(storage("read products"))?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| serde_json::from_str(&r.data).ok())
+            .collect())
+    }
+
+    /// The tenant's products among `ids`; with `sync_id`, only those that sync wrote (a
+    /// variation of a product the running sync did not write, e.g. past the cap, updates
+    /// nothing).
+    pub(crate) async fn products_of_sync(
+        &self,
+        tenant_id: &str,
+        sync_id: Option<&str>,
+        ids: &[&str],
+    ) -> Result<Vec<Product>, Error> {
+        #[derive(Deserialize)]
+        struct Row {
+            data: String,
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids =
+            serde_json::to_string(ids).map_err(|e| Error::Internal(format!("encode ids: {e}")))?;
+        let rows: Vec<Row> = self
+            .db
+            .prepare(
+                "SELECT p.data FROM json_each(?3) j CROSS JOIN products p \
+                 ON p.tenant_id = ?1 AND p.id = j.value WHERE ?2 IS NULL OR p.seen_sync = ?2",
+            )
+            .bind(&[s(tenant_id), opt(sync_id), s(&ids)])
+            .map_err(storage("bind"))?
+            .all()
+            .await
+            .map_err(storage("load sync products"))?
+            .results()
+            .map_err(storage("read sync products"))?;
         Ok(rows
             .iter()
             .filter_map(|r| serde_json::from_str(&r.data).ok())

@@ -22,7 +22,7 @@ mod orders;
 pub(crate) mod staff;
 mod webhooks;
 pub(crate) use admin::Scope;
-pub(crate) use catalog::{NewSource, PageProgress, SourceRow};
+pub(crate) use catalog::{NewSource, PageProgress, SourceRow, SyncRow};
 pub(crate) use handoff::StateChange;
 pub(crate) use orders::NewLookup;
 pub(crate) use webhooks::{AttemptResult, EndpointRow, NewDelivery};
@@ -450,7 +450,7 @@ impl Store {
             .db
             .prepare(
                 "SELECT u.id, u.text, u.created_at_ms, a.id AS answer_id, a.text AS answer_text, \
-                 a.status AS answer_status FROM messages u LEFT JOIN messages a ON a.tenant_id = u.tenant_id \
+                 a.status AS answer_status, a.blocks_json AS answer_blocks FROM messages u LEFT JOIN messages a ON a.tenant_id = u.tenant_id \
                  AND a.rowid = (SELECT x.rowid FROM messages x WHERE x.tenant_id = u.tenant_id \
                   AND x.conversation_id = u.conversation_id AND x.reply_to = u.id AND x.role = 'assistant' \
                   ORDER BY x.created_at_ms DESC, x.rowid DESC LIMIT 1) \
@@ -472,6 +472,7 @@ impl Store {
             answer_id: Option<String>,
             answer_text: Option<String>,
             answer_status: Option<String>,
+            answer_blocks: Option<String>,
         }
         let stored: Vec<StoredRow> = results
             .get(2)
@@ -491,6 +492,12 @@ impl Store {
                 id,
                 text,
                 status: parse_status(&status),
+                // Display only, as in history: unreadable blocks are left out.
+                blocks: row
+                    .answer_blocks
+                    .as_deref()
+                    .and_then(|j| serde_json::from_str(j).ok())
+                    .unwrap_or_default(),
             }),
             _ => None,
         };

@@ -1,5 +1,6 @@
 //! The catalog in the WooCommerce Store API shape: `/wp-json/wc/store/v1/products` (paginated
-//! with `per_page` ≤ 100 and `page`, totals in `X-WP-Total` / `X-WP-TotalPages`) and
+//! with `per_page` ≤ 100 and `page`, totals in `X-WP-Total` / `X-WP-TotalPages`; with
+//! `type=variation` the variations themselves, paged alike) and
 //! `/wp-json/wc/store/v1/products/<id>` for a product or one variation's own price and stock.
 //!
 //! Owns: product → Store API JSON.
@@ -199,7 +200,10 @@ pub fn variation_json(base: &str, product: &Product, variant: &Variant) -> Value
     value
 }
 
-/// `GET /woo/wp-json/wc/store/v1/products?per_page=&page=`.
+/// `GET /woo/wp-json/wc/store/v1/products?per_page=&page=[&type=]`: the products, or with
+/// `type=variation` every product's variations (in catalog order, each as
+/// [`variation_json`]: own price and stock), paged alike. Other `type`s: `variable` is every
+/// product (all are variable), the rest none.
 pub fn products_page(catalog: &Catalog, request: &Request) -> Response {
     let per_page = number_param(request, "per_page", DEFAULT_PER_PAGE);
     if per_page > MAX_PER_PAGE {
@@ -214,15 +218,37 @@ pub fn products_page(catalog: &Catalog, request: &Request) -> Response {
     }
     let page = number_param(request, "page", 1);
     let base = request.base_url();
-    let total = catalog.products.len();
-    let products: Vec<Value> = catalog
-        .products
-        .iter()
-        .skip((page - 1).saturating_mul(per_page))
-        .take(per_page)
-        .map(|p| product_json(&base, p))
-        .collect();
-    Response::json(200, &Value::Array(products))
+    let skip = (page - 1).saturating_mul(per_page);
+    let (total, items): (usize, Vec<Value>) = match request.param("type").as_deref() {
+        None | Some("" | "variable") => (
+            catalog.products.len(),
+            catalog
+                .products
+                .iter()
+                .skip(skip)
+                .take(per_page)
+                .map(|p| product_json(&base, p))
+                .collect(),
+        ),
+        Some("variation") => {
+            let all = || {
+                catalog
+                    .products
+                    .iter()
+                    .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+            };
+            (
+                all().count(),
+                all()
+                    .skip(skip)
+                    .take(per_page)
+                    .map(|(p, v)| variation_json(&base, p, v))
+                    .collect(),
+            )
+        }
+        Some(_) => (0, Vec::new()),
+    };
+    Response::json(200, &Value::Array(items))
         .header("X-WP-Total", &total.to_string())
         .header("X-WP-TotalPages", &total.div_ceil(per_page).to_string())
 }

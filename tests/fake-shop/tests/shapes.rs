@@ -171,6 +171,67 @@ fn woo_store_api_lists_every_product_with_totals() {
     );
 }
 
+/// `type=variation` pages every variation (the listing the catalog sync reads for per-variant
+/// prices and stock), each as `/products/<variation id>` serves it, some priced above their
+/// product's listed (cheapest) price.
+#[test]
+fn woo_type_variation_pages_every_variation_with_its_own_price() {
+    let shop = small_shop(120);
+    let catalog = shop.catalog();
+    let variants: Vec<_> = catalog
+        .products
+        .iter()
+        .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+        .collect();
+    let first = get(
+        &shop,
+        "/woo/wp-json/wc/store/v1/products?type=variation&per_page=100&page=1",
+    );
+    assert_eq!(
+        first.header_value("x-wp-total"),
+        Some(variants.len().to_string().as_str())
+    );
+    let pages = variants.len().div_ceil(100);
+    assert_eq!(
+        first.header_value("x-wp-totalpages"),
+        Some(pages.to_string().as_str())
+    );
+    let mut seen = Vec::new();
+    for page in 1..=pages + 1 {
+        let body = get(
+            &shop,
+            &format!("/woo/wp-json/wc/store/v1/products?type=variation&per_page=100&page={page}"),
+        )
+        .json_body();
+        seen.extend(body.as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(seen.len(), variants.len(), "the page past the end is empty");
+    let mut above_parent = 0;
+    for ((product, variant), json) in variants.iter().zip(&seen) {
+        assert_eq!(json["type"], "variation");
+        assert_eq!(json["id"], variant.woo_id);
+        assert_eq!(json["parent"], product.woo_id);
+        assert_eq!(json["sku"], variant.sku.as_str());
+        assert_eq!(json["prices"]["price"], variant.price_cents.to_string());
+        assert_eq!(json["is_in_stock"], variant.available());
+        let one = get(
+            &shop,
+            &format!("/woo/wp-json/wc/store/v1/products/{}", variant.woo_id),
+        )
+        .json_body();
+        assert_eq!(&one, json);
+        above_parent += usize::from(variant.price_cents > product.min_price_cents());
+    }
+    assert!(
+        above_parent > 0,
+        "some variations cost more than the product's listed price"
+    );
+    assert_eq!(
+        get(&shop, "/woo/wp-json/wc/store/v1/products?type=grouped").json_body(),
+        Value::Array(vec![])
+    );
+}
+
 #[test]
 fn woo_variations_carry_their_own_price_and_stock() {
     let shop = shop();

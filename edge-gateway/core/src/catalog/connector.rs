@@ -7,6 +7,7 @@
 use super::model::{Problem, Product};
 use super::{feed, shopify, upload, woo};
 use serde::{Deserialize, Serialize};
+use shopkeep_protocol::Money;
 
 /// Where a sync is in the source's pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -16,6 +17,28 @@ pub struct Cursor {
     /// An opaque continuation the source gave (Shopify `page_info`, a GraphQL `endCursor`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Which listing the page belongs to (absent in queue messages of the products listing,
+    /// so messages enqueued before the field existed still read).
+    #[serde(default, skip_serializing_if = "Phase::is_products")]
+    pub phase: Phase,
+}
+
+/// The listings a sync pages through, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The products (every connector).
+    #[default]
+    Products,
+    /// WooCommerce: the variations themselves (`type=variation`), which carry the per-variant
+    /// prices and stock the products listing lacks; they update the products just written.
+    Variations,
+}
+
+impl Phase {
+    fn is_products(&self) -> bool {
+        *self == Phase::Products
+    }
 }
 
 impl Cursor {
@@ -24,6 +47,23 @@ impl Cursor {
         Cursor {
             page: 1,
             token: None,
+            phase: Phase::Products,
+        }
+    }
+
+    /// Where the page is, for reports: "page 3", "variations page 3".
+    pub fn label(&self) -> String {
+        match self.phase {
+            Phase::Products => format!("page {}", self.page),
+            Phase::Variations => format!("variations page {}", self.page),
+        }
+    }
+
+    /// Page `page` of the products listing without a token.
+    pub fn products(page: u32) -> Cursor {
+        Cursor {
+            page,
+            ..Cursor::first()
         }
     }
 }
@@ -59,8 +99,28 @@ pub struct Page {
     pub products: Vec<Product>,
     /// Items skipped, each with its position and reason.
     pub problems: Vec<Problem>,
+    /// Per-variant prices and stock served apart from the products (WooCommerce's
+    /// variations); they update products already written by this sync.
+    pub variations: Vec<VariationUpdate>,
     /// The next page, `None` when this was the last.
     pub next: Option<Cursor>,
+}
+
+/// One variant's own price, stock and SKU, for a product already in the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariationUpdate {
+    /// The product's id.
+    pub parent: String,
+    /// The variant's id.
+    pub id: String,
+    /// The SKU, when the variation has one.
+    pub sku: Option<String>,
+    /// Its selling price.
+    pub price: Money,
+    /// Its regular price, when higher.
+    pub compare_at: Option<Money>,
+    /// In stock.
+    pub available: bool,
 }
 
 /// A page that is not what this kind of source returns at all: the whole page is refused.
@@ -76,7 +136,7 @@ pub struct PageError {
 impl PageError {
     pub(crate) fn on_page(cursor: &Cursor, reason: impl Into<String>) -> PageError {
         PageError {
-            position: format!("page {}", cursor.page),
+            position: cursor.label(),
             reason: reason.into(),
         }
     }
@@ -88,6 +148,11 @@ pub trait Connector {
     fn request(&self, cursor: &Cursor) -> PageRequest;
     /// Parses the shop's answer to [`Connector::request`].
     fn parse(&self, cursor: &Cursor, response: &PageResponse<'_>) -> Result<Page, PageError>;
+    /// The first page of the listing read after the products (WooCommerce's variations), if
+    /// the source has one. It is read even when the products stopped at the cap.
+    fn after_products(&self) -> Option<Cursor> {
+        None
+    }
 }
 
 /// The kinds of catalog source.

@@ -19,8 +19,8 @@ pub mod vocab;
 pub mod woo;
 
 pub use connector::{
-    connector_for, Connector, Cursor, Page, PageError, PageRequest, PageResponse, SourceKind,
-    SourceSpec,
+    connector_for, Connector, Cursor, Page, PageError, PageRequest, PageResponse, Phase,
+    SourceKind, SourceSpec, VariationUpdate,
 };
 pub use model::{Problem, Product, Variant};
 pub use query::SearchQuery;

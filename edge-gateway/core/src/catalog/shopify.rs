@@ -71,13 +71,12 @@ impl Connector for ProductsJson {
         let next_info = response.link.and_then(next_page_info);
         page.next = match next_info {
             Some(info) => Some(Cursor {
-                page: cursor.page + 1,
                 token: Some(info),
+                ..Cursor::products(cursor.page + 1)
             }),
-            None if response.link.is_none() && items.len() as u32 >= PAGE_LIMIT => Some(Cursor {
-                page: cursor.page + 1,
-                token: None,
-            }),
+            None if response.link.is_none() && items.len() as u32 >= PAGE_LIMIT => {
+                Some(Cursor::products(cursor.page + 1))
+            }
             None => None,
         };
         Ok(page)
@@ -319,8 +318,8 @@ pub fn parse_graphql(base: &str, cursor: &Cursor, body: &str) -> Result<Page, Pa
         .and_then(Value::as_str);
     page.next = match (has_next, end) {
         (true, Some(end)) => Some(Cursor {
-            page: cursor.page + 1,
             token: Some(end.to_owned()),
+            ..Cursor::products(cursor.page + 1)
         }),
         _ => None,
     };

@@ -4,6 +4,7 @@
 //!
 //! Owns: those decisions, with time passed in. The shell fetches, writes and enqueues.
 
+use super::connector::{Cursor, Phase};
 use super::model::{https_only, Product};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,11 @@ pub const DEFAULT_MAX_PRODUCTS: u32 = 10_000;
 pub const MAX_MAX_PRODUCTS: u32 = 50_000;
 /// Most pages one sync reads (a loop guard against a shop that always says "next").
 pub const MAX_PAGES: u32 = 1_000;
-/// Variants and images kept per product.
+/// Variations pages (100 variations each) one queue message reads: each message costs a
+/// queue hop, and 20 pages stay far inside one invocation's sub-request limit (20 fetches and
+/// a few D1 batches).
+pub const VARIATION_PAGES_PER_JOB: u32 = 20;
+/// Variants kept per product.
 pub const MAX_VARIANTS: usize = 100;
 /// Images kept per product.
 pub const MAX_IMAGES: usize = 5;
@@ -83,6 +88,24 @@ pub fn to_write(
         })
         .collect();
     (kept, capped)
+}
+
+/// The page a sync reads after `current`: the listing's `next` unless the cap was reached or
+/// the page guard [`MAX_PAGES`] passed; once the products end (or stop at the cap), the
+/// connector's `after_products` listing (WooCommerce's variations), which only updates
+/// products already written and so is read even at the cap.
+pub fn next_page(
+    current: &Cursor,
+    next: Option<Cursor>,
+    capped: bool,
+    after_products: Option<Cursor>,
+) -> Option<Cursor> {
+    let next = next.filter(|n| n.page <= MAX_PAGES && !(capped && n.phase == Phase::Products));
+    match (next, current.phase) {
+        (Some(next), _) => Some(next),
+        (None, Phase::Products) => after_products,
+        (None, Phase::Variations) => None,
+    }
 }
 
 /// Trims a product to what the store keeps and the cards may show: https images (already),

@@ -2,9 +2,16 @@
 //! `per_page`, the page count in `X-WP-TotalPages`; prices in minor units with
 //! `prices.currency_minor_unit`.
 //!
-//! Owns: the request builder and parser. Must not fetch.
+//! The products listing gives a variable product's variations as ids and attributes only (its
+//! `prices` are the cheapest variation's), so after the products a sync pages through
+//! `?type=variation`: each variation with its `parent`, own `prices`, `is_in_stock` and `sku`,
+//! which update the variants of the products just written ([`apply_variations`]).
+//!
+//! Owns: the request builder and parsers. Must not fetch.
 
-use super::connector::{Connector, Cursor, Page, PageError, PageRequest, PageResponse};
+use super::connector::{
+    Connector, Cursor, Page, PageError, PageRequest, PageResponse, Phase, VariationUpdate,
+};
 use super::model::{image_url, strip_html, Problem, Product, Variant};
 use super::money::{self, PriceError};
 use serde_json::Value;
@@ -22,9 +29,13 @@ pub struct StoreApi {
 
 impl Connector for StoreApi {
     fn request(&self, cursor: &Cursor) -> PageRequest {
+        let only = match cursor.phase {
+            Phase::Products => "",
+            Phase::Variations => "type=variation&",
+        };
         PageRequest {
             url: format!(
-                "{}/wp-json/wc/store/v1/products?per_page={PER_PAGE}&page={}",
+                "{}/wp-json/wc/store/v1/products?{only}per_page={PER_PAGE}&page={}",
                 self.base, cursor.page
             ),
             method: "GET",
@@ -47,14 +58,27 @@ impl Connector for StoreApi {
             )
         })?;
         let mut page = Page::default();
+        let position = |i: usize| format!("{} item {}", cursor.label(), i + 1);
         for (i, item) in items.iter().enumerate() {
-            match product(item) {
-                Ok(p) => page.products.push(p),
-                Err(reason) => page.problems.push(Problem::new(
-                    format!("page {} item {}", cursor.page, i + 1),
-                    reason,
-                )),
+            let parsed = match cursor.phase {
+                Phase::Products => product(item).map(|p| page.products.push(p)),
+                Phase::Variations => variation(item).map(|v| page.variations.push(v)),
+            };
+            if let Err(reason) = parsed {
+                page.problems.push(Problem::new(position(i), reason));
             }
+        }
+        // A shop whose Store API ignores `type=variation` lists its products again: one
+        // problem, not one per item, and the variants keep their product's price.
+        if cursor.phase == Phase::Variations
+            && page.variations.is_empty()
+            && items.iter().any(|i| !is_variation(i))
+        {
+            page.problems = vec![Problem::new(
+                cursor.label(),
+                "the shop's Store API does not list variations (`type=variation`); variants keep their product's price and stock",
+            )];
+            return Ok(page);
         }
         let total = response
             .total_pages
@@ -66,9 +90,69 @@ impl Connector for StoreApi {
         page.next = more.then(|| Cursor {
             page: cursor.page + 1,
             token: None,
+            phase: cursor.phase,
         });
         Ok(page)
     }
+
+    fn after_products(&self) -> Option<Cursor> {
+        Some(Cursor {
+            phase: Phase::Variations,
+            ..Cursor::first()
+        })
+    }
+}
+
+fn is_variation(item: &Value) -> bool {
+    str_of(item, "type") == Some("variation")
+        || item
+            .get("parent")
+            .and_then(Value::as_u64)
+            .is_some_and(|p| p > 0)
+}
+
+/// One element of a `type=variation` page.
+fn variation(item: &Value) -> Result<VariationUpdate, String> {
+    let id = id_string(item.get("id")).ok_or("no `id`")?;
+    if !is_variation(item) {
+        return Err(format!("`{id}` is not a variation (no `parent`)"));
+    }
+    let parent = id_string(item.get("parent")).ok_or("no `parent`")?;
+    let (price, compare_at) = prices(item.get("prices").ok_or("no `prices`")?)?;
+    Ok(VariationUpdate {
+        parent,
+        id,
+        sku: str_of(item, "sku")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        price,
+        compare_at,
+        available: item
+            .get("is_in_stock")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+    })
+}
+
+/// Gives `product`'s variants their own price, stock and SKU from `updates` (those of other
+/// products or of variants it does not have, e.g. cut at the variant cap, are ignored).
+/// Returns whether anything changed.
+pub fn apply_variations(product: &mut Product, updates: &[VariationUpdate]) -> bool {
+    let mut changed = false;
+    for update in updates.iter().filter(|u| u.parent == product.id) {
+        let Some(variant) = product.variants.iter_mut().find(|v| v.id == update.id) else {
+            continue;
+        };
+        let before = variant.clone();
+        variant.price = update.price.clone();
+        variant.compare_at = update.compare_at.clone();
+        variant.available = update.available;
+        if update.sku.is_some() {
+            variant.sku = update.sku.clone();
+        }
+        changed |= *variant != before;
+    }
+    changed
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -230,4 +314,29 @@ fn product(item: &Value) -> Result<Product, String> {
         updated_at_ms: None,
         platform: Platform::Woocommerce,
     })
+}
+
+/// While a sync reads the products, a variation's price and stock are its product's until
+/// the variations listing arrives: a product rewritten from the listing keeps its variations'
+/// last known price, stock and SKU (from `stored`, the catalog's copy) meanwhile, so cards
+/// never show the parent's price for a variation that has its own. A simple product's one
+/// variant (id = the product's) has its true price in the listing and is left alone.
+pub fn keep_known_variations(product: &mut Product, stored: &Product) {
+    if stored.id != product.id {
+        return;
+    }
+    let known: Vec<VariationUpdate> = stored
+        .variants
+        .iter()
+        .filter(|v| v.id != stored.id)
+        .map(|v| VariationUpdate {
+            parent: stored.id.clone(),
+            id: v.id.clone(),
+            sku: v.sku.clone(),
+            price: v.price.clone(),
+            compare_at: v.compare_at.clone(),
+            available: v.available,
+        })
+        .collect();
+    apply_variations(product, &known);
 }

@@ -85,13 +85,7 @@ fn a_full_page_asks_for_the_next_page_number_and_a_link_header_wins() {
     let page = shop()
         .parse(&Cursor::first(), &respond(&body, None))
         .unwrap();
-    assert_eq!(
-        page.next,
-        Some(Cursor {
-            page: 2,
-            token: None
-        })
-    );
+    assert_eq!(page.next, Some(Cursor::products(2)));
     assert!(shop()
         .request(&page.next.unwrap())
         .url
@@ -123,13 +117,7 @@ fn malformed_products_are_listed_with_their_position_and_skipped() {
     no_variants["variants"] = json!([]);
     let body = json!({"products": [jacket(), no_price, no_title, no_variants]}).to_string();
     let page = shop()
-        .parse(
-            &Cursor {
-                page: 3,
-                token: None,
-            },
-            &respond(&body, None),
-        )
+        .parse(&Cursor::products(3), &respond(&body, None))
         .unwrap();
     assert_eq!(page.products.len(), 1);
     let got: Vec<(&str, &str)> = page
@@ -175,13 +163,7 @@ fn a_page_that_is_not_products_json_is_refused_whole() {
         (r#"{"items": []}"#, "no `products` array"),
     ] {
         let err = shop()
-            .parse(
-                &Cursor {
-                    page: 2,
-                    token: None,
-                },
-                &respond(body, None),
-            )
+            .parse(&Cursor::products(2), &respond(body, None))
             .unwrap_err();
         assert_eq!(err.position, "page 2");
         assert!(err.reason.contains(why), "{err}");
@@ -195,8 +177,8 @@ fn storefront_requests_carry_the_token_and_cursor() {
         token: "tok".into(),
     };
     let req = sf.request(&Cursor {
-        page: 2,
         token: Some("c1".into()),
+        ..Cursor::products(2)
     });
     assert_eq!(req.method, "POST");
     assert!(req.url.ends_with("/api/2024-07/graphql.json"));
@@ -232,8 +214,8 @@ fn storefront_pages_parse_with_currency_codes_and_cursors() {
     assert_eq!(
         page.next,
         Some(Cursor {
-            page: 2,
-            token: Some("END".into())
+            token: Some("END".into()),
+            ..Cursor::products(2)
         })
     );
     assert_eq!(page.problems[0].position, "page 1 item 2");

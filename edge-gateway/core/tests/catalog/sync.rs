@@ -97,3 +97,55 @@ fn schedules_decide_full_and_incremental_runs() {
     assert!(sync::max_products(Some(0)).is_err());
     assert_eq!(sync::max_products(None), Ok(10_000));
 }
+
+/// The Woo variations listing follows the products, also when the products stopped at the
+/// cap (the variations only update products already written), and ends the sync itself.
+#[test]
+fn the_variations_listing_follows_the_products_even_at_the_cap() {
+    use shopkeep_gateway_core::catalog::{Cursor, Phase};
+    let variations = |page| Cursor {
+        phase: Phase::Variations,
+        ..Cursor::products(page)
+    };
+    let after = Some(variations(1));
+    let p1 = Cursor::first();
+    assert_eq!(
+        sync::next_page(&p1, Some(Cursor::products(2)), false, after.clone()),
+        Some(Cursor::products(2))
+    );
+    assert_eq!(
+        sync::next_page(&p1, None, false, after.clone()),
+        after,
+        "last products page"
+    );
+    assert_eq!(
+        sync::next_page(&p1, Some(Cursor::products(2)), true, after.clone()),
+        after,
+        "capped"
+    );
+    assert_eq!(
+        sync::next_page(&p1, None, false, None),
+        None,
+        "no variations listing (Shopify, feeds)"
+    );
+    assert_eq!(
+        sync::next_page(
+            &Cursor::products(sync::MAX_PAGES),
+            Some(Cursor::products(sync::MAX_PAGES + 1)),
+            false,
+            None
+        ),
+        None,
+        "page guard"
+    );
+    let v1 = variations(1);
+    assert_eq!(
+        sync::next_page(&v1, Some(variations(2)), false, after.clone()),
+        Some(variations(2))
+    );
+    assert_eq!(
+        sync::next_page(&v1, None, false, after.clone()),
+        None,
+        "the variations listing ends the sync, it does not start again"
+    );
+}
