@@ -185,9 +185,9 @@ pub(crate) async fn chat(
         }
         Err(e) => Err(e),
     };
-    match diverted {
-        Ok(None) => {}
-        Ok(Some(response)) => {
+    let told = match diverted {
+        Ok(crate::handoff::Diverted::Assistant(told)) => told,
+        Ok(crate::handoff::Diverted::Person(response)) => {
             limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
             return Ok(response);
         }
@@ -195,7 +195,7 @@ pub(crate) async fn chat(
             limiter::release(env, &claims.tenant_id, &admit.lease_id, 0, None, ended).await;
             return Err(e);
         }
-    }
+    };
     // Phase 3: store the shopper's message (as the privacy rules allow) before anything can
     // reach the shopper; a resend of the same client message id is decided here (turn.rs).
     // Meanwhile the first upstream request already goes out, built with the history hint;
@@ -330,6 +330,10 @@ pub(crate) async fn chat(
     // Phase 5 and 6 run in a task that outlives this handler: relay, then persist.
     let (tx, rx) = unbounded::<Vec<u8>>();
     let shopper = Shopper(tx);
+    // Back to the assistant (a closed conversation written to again): told first.
+    if let Some(event) = &told {
+        shopper.send(event);
+    }
     shopper.send(&StreamEvent::Start {
         user_message_id: job.user_message_id.clone(),
         message_id: job.assistant_message_id.clone(),

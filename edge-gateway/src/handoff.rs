@@ -292,10 +292,20 @@ pub(crate) async fn contact(
     json_response(200, &json!({"ok": true}), origin)
 }
 
+/// What the chat route does with a shopper's message ([`divert`]).
+pub(crate) enum Diverted {
+    /// A person owns the conversation: this stream (a `handoff` event, no AI text) is the
+    /// whole answer.
+    Person(Response),
+    /// The assistant answers; when the conversation just moved back to it (a closed one the
+    /// shopper writes to again), the stream first says so with this `handoff` event.
+    Assistant(Option<StreamEvent>),
+}
+
 /// The chat route's first question: does a person own this conversation (or does a keyword
 /// rule hand it to one now)? Then the shopper's message goes to the live channel and the
 /// answer is a stream with a `handoff` event and no AI text. A closed conversation the
-/// shopper writes to again goes back to the assistant.
+/// shopper writes to again goes back to the assistant, and the shopper is told.
 pub(crate) async fn divert(
     env: &Env,
     claims: &SessionClaims,
@@ -304,14 +314,18 @@ pub(crate) async fn divert(
     question: &str,
     client_message_id: &str,
     origin: Option<&str>,
-) -> Result<Option<Response>, Error> {
+) -> Result<Diverted, Error> {
     let (t, c) = (claims.tenant_id.as_str(), claims.conversation_id.as_str());
     let (state, notice): (State, Option<Notice>) = match state {
         State::Waiting { .. } | State::Human { .. } => (state, None),
         State::Closed { .. } => {
             let (open, minutes) = hours_now(config);
-            room::apply_move(env, t, c, MoveWire::ShopperWrites, open, minutes).await?;
-            return Ok(None);
+            let moved = room::apply_move(env, t, c, MoveWire::ShopperWrites, open, minutes).await?;
+            // Never a silent change: the notice the live log got reaches this stream too.
+            let told = moved.notice.as_ref().map(|notice| {
+                shopkeep_gateway_core::handoff_wire::event(&moved.state, Some(notice))
+            });
+            return Ok(Diverted::Assistant(told));
         }
         State::Ai => match config.handoff.rules.keyword_in(question) {
             Some(rule @ Rule::Keyword { .. }) => {
@@ -326,7 +340,7 @@ pub(crate) async fn divert(
                 .await?;
                 (answer.state, answer.notice)
             }
-            _ => return Ok(None),
+            _ => return Ok(Diverted::Assistant(None)),
         },
     };
     // The message must reach the person even in store-nothing mode; it is stored as the
@@ -347,7 +361,7 @@ pub(crate) async fn divert(
     let posted = match room::post(env, &post).await {
         Ok(posted) => posted,
         // Staff handed it back meanwhile: the assistant answers.
-        Err(e) if e.error_code() == ErrorCode::NotNow => return Ok(None),
+        Err(e) if e.error_code() == ErrorCode::NotNow => return Ok(Diverted::Assistant(None)),
         Err(e) => return Err(e),
     };
     let message_id = random_id("m_", &random_bytes()?);
@@ -371,7 +385,7 @@ pub(crate) async fn divert(
     set("Cache-Control", "no-cache, no-transform")?;
     http::cors_headers(&headers, origin)?;
     let response = Response::ok(body).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(Some(response.with_headers(headers)))
+    Ok(Diverted::Person(response.with_headers(headers)))
 }
 
 /// `GET /v1/admin/tenants/{id}/inbox`

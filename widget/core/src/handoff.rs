@@ -186,11 +186,24 @@ pub(crate) fn helpful(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
-/// Without the person module: the stream handed the conversation to a person. The next page
-/// view's widget must reopen its socket (the conversation is remembered), and this one asks
-/// for the module that has it as soon as the answer stopped streaming.
+/// Without the person module: the stream says the conversation moved; its notice is shown.
+/// Handed to a person: the next page view's widget must reopen its socket (the conversation
+/// is remembered), and this one asks for the module that has it as soon as the answer stopped
+/// streaming.
 #[cfg(not(feature = "person"))]
-pub(crate) fn moved(state: &mut State, person: Person, fx: &mut Vec<Effect>) {
+pub(crate) fn moved(state: &mut State, person: Person, text: Option<String>, fx: &mut Vec<Effect>) {
+    // What happened is said here too (a closed conversation back to the assistant).
+    if let Some(text) = text {
+        state.messages.push(crate::state::ChatMessage {
+            server_id: None,
+            role: Role::System,
+            text,
+            status: crate::state::Status::Complete,
+            rating: None,
+            blocks: Vec::new(),
+        });
+        fx.push(Effect::Render(Patch::Message(state.messages.len() - 1)));
+    }
     if person.involved() {
         state.handoff.person = person;
         if let Some(s) = &state.session {

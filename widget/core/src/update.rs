@@ -743,8 +743,8 @@ fn stream_event(state: &mut State, event: StreamEvent, fx: &mut Vec<Effect>) {
             }
             #[cfg(not(feature = "person"))]
             {
-                let _ = (notice, minutes, text);
-                crate::handoff::moved(state, person, fx);
+                let _ = (notice, minutes);
+                crate::handoff::moved(state, person, text, fx);
             }
         }
         StreamEvent::Error {

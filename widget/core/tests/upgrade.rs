@@ -208,3 +208,42 @@ fn a_helpful_answer_asks_for_a_rating_once() {
     );
     assert_eq!(s.handoff.form, Form::Thanks);
 }
+
+#[test]
+fn back_to_the_assistant_is_said_before_the_answer_in_either_build() {
+    let mut s = with_session();
+    let back = StreamEvent::Handoff {
+        state: "ai".into(),
+        notice: Some("back_to_assistant".into()),
+        minutes: None,
+        text: Some("The assistant answers again.".into()),
+    };
+    let fx = answer(
+        &mut s,
+        "one more question",
+        vec![
+            back,
+            start(),
+            StreamEvent::Delta {
+                text: "Sure.".into(),
+            },
+            done(),
+        ],
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Upgrade { .. })));
+    let shown: Vec<(shopkeep_widget_core::Role, &str)> = s
+        .messages
+        .iter()
+        .map(|m| (m.role, m.text.as_str()))
+        .collect();
+    use shopkeep_widget_core::Role;
+    assert_eq!(
+        shown,
+        vec![
+            (Role::User, "one more question"),
+            (Role::System, "The assistant answers again."),
+            (Role::Assistant, "Sure."),
+        ]
+    );
+    assert_eq!(s.phase, shopkeep_widget_core::Phase::Idle);
+}
