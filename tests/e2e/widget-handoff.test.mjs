@@ -3,7 +3,9 @@
 // signed admin API, as in handoff.test.mjs) take the conversation and reply, and the reply
 // appears live over the widget's socket; a reload restores everything once; staff hand back and
 // the assistant answers again; a closed conversation shows the rating form, and the rating is
-// stored. Outside business hours the widget shows the contact form instead.
+// stored. Outside business hours the widget shows the contact form instead. A thumbs-up on an
+// AI answer asks for a rating too. The person module (widget/README.md "Two modules") is loaded
+// only when one of these needs it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { GATEWAY, FAKE_ANSWER_TAIL, launchBrowser, openPanel } from './helpers.mjs';
@@ -176,4 +178,32 @@ test('outside business hours the widget asks for an email and sends it', async (
   const row = inbox.json.conversations.find((r) => r.conversation_id === conversation());
   assert.equal(row?.contact_email, 'ann@example.com', JSON.stringify(inbox.json));
   await page.close();
+});
+
+test('a thumbs-up on an answer asks how we did (the rating form swaps in), and the rating is stored', async () => {
+  const t = await createTenantWithKeys('whelpful');
+  const { page, conversation } = await storefront(t);
+  const modules = [];
+  page.on('request', (r) => {
+    const m = /\/(shopkeep_widget(?:_p)?)\.js$/.exec(r.url());
+    if (m) modules.push(m[1]);
+  });
+  await openPanel(page);
+  await send(page, 'Do you ship to Norway?');
+  await until('the AI answer', async () => (await byRole(page, 'assistant')).some((t) => t.includes(FAKE_ANSWER_TAIL)));
+  assert.equal(await sk(page, 'csat').count(), 0, 'no rating form before the shopper says anything');
+  await sk(page, 'thumb-up').first().click();
+  // The build without the person module swaps it in, with the rating form open.
+  await sk(page, 'csat').waitFor({ state: 'visible', timeout: 15_000 });
+  assert.ok(modules.includes('shopkeep_widget_p'), modules.join(' '));
+  // The answer is still there (the swapped-in widget restored the conversation).
+  await until('the answer after the swap', async () => (await byRole(page, 'assistant')).some((t) => t.includes(FAKE_ANSWER_TAIL)));
+  await sk(page, 'csat-5').click();
+  await sk(page, 'csat-send').click();
+  await sk(page, 'csat-thanks').waitFor({ state: 'visible', timeout: 15_000 });
+  const c = conversation();
+  const csat = await d1(`SELECT rating FROM csat WHERE tenant_id = '${t.id}' AND conversation_id = '${c}'`);
+  assert.deepEqual(csat, [{ rating: 5 }]);
+  const up = await d1(`SELECT rating FROM feedback WHERE tenant_id = '${t.id}' AND conversation_id = '${c}'`);
+  assert.deepEqual(up, [{ rating: 'up' }]);
 });
