@@ -1,8 +1,8 @@
 // Shopkeep admin console: sign-in, section routing (#settings, #embed, …) and the embed snippet.
 // The admin secret lives only in this tab's sessionStorage and signs requests (api.js).
 
-import { AdminClient, KID_RE, SECRET_RE, TENANT_RE, describeError } from './api.js';
-import { $, $$, showError, toast } from './dom.js';
+import { AdminClient, ApiError, KID_RE, SECRET_RE, TENANT_RE, describeError } from './api.js';
+import { $, $$, clear, el, showError, toast } from './dom.js';
 import { Settings } from './settings.js';
 import { Conversations } from './conversations.js';
 import { Analytics } from './analytics.js';
@@ -13,7 +13,7 @@ import { widgetAssets } from './widget-assets.js';
 import { Inbox } from './inbox.js';
 import { Staff } from './staff.js';
 import { Webhooks } from './webhooks.js';
-import { StaffClient, passkeysSupported, registerPasskey, signInWithPasskey, staffMe, staffSignOut } from './staff-api.js';
+import { StaffClient, addPasskey, passkeysSupported, registerPasskey, signInWithPasskey, staffMe, staffSignOut } from './staff-api.js';
 
 const STORE_KEY = 'shopkeep-admin:v1:credentials';
 // The tenant of the last staff sign-in (the session itself is an HttpOnly cookie).
@@ -69,6 +69,8 @@ function showView(name, { focus = true } = {}) {
   $('#view-invite').hidden = signedIn || name !== 'invite';
   $('#tabs').hidden = !signedIn;
   $('#who').hidden = !signedIn;
+  // Only a staff member has passkeys of their own (the admin key is nobody's).
+  $('#add-passkey').hidden = !(client instanceof StaffClient);
   for (const link of $$('#tabs a[data-admin-only]')) link.hidden = role === 'agent';
   for (const view of VIEWS) $(`#view-${view}`).hidden = !signedIn || view !== name;
   for (const link of $$('#tabs a')) {
@@ -216,6 +218,60 @@ $('#invite-register').addEventListener('click', async () => {
   }
 });
 
+// --- staff: another passkey for the signed-in member ---------------------------------------
+
+function showPasskeyOutcome(ok, problem) {
+  const result = clear($('#passkey-add-result'));
+  if (ok) result.append(el('p', { class: 'ok' }, ok));
+  showError($('#passkey-add-error'), problem);
+}
+
+/** What went wrong adding a passkey, in the member's words, and what to do next. */
+function addPasskeyProblem(err) {
+  const again = 'No passkey was added; press "Add a passkey on this device" to try again.';
+  if (err && err.name === 'NotAllowedError') return `The passkey prompt was cancelled or timed out. ${again}`;
+  if (err && err.name === 'InvalidStateError') {
+    return 'This device (or security key) already holds one of your passkeys, so it did not make another. '
+      + 'Use a different device or security key to add one.';
+  }
+  if (err instanceof ApiError) {
+    if (err.code === 'invalid_request' && /most passkeys/i.test(err.message)) {
+      return 'You have the most passkeys allowed (10): no passkey was added. Sign in with one you have.';
+    }
+    if (err.status === 401 && /challenge/i.test(err.message)) {
+      return `The passkey request expired or was already used before it was finished. ${again}`;
+    }
+    if (err.status === 401) return 'Your session has ended: sign out, then sign in again with your passkey.';
+  }
+  return describeError(err);
+}
+
+$('#add-passkey').addEventListener('click', async () => {
+  if (!(client instanceof StaffClient)) return;
+  showPasskeyOutcome('', '');
+  if (!passkeysSupported()) {
+    showPasskeyOutcome('', 'This browser cannot create passkeys: use a current browser to add one.');
+    return;
+  }
+  const button = $('#add-passkey');
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    const answer = await addPasskey(client.tenant);
+    const count = answer && Number.isFinite(answer.passkeys) ? answer.passkeys : null;
+    showPasskeyOutcome(
+      `Passkey added${count ? `: you now have ${count} passkeys` : ''}. Sign in with any of them next time.`,
+      '',
+    );
+    if (document.body.dataset.view === 'staff') staffView.load();
+  } catch (err) {
+    showPasskeyOutcome('', addPasskeyProblem(err));
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+});
+
 $('#sign-out').addEventListener('click', () => {
   if (settings.dirty && !window.confirm('Sign out and lose your unsaved changes?')) return;
   try {
@@ -225,6 +281,7 @@ $('#sign-out').addEventListener('click', () => {
     staffSignOut(client.tenant).catch(() => {});
     try { localStorage.removeItem(STAFF_TENANT_KEY); } catch (e) { /* nothing stored */ }
   }
+  showPasskeyOutcome('', '');
   inbox.reset();
   staffView.reset();
   webhooks.reset();

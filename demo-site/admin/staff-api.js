@@ -39,27 +39,44 @@ async function call(tenant, method, suffix, body) {
 /** Whether this browser can use passkeys at all. */
 export const passkeysSupported = () => typeof window.PublicKeyCredential === 'function' && Boolean(navigator.credentials);
 
+/**
+ * Runs `navigator.credentials.create` with the options a `begin` answered (base64url fields
+ * turned into bytes) and returns the new passkey as the gateway's `finish` takes it.
+ */
+async function createPasskey(pk) {
+  const publicKey = {
+    ...pk,
+    challenge: fromB64url(pk.challenge),
+    user: { ...pk.user, id: fromB64url(pk.user.id) },
+  };
+  // The passkeys the member has already: an authenticator holding one declines to make another.
+  if (Array.isArray(pk.excludeCredentials)) {
+    publicKey.excludeCredentials = pk.excludeCredentials.map((c) => ({ ...c, id: fromB64url(c.id) }));
+  }
+  const credential = await navigator.credentials.create({ publicKey });
+  if (!credential) throw new Error('No passkey was created.');
+  return {
+    id: credential.id,
+    clientDataJSON: toB64url(credential.response.clientDataJSON),
+    attestationObject: toB64url(credential.response.attestationObject),
+  };
+}
+
 /** Registers a passkey for an invite; the gateway answers with a session (cookie). */
 export async function registerPasskey(tenant, invite) {
   const begin = await call(tenant, 'POST', '/staff/register/begin', { invite });
-  const pk = begin.publicKey;
-  const credential = await navigator.credentials.create({
-    publicKey: {
-      ...pk,
-      challenge: fromB64url(pk.challenge),
-      user: { ...pk.user, id: fromB64url(pk.user.id) },
-    },
-  });
-  if (!credential) throw new Error('No passkey was created.');
-  return call(tenant, 'POST', '/staff/register/finish', {
-    invite,
-    challenge: pk.challenge,
-    credential: {
-      id: credential.id,
-      clientDataJSON: toB64url(credential.response.clientDataJSON),
-      attestationObject: toB64url(credential.response.attestationObject),
-    },
-  });
+  const credential = await createPasskey(begin.publicKey);
+  return call(tenant, 'POST', '/staff/register/finish', { invite, challenge: begin.publicKey.challenge, credential });
+}
+
+/**
+ * Adds another passkey (this device, a security key) for the signed-in staff member of
+ * `tenant`; resolves to `{ok, credential_id, passkeys}` (how many they have now).
+ */
+export async function addPasskey(tenant) {
+  const begin = await call(tenant, 'POST', '/staff/passkeys/begin', {});
+  const credential = await createPasskey(begin.publicKey);
+  return call(tenant, 'POST', '/staff/passkeys/finish', { challenge: begin.publicKey.challenge, credential });
 }
 
 /** Signs in with a passkey of this shop (the browser offers the ones it has). */

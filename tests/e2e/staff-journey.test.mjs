@@ -9,19 +9,17 @@
 // relying party id, and the gateway takes the RP id from the host the console is served on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { FAKE_ANSWER_TAIL, GATEWAY, launchBrowser, openPage, openPanel, screenshot } from './helpers.mjs';
 import { chat, createTenantWithKeys, session } from './gateway.mjs';
 import { admin, LiveClient, shopper, shopperTicket, staffPath } from './handoff-helpers.mjs';
-import { invite } from './staff-helpers.mjs';
+import { authenticator, invite, staffCall } from './staff-helpers.mjs';
 import { pageFor } from './widget-helpers.mjs';
 
 const CONSOLE = GATEWAY.replace('127.0.0.1', 'localhost');
 
-/** A console page in its own context with a virtual passkey authenticator. */
-async function staffConsole(browser, url) {
-  const opened = await openPage(browser, 'about:blank');
-  const cdp = await opened.context.newCDPSession(opened.page);
-  await cdp.send('WebAuthn.enable');
+/** Adds a virtual passkey authenticator (a device's platform authenticator) to `cdp`'s page. */
+async function addAuthenticator(cdp) {
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
@@ -32,6 +30,15 @@ async function staffConsole(browser, url) {
       automaticPresenceSimulation: true,
     },
   });
+  return authenticatorId;
+}
+
+/** A console page in its own context with a virtual passkey authenticator. */
+async function staffConsole(browser, url) {
+  const opened = await openPage(browser, 'about:blank');
+  const cdp = await opened.context.newCDPSession(opened.page);
+  await cdp.send('WebAuthn.enable');
+  const authenticatorId = await addAuthenticator(cdp);
   await opened.page.goto(url, { waitUntil: 'domcontentloaded' });
   return { ...opened, cdp, authenticatorId };
 }
@@ -212,6 +219,108 @@ test('two contexts: shopper asks for a person in the widget, staff replies in th
     // The transcript staff stored matches what the shopper saw (nothing duplicated).
     const r = await admin(t, 'POST', staffPath(t, c, 'live/ticket'), { name: 'Check' });
     assert.equal(r.status, 200);
+  } finally {
+    await browser.close();
+  }
+});
+
+/** Runs axe (WCAG 2 A/AA and best practice) on the console page as it is now. */
+async function axeClean(page, name) {
+  const axe = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+  await page.evaluate(axe);
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }));
+  const found = result.violations.map((v) => `${name}: ${v.id} (${v.impact}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(found, []);
+}
+
+test('console: a signed-in agent adds a passkey on another device, signs in with it alone; refusals are explained', async () => {
+  const t = await createTenantWithKeys('staff-addkey');
+  const browser = await launchBrowser();
+  try {
+    // Signed in with the invite's passkey (authenticator A).
+    const staff = await registerAndSignIn(browser, t, 'Kim');
+    const { page, cdp } = staff;
+    const first = staff.authenticatorId;
+    const button = page.getByRole('button', { name: 'Add a passkey on this device' });
+    const result = page.locator('#passkey-add-result');
+    const error = page.locator('#passkey-add-error');
+    await button.waitFor({ state: 'visible' });
+    await axeClean(page, 'inbox with the add-passkey button');
+
+    // A holds Kim's passkey already: the begin options exclude it and A declines.
+    await button.click();
+    await error.filter({ hasText: 'already holds one of your passkeys' }).waitFor({ timeout: 15_000 });
+    assert.equal((await cdp.send('WebAuthn.getCredentials', { authenticatorId: first })).credentials.length, 1);
+
+    // Another device: authenticator B, and A is gone (so nothing below can use A's passkey).
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: first });
+    const second = await addAuthenticator(cdp);
+
+    // The ceremony is cancelled (the person does not verify): nothing is added.
+    await cdp.send('WebAuthn.setUserVerified', { authenticatorId: second, isUserVerified: false });
+    await button.click();
+    await error.filter({ hasText: 'cancelled or timed out' }).waitFor({ timeout: 30_000 });
+    assert.equal(await result.textContent(), '');
+    await cdp.send('WebAuthn.setUserVerified', { authenticatorId: second, isUserVerified: true });
+
+    // The challenge is no longer valid when finish arrives (the gateway's real answer for an
+    // expired, spent or unknown one: the request carries a challenge it never gave out).
+    await page.route('**/staff/passkeys/finish', async (route) => {
+      const body = JSON.parse(route.request().postData());
+      body.challenge = 'A'.repeat(43);
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    await button.click();
+    await error.filter({ hasText: 'expired or was already used' }).waitFor({ timeout: 15_000 });
+    await page.unroute('**/staff/passkeys/finish');
+    // B made a passkey the gateway refused: drop it, as a person would delete a stray one.
+    await cdp.send('WebAuthn.clearCredentials', { authenticatorId: second });
+
+    // Now it works: a second passkey, on B.
+    await button.click();
+    await result.filter({ hasText: 'Passkey added: you now have 2 passkeys' }).waitFor({ timeout: 15_000 });
+    assert.equal(await error.isHidden(), true, 'the earlier error is gone');
+    const made = (await cdp.send('WebAuthn.getCredentials', { authenticatorId: second })).credentials;
+    assert.equal(made.length, 1);
+    assert.equal(made[0].rpId, 'localhost');
+    const secondId = Buffer.from(made[0].credentialId, 'base64').toString('base64url');
+    await axeClean(page, 'after adding a passkey');
+
+    // Sign out, sign in with the second passkey (the only one this browser has now).
+    await page.click('#sign-out');
+    await page.locator('#view-signin').waitFor({ state: 'visible' });
+    assert.equal(await result.textContent(), '', 'the outcome does not outlive the session');
+    assert.equal(await button.isHidden(), true);
+    await page.fill('#sp-tenant', t.id);
+    const finishing = page.waitForRequest('**/staff/signin/finish');
+    await page.click('#signin-passkey');
+    assert.equal(JSON.parse((await finishing).postData()).credential.id, secondId, 'signed in with the added passkey');
+    await page.locator('#view-inbox').waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await page.locator('#who-kid').textContent(), /Kim \(agent\)/);
+
+    // The audit log names Kim and the added passkey.
+    const audit = await admin(t, 'GET', `/v1/admin/tenants/${t.id}/audit?limit=50`);
+    const added = audit.json.entries.filter((e) => e.action === 'staff.passkey_add');
+    assert.equal(added.length, 1, JSON.stringify(audit.json.entries.map((e) => e.action)));
+    assert.equal(added[0].actor, `staff:${staff.inv.staff_id} (Kim)`);
+    assert.match(JSON.stringify(added[0]), new RegExp(secondId));
+
+    // The limit: eight more over the API with this session make ten; the button explains.
+    const cookie = (await staff.context.cookies(`${CONSOLE}/v1/admin/tenants/${t.id}/inbox`)).find((c) => c.name === 'shopkeep_staff').value;
+    for (let n = 3; n <= 10; n += 1) {
+      const b = await staffCall(t.id, 'POST', '/staff/passkeys/begin', { cookie, body: {} });
+      assert.equal(b.status, 200, JSON.stringify(b.json));
+      const f = await staffCall(t.id, 'POST', '/staff/passkeys/finish', {
+        cookie, body: { challenge: b.json.publicKey.challenge, credential: authenticator().create(b.json.publicKey).body },
+      });
+      assert.equal(f.status, 201, JSON.stringify(f.json));
+    }
+    await button.click();
+    await error.filter({ hasText: 'most passkeys allowed (10)' }).waitFor({ timeout: 15_000 });
+    assert.equal((await cdp.send('WebAuthn.getCredentials', { authenticatorId: second })).credentials.length, 1, 'no ceremony ran');
+    await axeClean(page, 'the limit reached');
+    await screenshot(page, 'staff-add-passkey.png');
+    assert.deepEqual(staff.problems.filter((p) => !/401|422|Unauthorized|Unprocessable/.test(p)), []);
   } finally {
     await browser.close();
   }
