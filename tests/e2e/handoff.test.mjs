@@ -196,11 +196,11 @@ test('request a person, staff reply live, resume after a drop, AI silent until t
   // Writing to the closed conversation gives it back to the assistant, and the shopper is
   // told in the same stream, before the answer (never a silent change).
   const reopened = await chat(s.token, 'One more question: do you sell gift cards?');
-  const first = reopened.events[0];
-  assert.equal(first.type, 'handoff', JSON.stringify(reopened.events.slice(0, 3)));
-  assert.equal(first.state, 'ai');
-  assert.equal(first.notice, 'back_to_assistant');
-  assert.match(first.text, /assistant answers again/);
+  const told = reopened.events[0];
+  assert.equal(told.type, 'handoff', JSON.stringify(reopened.events.slice(0, 3)));
+  assert.equal(told.state, 'ai');
+  assert.equal(told.notice, 'back_to_assistant');
+  assert.match(told.text, /assistant answers again/);
   assert.equal(reopened.events[1].type, 'start');
   assert.ok(textOf(reopened.events).length > 0, 'the assistant answers');
   await Promise.all([shopperSocket.close(), staff.close()]);

@@ -239,7 +239,10 @@ pub fn apply(
         (State::Closed { .. }, Move::HandBack { .. }) => Err(Refused::NotNow("closed")),
         (State::Closed { .. }, Move::Close) => moved(state.clone(), None),
         (_, Move::Close) => moved(State::Closed { at_ms: now_ms }, Some(Notice::Closed)),
-        (State::Closed { .. }, Move::ShopperWrites) => moved(State::Ai, None),
+        // Never a silent change: the shopper is told the assistant answers again.
+        (State::Closed { .. }, Move::ShopperWrites) => {
+            moved(State::Ai, Some(Notice::BackToAssistant))
+        }
         (_, Move::ShopperWrites) => moved(state.clone(), None),
     }
 }
@@ -372,6 +375,7 @@ mod tests {
         assert_eq!(m.notice, Some(Notice::Closed));
         let m = apply(&m.state, Move::ShopperWrites, T + 4, true, 5).unwrap();
         assert_eq!(m.state, State::Ai);
+        assert_eq!(m.notice, Some(Notice::BackToAssistant));
     }
 
     #[test]
