@@ -76,6 +76,9 @@ struct Job {
     /// order (issue 13).
     session_id: String,
     user_id: Option<String>,
+    /// The keyed digest of the identity token's verified email (a guest checkout of theirs
+    /// opens by its number).
+    email_digest: Option<String>,
     ip_key: String,
     /// The shopper's message as typed (memory only, this turn): an order lookup reads the
     /// number and email from it when the model saw them redacted.
@@ -304,6 +307,7 @@ pub(crate) async fn chat(
         env: env.clone(),
         session_id: claims.session_id.clone(),
         user_id: claims.user_id.clone(),
+        email_digest: claims.email_digest.clone(),
         ip_key: admit.ip_key.clone(),
         typed: question.clone(),
         lease_id: admit.lease_id,
@@ -728,6 +732,7 @@ async fn lookup_order(job: &Job, arguments: &serde_json::Value) -> crate::orders
         conversation_id: &job.conversation_id,
         session_id: &job.session_id,
         user_id: job.user_id.as_deref(),
+        email_digest: job.email_digest.as_deref(),
         ip_key: &job.ip_key,
     };
     let arguments = shopkeep_gateway_core::orders::lookup::fill_from_message(arguments, &job.typed);

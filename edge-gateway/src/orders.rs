@@ -18,7 +18,7 @@ use shopkeep_gateway_core::orders::api::{
     self, ApiRequest, Credentials, Fault, OrderApi, FETCH_TIMEOUT_MS, MAX_BODY_BYTES,
 };
 use shopkeep_gateway_core::orders::lookup::{self, Fetch, Plan, Verified};
-use shopkeep_gateway_core::orders::{normalise_email, normalise_number, Order};
+use shopkeep_gateway_core::orders::{normalise_email, normalise_number, Order, VerifiedEmail};
 use shopkeep_gateway_core::outbound;
 use shopkeep_gateway_core::secretbox;
 use shopkeep_gateway_core::tenant::{PrivacyRules, TenantConfig};
@@ -197,6 +197,8 @@ pub(crate) struct Asker<'a> {
     pub(crate) session_id: &'a str,
     /// The verified customer (identity token subject), from the signed session.
     pub(crate) user_id: Option<&'a str>,
+    /// The keyed digest of the email the identity token vouched for, from the signed session.
+    pub(crate) email_digest: Option<&'a str>,
     /// The client network's key (`ratelimit::ip_key`).
     pub(crate) ip_key: &'a str,
 }
@@ -213,11 +215,12 @@ pub(crate) struct Looked {
 
 /// The `lookup_order` executor.
 pub(crate) async fn lookup(asker: &Asker<'_>, arguments: &Value) -> Looked {
-    let verified = asker.user_id.map(|customer_id| Verified {
+    // The plan needs the customer only; the verified email takes part once the orders are in.
+    let customer = asker.user_id.map(|customer_id| Verified {
         customer_id,
         email: None,
     });
-    let plan = lookup::plan(arguments, verified);
+    let plan = lookup::plan(arguments, customer);
     let fetch_plan = match &plan {
         Plan::Ask(ask) => {
             return Looked {
@@ -235,8 +238,16 @@ pub(crate) async fn lookup(asker: &Asker<'_>, arguments: &Value) -> Looked {
             return unavailable();
         }
     };
+    let digest_key = api::digest_key(master.as_bytes(), asker.tenant_id);
+    let verified = customer.map(|me| Verified {
+        email: asker.email_digest.map(|digest| VerifiedEmail {
+            digest,
+            key: &digest_key,
+        }),
+        ..me
+    });
     let digest = |kind: &str, value: Option<String>| {
-        value.map(|v| api::keyed_digest(master.as_bytes(), asker.tenant_id, kind, &v))
+        value.map(|v| api::keyed_digest_with(&digest_key, kind, &v))
     };
     let text = |key: &str| {
         arguments
@@ -248,12 +259,18 @@ pub(crate) async fn lookup(asker: &Asker<'_>, arguments: &Value) -> Looked {
         "number",
         text("order_number").and_then(|n| normalise_number(&n)),
     );
-    let email_digest = digest("email", text("email").and_then(|e| normalise_email(&e)));
+    // A verified shopper's typed email takes no part (the plan ignores it); the email that
+    // may open their guest checkout is the session's, already a keyed digest of kind `email`.
+    let email_digest = match verified {
+        Some(_) => asker.email_digest.map(str::to_owned),
+        None => digest("email", text("email").and_then(|e| normalise_email(&e))),
+    };
     let guest = matches!(fetch_plan, Fetch::ByNumber { .. });
     let keys = [
         format!("s:{}", asker.session_id),
         format!("ip:{}", asker.ip_key),
     ];
+    let keys = &keys;
     let record = |outcome: &'static str, shown: Option<Vec<String>>| {
         let lookup = NewLookup {
             tenant_id: asker.tenant_id,
@@ -273,53 +290,48 @@ pub(crate) async fn lookup(asker: &Asker<'_>, arguments: &Value) -> Looked {
             }
         }
     };
-    // A guest's verification runs only while the session and the network have tries left;
-    // it is reserved as a failure before it runs (concurrent guesses cannot pass the limit
-    // together) and taken back when it succeeds or the shop's API fails.
+    // A verification by number (a guest's, or a verified shopper's guest checkout) runs only
+    // while the session and the network have tries left; it is reserved as a failure before
+    // it runs (concurrent guesses cannot pass the limit together) and taken back when it
+    // succeeds or the shop's API fails.
+    let reserve = || async {
+        let begun = limiter::begin_order_attempt(asker.env, asker.tenant_id, keys).await;
+        match begun {
+            Ok(Some(at)) => Some(at),
+            Ok(None) => None,
+            Err(e) => {
+                worker::console_error!("order attempts: {e}");
+                None
+            }
+        }
+    };
     let mut reserved = None;
     if guest {
-        let begun = limiter::begin_order_attempt(asker.env, asker.tenant_id, &keys).await;
-        if let Ok(Some(at)) = begun {
-            reserved = Some(at);
-        } else {
-            if let Err(e) = begun {
-                worker::console_error!("order attempts: {e}");
-            }
+        reserved = reserve().await;
+        if reserved.is_none() {
             record("limited", None).await;
-            let handoff = match crate::handoff::on_verification_limit(
-                asker.env,
-                asker.config,
-                asker.conversation_id,
-            )
-            .await
-            {
-                Ok(moved) => moved.map(|m| {
-                    shopkeep_gateway_core::handoff_wire::state_json(&m.state, m.notice.as_ref())
-                }),
-                Err(e) => {
-                    worker::console_error!("verification-limit handoff: {e}");
-                    None
-                }
-            };
-            let mut answer = lookup::limited();
-            api::redact_for_ai(&mut answer.for_model, asker.rules);
-            return Looked {
-                outcome: ToolOutcome::Done(answer.for_model),
-                blocks: Vec::new(),
-                handoff,
-            };
+            return at_limit(asker).await;
         }
     }
     let forgive = |at: Option<u64>| async move {
         if let Some(at) = at {
             if let Err(e) =
-                limiter::forgive_order_attempt(asker.env, asker.tenant_id, &keys, at).await
+                limiter::forgive_order_attempt(asker.env, asker.tenant_id, keys, at).await
             {
                 worker::console_error!("order attempts: {e}");
             }
         }
     };
-    let orders = match source_orders(asker, &master, &fetch_plan).await {
+    let source = match open_source(asker, &master).await {
+        Ok(source) => source,
+        Err(fault) => {
+            worker::console_warn!("lookup_order: the order source failed ({})", fault.as_str());
+            forgive(reserved).await;
+            record(fault.as_str(), None).await;
+            return unavailable();
+        }
+    };
+    let mut orders = match source.orders(asker.env, &fetch_plan).await {
         Ok(orders) => orders,
         Err(fault) => {
             worker::console_warn!("lookup_order: the order API failed ({})", fault.as_str());
@@ -328,8 +340,27 @@ pub(crate) async fn lookup(asker: &Asker<'_>, arguments: &Value) -> Looked {
             return unavailable();
         }
     };
+    // A verified shopper who named a number not among their account's orders: the order
+    // with that number, which opens only as a guest checkout with their verified email.
+    let follow_up = lookup::follow_up(&fetch_plan, verified, &orders);
+    if let Some(by_number) = &follow_up {
+        reserved = reserve().await;
+        if reserved.is_none() {
+            record("limited", None).await;
+            return at_limit(asker).await;
+        }
+        match source.orders(asker.env, by_number).await {
+            Ok(more) => orders.extend(more),
+            Err(fault) => {
+                worker::console_warn!("lookup_order: the order API failed ({})", fault.as_str());
+                forgive(reserved).await;
+                record(fault.as_str(), None).await;
+                return unavailable();
+            }
+        }
+    }
     let answer = lookup::answer(&orders, &fetch_plan, arguments, verified);
-    if !lookup::counts_as_failure(&plan, answer.found) {
+    if !lookup::counts_as_failure(&plan, follow_up.is_some(), answer.found) {
         forgive(reserved).await;
     }
     let shown: Vec<String> = answer
@@ -354,6 +385,29 @@ pub(crate) async fn lookup(asker: &Asker<'_>, arguments: &Value) -> Looked {
     }
 }
 
+/// The answer past the verification limit: the polite refusal and the handoff the rule made.
+async fn at_limit(asker: &Asker<'_>) -> Looked {
+    let handoff =
+        match crate::handoff::on_verification_limit(asker.env, asker.config, asker.conversation_id)
+            .await
+        {
+            Ok(moved) => moved.map(|m| {
+                shopkeep_gateway_core::handoff_wire::state_json(&m.state, m.notice.as_ref())
+            }),
+            Err(e) => {
+                worker::console_error!("verification-limit handoff: {e}");
+                None
+            }
+        };
+    let mut answer = lookup::limited();
+    api::redact_for_ai(&mut answer.for_model, asker.rules);
+    Looked {
+        outcome: ToolOutcome::Done(answer.for_model),
+        blocks: Vec::new(),
+        handoff,
+    }
+}
+
 fn unavailable() -> Looked {
     Looked {
         outcome: ToolOutcome::Done(lookup::unavailable().for_model),
@@ -362,12 +416,24 @@ fn unavailable() -> Looked {
     }
 }
 
-/// The orders the shop returns for a planned fetch.
-async fn source_orders(
-    asker: &Asker<'_>,
-    master: &str,
-    fetch_plan: &Fetch,
-) -> Result<Vec<Order>, Fault> {
+/// The tenant's order source, opened for this lookup.
+struct OpenSource {
+    kind: OrderApi,
+    base_url: String,
+    credentials: Credentials,
+}
+
+impl OpenSource {
+    /// The orders the shop returns for a planned fetch.
+    async fn orders(&self, env: &Env, fetch_plan: &Fetch) -> Result<Vec<Order>, Fault> {
+        let request = api::request(self.kind, &self.base_url, &self.credentials, fetch_plan);
+        let (status, body) = fetch(env, &request).await?;
+        api::read_answer(self.kind, status, &body)
+    }
+}
+
+/// The tenant's order source and its opened credentials.
+async fn open_source(asker: &Asker<'_>, master: &str) -> Result<OpenSource, Fault> {
     let source = match asker.store.order_source(asker.tenant_id).await {
         Ok(Some(source)) => source,
         Ok(None) => return Err(Fault::Credentials),
@@ -387,7 +453,9 @@ async fn source_orders(
     .and_then(|plain| serde_json::from_str(&plain).ok())
     .filter(|c: &Credentials| c.fits(kind))
     .ok_or(Fault::Credentials)?;
-    let request = api::request(kind, &source.base_url, &credentials, fetch_plan);
-    let (status, body) = fetch(asker.env, &request).await?;
-    api::read_answer(kind, status, &body)
+    Ok(OpenSource {
+        kind,
+        base_url: source.base_url,
+        credentials,
+    })
 }

@@ -9,6 +9,7 @@ use crate::tenant_cache::{self, CachedTenant};
 use shopkeep_gateway_core::cors::origin_allowed;
 use shopkeep_gateway_core::identity::{self, IdentityError};
 use shopkeep_gateway_core::keyring::KeyRing;
+use shopkeep_gateway_core::orders::api as orders_api;
 use shopkeep_gateway_core::privacy;
 use shopkeep_gateway_core::ratelimit::RouteClass;
 use shopkeep_gateway_core::requests::check_feedback;
@@ -177,13 +178,17 @@ pub(crate) async fn create_session(
     }
     let now = now_ms();
     let tenant_id = request.tenant_id.as_str();
-    // Identity: only a verified token names a user.
-    let user_id = match request.identity_token.as_deref() {
-        Some(token) => Some(verify_identity(env, tenant_id, &tenant.keys, token, now)?),
+    // Identity: only a verified token names a user (and carries the email the shop vouched
+    // for, as a keyed digest).
+    let (user_id, email_digest) = match request.identity_token.as_deref() {
+        Some(token) => {
+            let (user, email) = verify_identity(env, tenant_id, &tenant.keys, token, now)?;
+            (Some(user), email)
+        }
         None if tenant.config.privacy.identity_required => {
             return Err(Error::code(ErrorCode::IdentityRequired));
         }
-        None => None,
+        None => (None, None),
     };
     // A previous token of the same tenant, site and user continues its conversation (and its
     // consent); anything else (forged, too old, other site, other user) starts a new one.
@@ -214,6 +219,7 @@ pub(crate) async fn create_session(
         conversation_id,
         origin: origin.to_owned(),
         user_id,
+        email_digest,
         consent,
         issued_at_ms: now,
         expires_at_ms: now + SESSION_TTL_MS,
@@ -222,14 +228,16 @@ pub(crate) async fn create_session(
 }
 
 /// Verifies a shop-signed identity token against the tenant's live identity keys and returns
-/// the user id. The public message says what is wrong, never anything about keys.
+/// the user id and the keyed digest of the email the token vouches for (`email_verified:
+/// true`; see `IdentityClaims::verified_email`). The public message says what is wrong,
+/// never anything about keys.
 fn verify_identity(
     env: &Env,
     tenant_id: &str,
     keys: &KeyRing,
     token: &str,
     now_ms: u64,
-) -> Result<String, Error> {
+) -> Result<(String, Option<String>), Error> {
     let master = secret(env, "MASTER_SECRET")?;
     let key_for_kid = |kid: &str| {
         keys.is_live(KeyPurpose::Identity, kid, now_ms).then(|| {
@@ -237,7 +245,10 @@ fn verify_identity(
         })
     };
     identity::verify(token, key_for_kid, now_ms / 1000)
-        .map(|claims| claims.sub)
+        .map(|claims| {
+            let email = orders_api::verified_email_digest(master.as_bytes(), tenant_id, &claims);
+            (claims.sub, email)
+        })
         .map_err(|e| {
             let why = match e {
                 IdentityError::Expired => "The identity token has expired.",

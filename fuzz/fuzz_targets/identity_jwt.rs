@@ -78,6 +78,7 @@ fn round_trip(u: &mut Unstructured<'_>) -> Result<()> {
         sub: u.arbitrary()?,
         name: u.arbitrary()?,
         email: u.arbitrary()?,
+        email_verified: u.arbitrary()?,
         exp: u.arbitrary()?,
         nbf: u.arbitrary()?,
         iat: u.arbitrary()?,

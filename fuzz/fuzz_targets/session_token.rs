@@ -38,6 +38,7 @@ fn round_trip(u: &mut Unstructured<'_>) -> Result<()> {
         conversation_id: u.arbitrary()?,
         origin: u.arbitrary()?,
         user_id: u.arbitrary()?,
+        email_digest: u.arbitrary()?,
         consent: u.arbitrary()?,
         issued_at_ms: u.arbitrary()?,
         expires_at_ms: u.arbitrary()?,

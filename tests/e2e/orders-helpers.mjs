@@ -41,6 +41,9 @@ export const SHAPES = [
   },
 ];
 
+/** The fake shop's guest checkouts (no customer account): Ada's and Ben's, by shape. */
+export const guestNumber = (shape, who) => shape.first + (who === 'ada' ? 100 : 101);
+
 export const EMAILS = {
   ada: 'ada@example.com',
   ben: 'ben.okafor@example.net',
@@ -60,10 +63,15 @@ export async function orderTenant(prefix, shape, overrides = {}) {
 
 const b64url = (value) => Buffer.from(value).toString('base64url');
 
-/** An HS256 identity token of tenant `t` for `sub` (SPEC §3), as the shop's server signs. */
-export function identityToken(t, sub, { exp = Math.floor(Date.now() / 1000) + 3600, key = t.identity, email } = {}) {
+/**
+ * An HS256 identity token of tenant `t` for `sub` (SPEC §3), as the shop's server signs;
+ * `emailVerified` is written as given (`true`, `false`, `"true"`, …) when not undefined.
+ */
+export function identityToken(t, sub, { exp = Math.floor(Date.now() / 1000) + 3600, key = t.identity, email, emailVerified } = {}) {
   const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: key.kid }));
-  const payload = b64url(JSON.stringify({ sub, exp, ...(email ? { email } : {}) }));
+  const payload = b64url(JSON.stringify({
+    sub, exp, ...(email ? { email } : {}), ...(emailVerified !== undefined ? { email_verified: emailVerified } : {}),
+  }));
   const mac = createHmac('sha256', Buffer.from(key.secret_hex, 'hex')).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${mac}`;
 }

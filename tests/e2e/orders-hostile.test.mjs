@@ -6,13 +6,16 @@
 // tracking number, address or phone anywhere in the stream or the stored conversation) and the
 // one identical not-found answer; then the verification limit per session and per IP, after
 // which even the right details get nothing and the tenant's rule hands the conversation to a
-// person.
+// person. A signed-in shopper's verified email (identity token `email_verified: true`) opens
+// only their own guest checkout by its number: never another email's, an account's, one whose
+// email the shop did not vouch for, and its tries count against the same limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTenantWithKeys } from './gateway.mjs';
 import { putConfig, shopper } from './handoff-helpers.mjs';
 import {
-  EMAILS, NOT_FOUND, SHAPES, chatFrom, identityToken, newSession, orderTenant, ordersOf, secretsOf, textOf,
+  EMAILS, NOT_FOUND, SHAPES, chatFrom, guestNumber, identityToken, newSession, orderTenant, ordersOf, secretsOf,
+  textOf,
 } from './orders-helpers.mjs';
 
 let net = 0;
@@ -211,4 +214,66 @@ test('concurrent guesses from one network cannot pass the limit together', async
   const { d1 } = await import('./gateway.mjs');
   const outcomes = (await d1(`SELECT outcome FROM order_lookups WHERE tenant_id = '${t.id}'`)).map((o) => o.outcome).sort();
   assert.deepEqual(outcomes, [...Array(5).fill('limited'), ...Array(5).fill('not_found')]);
+});
+
+for (const shape of SHAPES) {
+  test(`a verified email opens no one else's guest checkout and no account's order (${shape.name})`, async () => {
+    const t = await orderTenant(`ord-vemail-${shape.name}`, shape);
+    const adasGuest = guestNumber(shape, 'ada');
+    const bensGuest = guestNumber(shape, 'ben');
+    const adaSecrets = [...new Set([...(await secrets(shape)), ...(await secretsOf(shape, adasGuest))])];
+    const benSecrets = (await secretsOf(shape, bensGuest)).filter((x) => !adaSecrets.includes(x)).concat(['Torstraße', '901820']);
+    // Ada, verified with her email, at Ben's guest checkout and Ben's account orders.
+    const ada = await newSession(t, { identity: identityToken(t, shape.ada, { email: EMAILS.ada, emailVerified: true }) });
+    for (const [what, message] of [
+      ['Ben\'s guest checkout', `Where is #${bensGuest}?`],
+      ['Ben\'s guest checkout with his email typed', `Where is #${bensGuest}? ${EMAILS.ben}`],
+      ['Ben\'s account order', `Where is #${shape.first + 2}?`],
+      ['Dan\'s account order', `Where is #${shape.first + 5}?`],
+    ]) {
+      const r = await chatFrom(ada.json.token, message, freshIp());
+      assertNothing(r, benSecrets, `Ada: ${what}`);
+    }
+    // Ben, verified with his own email, and a shopper whose token names Ada's email without
+    // the shop vouching for it, at Ada's guest checkout; Chloé verified, by Ada's number only.
+    const attempts = [
+      ['Ben verified', identityToken(t, shape.ben, { email: EMAILS.ben, emailVerified: true })],
+      ['Ada\'s email not vouched for', identityToken(t, shape.ben, { email: EMAILS.ada })],
+      ['Ada\'s email, email_verified "true"', identityToken(t, shape.ben, { email: EMAILS.ada, emailVerified: 'true' })],
+      ['Ada\'s email, email_verified 1', identityToken(t, shape.ben, { email: EMAILS.ada, emailVerified: 1 })],
+      ['Chloé verified', identityToken(t, shape.name === 'shopify' ? '7003' : '13', { email: EMAILS.chloe, emailVerified: true })],
+    ];
+    for (const [what, identity] of attempts) {
+      const s = await newSession(t, { identity });
+      assert.equal(s.status, 201, `${what}: ${JSON.stringify(s.json)}`);
+      for (const message of [`Where is #${adasGuest}?`, `Where is my order #${adasGuest}?`]) {
+        const r = await chatFrom(s.json.token, message, freshIp());
+        assertNothing(r, adaSecrets.filter((x) => x !== EMAILS.ada && !x.startsWith('#100')), `${what}: ${message}`);
+      }
+      await assertNothingStored(s.json.token, [`#${adasGuest}`, 'GLS88004411223'], what, { ownOrders: true });
+    }
+  });
+}
+
+test('a verified shopper\'s guest-checkout tries count against the verification limit', async () => {
+  const shape = SHAPES[0];
+  const t = await orderTenant('ord-vlimit', shape);
+  // Without the rule's handoff, so that the assistant still answers after the limit.
+  await putConfig(t, (c) => { c.handoff = { ...(c.handoff ?? {}), rules: { ...(c.handoff?.rules ?? {}), on_verification_limit: false } }; });
+  const mine = guestNumber(shape, 'ada');
+  const ada = await newSession(t, { identity: identityToken(t, shape.ada, { email: EMAILS.ada, emailVerified: true }) });
+  const misses = [guestNumber(shape, 'ben'), shape.first + 2, shape.first + 3, shape.first + 4, 1999];
+  for (const n of misses) {
+    const r = await chatFrom(ada.json.token, `Where is #${n}?`, freshIp());
+    assert.equal(textOf(r.events), NOT_FOUND, `#${n}`);
+  }
+  const limited = await chatFrom(ada.json.token, `Where is #${mine}?`, freshIp());
+  assert.deepEqual(ordersOf(limited.events), []);
+  assert.match(textOf(limited.events), /Too many attempts/);
+  // Her account's orders open by her account, limit or not.
+  const own = await chatFrom(ada.json.token, `Where is #${shape.first}?`, freshIp());
+  assert.deepEqual(ordersOf(own.events).map((o) => o.number), [`#${shape.first}`]);
+  const { d1 } = await import('./gateway.mjs');
+  const outcomes = (await d1(`SELECT outcome FROM order_lookups WHERE tenant_id = '${t.id}' ORDER BY id`)).map((o) => o.outcome);
+  assert.deepEqual(outcomes, [...Array(5).fill('not_found'), 'limited', 'found']);
 });

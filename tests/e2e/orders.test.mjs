@@ -6,15 +6,18 @@
 // order with number + email; the model never sees an address, a phone or an email; shop API
 // faults (401, 429, timeout) give a polite answer with a handoff offer and leak nothing; every
 // lookup is audited without the email in clear; export contains the lookups, erase removes
-// them; store-nothing mode stores no order data.
+// them; store-nothing mode stores no order data; a signed-in shopper whose identity token
+// vouches for their email (`email_verified: true`) gets their guest checkout by its number
+// alone, never another email's, never a list of guest orders, and an anonymous shopper's path
+// is unchanged.
 import { test } from 'node:test';
 import http from 'node:http';
 import assert from 'node:assert/strict';
 import { conversation, d1 } from './gateway.mjs';
 import { admin, shopper } from './handoff-helpers.mjs';
 import {
-  EMAILS, SHAPES, SHOPIFY_TOKEN, WOO_SECRET, chatFrom, fault, identityToken, newSession,
-  orderTenant, ordersOf, textOf, upstreamRequestsWith,
+  EMAILS, NOT_FOUND, SHAPES, SHOPIFY_TOKEN, WOO_SECRET, chatFrom, fault, guestNumber, identityToken,
+  newSession, orderTenant, ordersOf, textOf, upstreamRequestsWith,
 } from './orders-helpers.mjs';
 
 const BUILTIN = '[[scenario:status-429]]';
@@ -266,3 +269,81 @@ test('a tenant without an order source is not offered lookup_order', async () =>
   assert.ok(!(request.tools ?? []).some((tool) => tool.function.name === 'lookup_order'));
   assert.ok(!r.raw.includes('JD014600003828'));
 });
+
+/** The session token's payload (base64url JSON between the dots), as anyone holding it can read. */
+const sessionPayload = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+
+for (const shape of SHAPES) {
+  test(`a signed-in shopper's guest checkout opens by its number alone with the token's verified email; anonymous unchanged (${shape.name})`, async () => {
+    const t = await orderTenant(`ord-vguest-${shape.name}`, shape);
+    const mine = shape.number(guestNumber(shape, 'ada'));
+    const bens = shape.number(guestNumber(shape, 'ben'));
+    const ada = await newSession(t, { identity: identityToken(t, shape.ada, { email: ' Ada@Example.COM ', emailVerified: true }), ip: freshIp() });
+    assert.equal(ada.status, 201, JSON.stringify(ada.json));
+    // The session carries a 22-character keyed digest, never the address.
+    const claims = sessionPayload(ada.json.token);
+    assert.match(claims.ve, /^[A-Za-z0-9_-]{22}$/);
+    assert.ok(!/ada|example/i.test(JSON.stringify(claims)), JSON.stringify(claims));
+    assert.ok(ada.json.token.length < 400, `session token of ${ada.json.token.length} chars`);
+
+    // The number alone: their guest checkout, with its parcel.
+    const tag = `vg${Date.now()}${shape.name}`;
+    const r = await chatFrom(ada.json.token, `Where is order ${mine}? ${tag}`, freshIp());
+    assert.equal(r.events.at(-1).type, 'done', r.raw);
+    const cards = ordersOf(r.events);
+    assert.deepEqual(cards.map((c) => c.number), [mine], r.raw);
+    assert.deepEqual(cards[0].parcels.map((p) => p.tracking_number), ['GLS88004411223']);
+    const fed = JSON.stringify((await upstreamRequestsWith(tag)).flatMap((b) => b.messages).filter((m) => m.role === 'tool'));
+    assert.match(fed, /GLS88004411223/);
+    for (const leak of PRIVATE) assert.ok(!fed.includes(leak), `${leak} reached the model`);
+
+    // No number: the account's orders only; a guest checkout is never listed by email.
+    const list = await chatFrom(ada.json.token, 'Where is my order?', freshIp());
+    assert.deepEqual(ordersOf(list.events).map((c) => c.number).sort(), [shape.number(shape.first), shape.number(shape.first + 1)]);
+
+    // Another email's guest checkout, by number (and with that email typed): the one answer.
+    for (const message of [`Where is order ${bens}?`, `Where is order ${bens}? ${EMAILS.ben}`]) {
+      const other = await chatFrom(ada.json.token, message, freshIp());
+      assert.equal(other.events.at(-1).type, 'done', other.raw);
+      assert.deepEqual(ordersOf(other.events), [], message);
+      assert.equal(textOf(other.events), NOT_FOUND, message);
+      for (const secret of ['Okafor', 'Torstraße', '901820']) assert.ok(!other.raw.includes(secret), `${secret}: ${message}`);
+    }
+
+    // An email the shop did not vouch for (no flag, false, the string "true") opens nothing.
+    for (const emailVerified of [undefined, false, 'true']) {
+      const s = await newSession(t, { identity: identityToken(t, shape.ada, { email: EMAILS.ada, emailVerified }) });
+      assert.equal(s.status, 201, JSON.stringify(s.json));
+      assert.equal(sessionPayload(s.json.token).ve, undefined, `email_verified ${emailVerified}`);
+      const refused = await chatFrom(s.json.token, `Where is order ${mine}?`, freshIp());
+      assert.deepEqual(ordersOf(refused.events), [], `email_verified ${emailVerified}`);
+      assert.equal(textOf(refused.events), NOT_FOUND, `email_verified ${emailVerified}`);
+    }
+
+    // Anonymous, unchanged: the number alone asks for the email; number + email opens it.
+    const anon = await newSession(t);
+    const ip = freshIp();
+    const asked = await chatFrom(anon.json.token, `Where is order ${mine}?`, ip);
+    assert.deepEqual(ordersOf(asked.events), []);
+    assert.match(textOf(asked.events), /Ask the shopper for their order number and the email/);
+    const guest = await chatFrom(anon.json.token, `Where is order ${mine}? ${EMAILS.ada}`, ip);
+    assert.deepEqual(ordersOf(guest.events).map((c) => c.number), [mine]);
+
+    // The lookups are recorded by keyed digest: the verified ones with the session's, never
+    // the email in clear; the admin export by user has them, erase by user removes them.
+    const rows = await d1(`SELECT * FROM order_lookups WHERE tenant_id = '${t.id}' AND user_id = '${shape.ada}' ORDER BY id`);
+    assert.ok(rows.length >= 4);
+    assert.ok(!JSON.stringify(rows).includes('example.com'));
+    const byNumber = rows.filter((row) => row.number_digest);
+    assert.ok(byNumber.every((row) => row.mode === 'verified'));
+    assert.equal(byNumber[0].email_digest, claims.ve, 'the same keyed digest as a guest\'s typed email');
+    assert.equal(byNumber[0].outcome, 'found');
+    const anonRows = await d1(`SELECT email_digest FROM order_lookups WHERE tenant_id = '${t.id}' AND conversation_id = '${anon.json.conversation_id}' AND outcome = 'found'`);
+    assert.equal(anonRows[0].email_digest, claims.ve, 'a typed email and a verified one have one digest');
+    const exported = await admin(t, 'POST', `/v1/admin/tenants/${t.id}/privacy/export`, { user_id: shape.ada });
+    assert.equal(exported.status, 200);
+    assert.ok(exported.json.order_lookups.some((l) => l.mode === 'verified' && (l.orders_shown ?? []).includes(mine)));
+    assert.equal((await admin(t, 'POST', `/v1/admin/tenants/${t.id}/privacy/erase`, { user_id: shape.ada })).status, 200);
+    assert.deepEqual(await d1(`SELECT id FROM order_lookups WHERE tenant_id = '${t.id}' AND user_id = '${shape.ada}'`), []);
+  });
+}

@@ -48,6 +48,16 @@ pub struct IdentityClaims {
     /// Email address, at most 254 characters (not otherwise checked: the shop vouches for it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whether the shop asserts that the shopper proved they own `email` (OIDC's
+    /// `email_verified`). Only the JSON boolean `true` counts; `false`, a string `"true"`, a
+    /// number or an absent claim all read as `false` (never a refused token). Only a verified
+    /// email opens orders ([`IdentityClaims::verified_email`]).
+    #[serde(
+        default,
+        deserialize_with = "only_true",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub email_verified: bool,
     /// Expiry, seconds since the Unix epoch (required: identity never lasts forever).
     pub exp: u64,
     /// Not before, seconds since the Unix epoch.
@@ -56,6 +66,27 @@ pub struct IdentityClaims {
     /// Issued at, seconds since the Unix epoch (informational; not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
+}
+
+impl IdentityClaims {
+    /// The email the shop vouches the shopper owns: `email`, normalised (trimmed,
+    /// lower-cased, NFKC), only when `email_verified` is `true` and it reads as an address.
+    /// An email the shop merely collected (a sign-up form that never confirmed it) would let
+    /// anyone who registers with someone else's address open that person's guest orders.
+    pub fn verified_email(&self) -> Option<String> {
+        if !self.email_verified {
+            return None;
+        }
+        self.email
+            .as_deref()
+            .and_then(crate::orders::normalise_email)
+    }
+}
+
+/// `email_verified` as a strict flag: only the JSON boolean `true` is `true`.
+fn only_true<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(value == serde_json::Value::Bool(true))
 }
 
 /// Why an identity token was refused. Messages never contain the token or any key material.

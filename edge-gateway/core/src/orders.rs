@@ -14,7 +14,7 @@ pub mod lookup;
 mod shopify;
 mod woo;
 
-pub use access::{may_see, Attempts, Requester, ATTEMPT_WINDOW_MS, MAX_ATTEMPTS};
+pub use access::{may_see, Attempts, Requester, VerifiedEmail, ATTEMPT_WINDOW_MS, MAX_ATTEMPTS};
 pub use shopify::parse_shopify_orders;
 pub use woo::parse_woo_orders;
 

@@ -86,6 +86,10 @@ pub struct SessionClaims {
     pub origin: String,
     /// The shop's user id, only when an identity token verified.
     pub user_id: Option<String>,
+    /// The keyed digest (`orders::api::verified_email_digest`, 22 characters) of the email
+    /// the identity token vouched for with `email_verified: true`; never the address itself:
+    /// the token sits in the shopper's browser storage for weeks and is readable there.
+    pub email_digest: Option<String>,
     /// Whether the shopper accepted the tenant's consent notice in this session.
     pub consent: bool,
     /// When the token was issued, milliseconds since the Unix epoch.
@@ -127,6 +131,8 @@ struct WirePayload {
     o: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     u: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ve: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     cs: bool,
     iat: u64,
@@ -145,6 +151,7 @@ impl WirePayload {
             conversation_id: self.c,
             origin: self.o,
             user_id: self.u,
+            email_digest: self.ve,
             consent: self.cs,
             issued_at_ms: self.iat,
             expires_at_ms: self.exp,
@@ -165,6 +172,7 @@ pub fn sign(claims: &SessionClaims, kid: &str, key: &[u8; 32]) -> String {
         c: claims.conversation_id.clone(),
         o: claims.origin.clone(),
         u: claims.user_id.clone(),
+        ve: claims.email_digest.clone(),
         cs: claims.consent,
         iat: claims.issued_at_ms,
         exp: claims.expires_at_ms,
@@ -325,6 +333,7 @@ mod tests {
             conversation_id: "c_1".into(),
             origin: "https://shop.example".into(),
             user_id: None,
+            email_digest: None,
             consent: false,
             issued_at_ms: 1,
             expires_at_ms: 10,

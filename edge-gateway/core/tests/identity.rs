@@ -34,6 +34,7 @@ fn claims() -> IdentityClaims {
         sub: "user-42".into(),
         name: Some("Ada Lovelace".into()),
         email: Some("ada@example.com".into()),
+        email_verified: false,
         exp: NOW + 3600,
         nbf: None,
         iat: Some(NOW),
@@ -448,18 +449,21 @@ fn arb_claims() -> impl Strategy<Value = IdentityClaims> {
         "[^\\p{Cc}]{1,128}",
         proptest::option::of("[^\\p{Cc}]{0,100}"),
         proptest::option::of("[^\\p{Cc}]{0,60}"),
-        any::<u64>(),
+        (any::<bool>(), any::<u64>()),
         proptest::option::of(any::<u64>()),
         proptest::option::of(any::<u64>()),
     )
-        .prop_map(|(sub, name, email, exp, nbf, iat)| IdentityClaims {
-            sub,
-            name,
-            email,
-            exp,
-            nbf,
-            iat,
-        })
+        .prop_map(
+            |(sub, name, email, (email_verified, exp), nbf, iat)| IdentityClaims {
+                sub,
+                name,
+                email,
+                email_verified,
+                exp,
+                nbf,
+                iat,
+            },
+        )
 }
 
 proptest! {
@@ -506,4 +510,47 @@ proptest! {
         let token = raw_token(r#"{"alg":"HS256","kid":"i1"}"#, &payload, &key("i1"));
         let _ = verify(&token, keys, NOW);
     }
+}
+
+/// `email_verified` (OIDC's claim): only the JSON boolean `true` vouches for the email; any
+/// other value reads as not verified and never refuses the token. Only a vouched-for email
+/// reaches the session (normalised), so an address the shop merely collected opens no orders.
+#[test]
+fn only_email_verified_true_vouches_for_the_email() {
+    let with = |extra: &str| {
+        with_payload(&format!(
+            r#"{{"sub":"user-42","exp":1790003600,"email":" Ada@Example.COM "{extra}}}"#
+        ))
+        .unwrap()
+    };
+    let yes = with(r#","email_verified":true"#);
+    assert!(yes.email_verified);
+    assert_eq!(yes.verified_email().as_deref(), Some("ada@example.com"));
+    for no in [
+        "",
+        r#","email_verified":false"#,
+        r#","email_verified":"true""#,
+        r#","email_verified":1"#,
+        r#","email_verified":null"#,
+        r#","email_verified":[true]"#,
+    ] {
+        let c = with(no);
+        assert!(!c.email_verified, "{no}");
+        assert_eq!(c.verified_email(), None, "{no}");
+    }
+    // Verified, but no email or not an address: nothing.
+    let none = with_payload(r#"{"sub":"u","exp":1790003600,"email_verified":true}"#).unwrap();
+    assert_eq!(none.verified_email(), None);
+    let junk =
+        with_payload(r#"{"sub":"u","exp":1790003600,"email":"nobody","email_verified":true}"#)
+            .unwrap();
+    assert_eq!(junk.verified_email(), None);
+    // Signing writes the flag only when true; it round-trips.
+    let c = IdentityClaims {
+        email_verified: true,
+        ..claims()
+    };
+    let token = sign(&c, "i1", &key("i1"));
+    assert_eq!(verify(&token, keys, NOW), Ok(c));
+    assert!(!sign(&claims(), "i1", &key("i1")).contains("ZW1haWxfdmVyaWZpZWQ"));
 }

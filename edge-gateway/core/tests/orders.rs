@@ -1,8 +1,10 @@
 //! Who may see an order, property-tested: only the buyer, by account or by number + email.
 
 use proptest::prelude::*;
+use shopkeep_gateway_core::orders::api::keyed_digest_with;
 use shopkeep_gateway_core::orders::{
-    may_see, normalise_email, normalise_number, Attempts, Order, Requester, MAX_ATTEMPTS,
+    may_see, normalise_email, normalise_number, Attempts, Order, Requester, VerifiedEmail,
+    MAX_ATTEMPTS,
 };
 use shopkeep_protocol::OrderStatus;
 
@@ -43,19 +45,53 @@ proptest! {
     }
 
     #[test]
-    fn a_verified_shopper_sees_only_their_account_or_their_guest_checkouts(
+    fn a_verified_shopper_sees_only_their_account_or_their_named_guest_checkouts(
         owner_id in proptest::option::of("c[0-9]{1,4}"), me in "c[0-9]{1,4}",
         owner_email in email(), my_email in proptest::option::of(email()),
+        number in "[0-9]{3,6}", named in proptest::option::of("[0-9]{3,6}"),
+        case_games in any::<bool>(), spaces in " {0,3}", key in any::<[u8; 32]>(),
     ) {
-        let o = order("1001", owner_id.clone(), &owner_email);
+        let o = order(&number, owner_id.clone(), &owner_email);
         let expected = match &owner_id {
             Some(id) => *id == me,
-            None => my_email.as_deref() == Some(owner_email.as_str()),
+            // A guest checkout: the verified email and the number the shopper named.
+            None => my_email.as_deref() == Some(owner_email.as_str())
+                && named.as_deref() == Some(number.as_str()),
         };
+        let typed = my_email.as_deref().map(|e| {
+            let e = if case_games { e.to_uppercase() } else { e.to_owned() };
+            format!("{spaces}{e}{spaces}")
+        });
+        // What the session carries: the keyed digest of the normalised address.
+        let digest = typed
+            .as_deref()
+            .and_then(normalise_email)
+            .map(|e| keyed_digest_with(&key, "email", &e));
+        let verified = digest.as_deref().map(|digest| VerifiedEmail { digest, key: &key });
+        let named_typed = named.as_deref().map(|n| format!("{spaces}#{n}"));
         prop_assert_eq!(
-            may_see(&o, &Requester::Verified { customer_id: &me, email: my_email.as_deref() }),
+            may_see(&o, &Requester::Verified {
+                customer_id: &me,
+                email: verified,
+                number: named_typed.as_deref(),
+            }),
             expected
         );
+    }
+
+    #[test]
+    fn a_verified_email_under_another_tenants_key_opens_nothing(
+        number in "[0-9]{3,6}", owner in email(), key in any::<[u8; 32]>(), other in any::<[u8; 32]>(),
+    ) {
+        prop_assume!(key != other);
+        let o = order(&number, None, &owner);
+        let digest = keyed_digest_with(&other, "email", &owner);
+        let elsewhere = Requester::Verified {
+            customer_id: "c1",
+            email: Some(VerifiedEmail { digest: &digest, key: &key }),
+            number: Some(&number),
+        };
+        prop_assert!(!may_see(&o, &elsewhere));
     }
 
     #[test]

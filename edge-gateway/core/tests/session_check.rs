@@ -37,6 +37,7 @@ fn claims() -> SessionClaims {
         conversation_id: "c_1".into(),
         origin: SITE.into(),
         user_id: None,
+        email_digest: None,
         consent: false,
         issued_at_ms: NOW - 1000,
         expires_at_ms: NOW + 1000,

@@ -23,6 +23,7 @@ fn claims() -> SessionClaims {
         conversation_id: "c_BBBBBBBBBBBBBBBBBBBBBB".into(),
         origin: "https://shop.example:8443".into(),
         user_id: Some("user-42".into()),
+        email_digest: Some("q3Zb1sV0m9fNf2xK8wYc1A".into()),
         consent: false,
         issued_at_ms: 1_790_000_000_000,
         expires_at_ms: 1_790_000_000_000 + 86_400_000,
@@ -306,7 +307,10 @@ fn arb_claims() -> impl Strategy<Value = SessionClaims> {
         "\\PC{0,40}",
         "\\PC{0,40}",
         "\\PC{0,60}",
-        proptest::option::of("\\PC{0,40}"),
+        (
+            proptest::option::of("\\PC{0,40}"),
+            proptest::option::of("[A-Za-z0-9_-]{22}"),
+        ),
         any::<u64>(),
         any::<u64>(),
     )
@@ -316,7 +320,7 @@ fn arb_claims() -> impl Strategy<Value = SessionClaims> {
                 session_id,
                 conversation_id,
                 origin,
-                user_id,
+                (user_id, email_digest),
                 issued_at_ms,
                 expires_at_ms,
             )| {
@@ -326,6 +330,7 @@ fn arb_claims() -> impl Strategy<Value = SessionClaims> {
                     conversation_id,
                     origin,
                     user_id,
+                    email_digest,
                     // Alternate consent with the parity of the issue time, so both values are covered.
                     consent: issued_at_ms % 2 == 0,
                     issued_at_ms,

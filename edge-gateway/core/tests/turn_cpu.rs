@@ -82,6 +82,7 @@ fn per_turn_cpu_of_the_pure_steps() {
         conversation_id: "c_AAAAAAAAAAAAAAAAAAAAAA".into(),
         origin: "https://shop.example".into(),
         user_id: None,
+        email_digest: None,
         consent: true,
         issued_at_ms: 1_000,
         expires_at_ms: u64::MAX / 2,

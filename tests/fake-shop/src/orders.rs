@@ -86,8 +86,12 @@ type Parcel = (&'static str, &'static str, &'static str, bool);
 pub struct Fixture {
     /// Order number (Shopify `#1001`; Woo number is this + 1000).
     pub number: u64,
-    /// Index into [`CUSTOMERS`].
+    /// Index into [`CUSTOMERS`] (name, address, email).
     pub customer: usize,
+    /// Placed as a guest checkout: the order carries the customer's email but belongs to no
+    /// account (Shopify `"customer": null`, Woo `"customer_id": 0`), so no customer filter
+    /// finds it.
+    pub guest: bool,
     /// "unfulfilled", "partially_shipped", "shipped", "delivered", "cancelled", "refunded".
     pub state: &'static str,
     /// (product index, variant index, quantity, shipped in parcel n (0 = not shipped)).
@@ -129,11 +133,19 @@ const COLISSIMO: Parcel = (
     true,
 );
 
+const GLS: Parcel = (
+    "GLS",
+    "GLS88004411223",
+    "https://gls-group.com/track/GLS88004411223",
+    false,
+);
+
 /// The fixture orders (documented in README.md).
 pub const ORDERS: &[Fixture] = &[
     Fixture {
         number: 1001,
         customer: 0,
+        guest: false,
         state: "partially_shipped",
         items: &[(0, 2, 1, 1), (1, 5, 1, 2), (3, 0, 1, 0)],
         parcels: &[DHL, UPS],
@@ -142,6 +154,7 @@ pub const ORDERS: &[Fixture] = &[
     Fixture {
         number: 1002,
         customer: 0,
+        guest: false,
         state: "delivered",
         items: &[(2, 3, 1, 1)],
         parcels: &[POSTNL],
@@ -150,6 +163,7 @@ pub const ORDERS: &[Fixture] = &[
     Fixture {
         number: 1003,
         customer: 1,
+        guest: false,
         state: "unfulfilled",
         items: &[(1, 4, 1, 0), (2, 1, 2, 0)],
         parcels: &[],
@@ -158,6 +172,7 @@ pub const ORDERS: &[Fixture] = &[
     Fixture {
         number: 1004,
         customer: 1,
+        guest: false,
         state: "cancelled",
         items: &[(0, 5, 1, 0)],
         parcels: &[],
@@ -166,6 +181,7 @@ pub const ORDERS: &[Fixture] = &[
     Fixture {
         number: 1005,
         customer: 2,
+        guest: false,
         state: "refunded",
         items: &[(3, 1, 1, 1)],
         parcels: &[COLISSIMO],
@@ -174,10 +190,29 @@ pub const ORDERS: &[Fixture] = &[
     Fixture {
         number: 1006,
         customer: 3,
+        guest: false,
         state: "shipped",
         items: &[(0, 0, 1, 1)],
         parcels: &[DPD],
         day: 24,
+    },
+    Fixture {
+        number: 1101,
+        customer: 0,
+        guest: true,
+        state: "shipped",
+        items: &[(1, 0, 1, 1)],
+        parcels: &[GLS],
+        day: 25,
+    },
+    Fixture {
+        number: 1102,
+        customer: 1,
+        guest: true,
+        state: "unfulfilled",
+        items: &[(0, 1, 2, 0)],
+        parcels: &[],
+        day: 26,
     },
 ];
 
@@ -271,7 +306,7 @@ pub fn shopify_order(catalog: &Catalog, order: &Fixture) -> Value {
         "line_items": items,
         "fulfillments": fulfillments,
         "refunds": if order.state == "refunded" { json!([{"id": shopify_id(order) * 7, "created_at": iso(order.day + 9, 11), "note": "Returned: too small"}]) } else { json!([]) },
-        "customer": {"id": customer.shopify_id, "email": customer.email, "first_name": customer.first, "last_name": customer.last, "phone": customer.phone},
+        "customer": if order.guest { Value::Null } else { json!({"id": customer.shopify_id, "email": customer.email, "first_name": customer.first, "last_name": customer.last, "phone": customer.phone}) },
         "shipping_address": address,
         "billing_address": address,
         "payment_gateway_names": ["shopify_payments"],
@@ -311,7 +346,7 @@ pub fn woo_order(catalog: &Catalog, order: &Fixture) -> Value {
         "id": number, "number": number.to_string(), "status": status, "currency": "EUR",
         "date_created": iso(order.day, 10).trim_end_matches('Z'), "date_created_gmt": iso(order.day, 10).trim_end_matches('Z'),
         "date_completed": if status == "completed" { json!(iso(order.day + 5, 8).trim_end_matches('Z')) } else { Value::Null },
-        "total": money(total(catalog, order)), "customer_id": customer.woo_id,
+        "total": money(total(catalog, order)), "customer_id": if order.guest { 0 } else { customer.woo_id },
         "billing": billing, "shipping": person, "payment_method": "stripe", "payment_method_title": "Credit card",
         "line_items": items,
         "refunds": if order.state == "refunded" { json!([{"id": number * 7, "reason": "Returned: too small", "total": format!("-{}", money(total(catalog, order)))}]) } else { json!([]) },
@@ -363,7 +398,7 @@ fn shopify_orders(
                     && email.as_deref().is_none_or(|e| e == c.email)
                     && customer
                         .as_deref()
-                        .is_none_or(|id| id == c.shopify_id.to_string())
+                        .is_none_or(|id| !order.guest && id == c.shopify_id.to_string())
                     && match status.as_str() {
                         "open" => !matches!(order.state, "cancelled" | "delivered" | "refunded"),
                         "closed" => matches!(order.state, "delivered" | "refunded"),

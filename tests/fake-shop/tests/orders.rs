@@ -40,7 +40,7 @@ fn shopify_orders_need_the_access_token() {
             .as_array()
             .unwrap()
             .len(),
-        6
+        8
     );
 }
 
@@ -60,7 +60,7 @@ fn shopify_filters_by_name_email_and_customer() {
     assert_eq!(names(&format!("{ORDERS}?name=1001")), ["#1001"]);
     assert_eq!(
         names(&format!("{ORDERS}?email=ADA@example.com")),
-        ["#1001", "#1002"]
+        ["#1001", "#1002", "#1101"]
     );
     assert_eq!(
         names(&format!("{ORDERS}?customer_id=7002")),
@@ -71,6 +71,19 @@ fn shopify_filters_by_name_email_and_customer() {
         Vec::<String>::new()
     );
     assert_eq!(names(&format!("{ORDERS}?status=cancelled")), ["#1004"]);
+    // Guest checkouts: the email, no customer; no customer filter finds them.
+    let guest =
+        &shopify(&shop, &format!("{ORDERS}?name=1101"), Some(&token)).json_body()["orders"][0];
+    assert_eq!(guest["email"], "ada@example.com");
+    assert!(guest["customer"].is_null());
+    assert_eq!(
+        names(&format!("{ORDERS}?customer_id=7001")),
+        ["#1001", "#1002"]
+    );
+    assert_eq!(
+        names("/shopify/admin/api/2024-10/customers/7001/orders.json"),
+        ["#1001", "#1002"]
+    );
 }
 
 #[test]
@@ -164,7 +177,7 @@ fn woo_orders_need_the_consumer_key_and_secret() {
     assert_eq!(woo(&shop, target, &c.woo_key, "cs_wrong").status, 401);
     let all = woo(&shop, target, &c.woo_key, &c.woo_secret);
     assert_eq!(all.status, 200);
-    assert_eq!(all.header_value("x-wp-total"), Some("6"));
+    assert_eq!(all.header_value("x-wp-total"), Some("8"));
     let query = format!(
         "{target}?consumer_key={}&consumer_secret={}",
         c.woo_key, c.woo_secret
@@ -192,11 +205,16 @@ fn woo_search_and_customer_filters_and_tracking_meta() {
     assert_eq!(numbers("/woo/wp-json/wc/v3/orders?search=2001"), ["2001"]);
     assert_eq!(
         numbers("/woo/wp-json/wc/v3/orders?search=ada%40example.com"),
-        ["2001", "2002"]
+        ["2001", "2002", "2101"]
     );
     assert_eq!(
         numbers("/woo/wp-json/wc/v3/orders?customer=12"),
         ["2003", "2004"]
+    );
+    // Guest checkouts belong to customer 0 (as in WooCommerce).
+    assert_eq!(
+        numbers("/woo/wp-json/wc/v3/orders?customer=0"),
+        ["2101", "2102"]
     );
     let order = woo(
         &shop,

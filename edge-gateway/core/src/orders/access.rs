@@ -2,7 +2,10 @@
 //!
 //! - A shopper whose identity token verified sees the orders of that customer only: the
 //!   shop's customer id on the order equals the token's subject, or (an order placed as a
-//!   guest) the order's email equals the token's verified email.
+//!   guest checkout: no customer id) the order's email equals the email the token vouched for
+//!   (`email_verified: true`) **and** the shopper named the order's number. A verified email
+//!   never opens an order of an account (not even the shopper's own email on another
+//!   account), nor lists guest orders without a number.
 //! - A guest gives an order number **and** the email on the order; both must match after
 //!   normalisation. Both comparisons always run, on SHA-256 digests, in constant time: a
 //!   wrong email, an unknown number and another customer's order take the same path and get
@@ -11,6 +14,7 @@
 //!   Object); past [`MAX_ATTEMPTS`] within [`ATTEMPT_WINDOW_MS`] no lookup runs and the
 //!   assistant offers a person instead.
 
+use super::api::keyed_digest_with;
 use super::{normalise_email, normalise_number, Order};
 use crate::ct::constant_time_eq;
 use serde::{Deserialize, Serialize};
@@ -28,8 +32,11 @@ pub enum Requester<'a> {
     Verified {
         /// The token's subject: the shop's customer id.
         customer_id: &'a str,
-        /// The token's verified email, when the shop gave one.
-        email: Option<&'a str>,
+        /// The token's verified email (as its keyed digest), when the shop vouched for one.
+        email: Option<VerifiedEmail<'a>>,
+        /// The order number the shopper named, if any: a guest checkout opens by the
+        /// verified email only with its number.
+        number: Option<&'a str>,
     },
     /// A guest who typed an order number and an email.
     Guest {
@@ -38,6 +45,35 @@ pub enum Requester<'a> {
         /// The email as typed.
         email: &'a str,
     },
+}
+
+/// A verified email as the session carries it: the keyed digest of the normalised address
+/// (`api::verified_email_digest`), with the tenant's digest key to test an order's email
+/// against it. The session never holds the address itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedEmail<'a> {
+    /// `keyed_digest_with(key, "email", normalised email)`.
+    pub digest: &'a str,
+    /// The tenant's digest key (`api::digest_key`).
+    pub key: &'a [u8; 32],
+}
+
+impl std::fmt::Debug for VerifiedEmail<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("VerifiedEmail")
+            .field("digest", &self.digest)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedEmail<'_> {
+    /// Whether `email` (an order's, already normalised) is the verified one; constant time
+    /// over the digests.
+    pub fn is(&self, email: Option<&str>) -> bool {
+        let theirs = keyed_digest_with(self.key, "email", email.unwrap_or("\0absent"));
+        constant_time_eq(theirs.as_bytes(), self.digest.as_bytes()) & email.is_some()
+    }
 }
 
 fn digest(value: Option<&str>) -> [u8; 32] {
@@ -54,17 +90,25 @@ fn same(a: Option<&str>, b: Option<&str>) -> bool {
 /// Whether `who` may see `order`.
 pub fn may_see(order: &Order, who: &Requester<'_>) -> bool {
     match *who {
-        Requester::Verified { customer_id, email } => {
+        Requester::Verified {
+            customer_id,
+            email,
+            number,
+        } => {
             let customer_id = customer_id.trim();
             let by_id = same(
                 order.customer_id.as_deref(),
                 (!customer_id.is_empty()).then_some(customer_id),
             );
-            let verified_email = email.and_then(normalise_email);
-            let by_email = same(order.email.as_deref(), verified_email.as_deref());
-            // A verified email only opens orders that belong to no account (guest checkouts);
-            // an account's orders open by the account's id.
-            by_id | (by_email & order.customer_id.is_none())
+            let by_email = email.is_some_and(|e| e.is(order.email.as_deref()));
+            let named = same(
+                normalise_number(&order.number).as_deref(),
+                number.and_then(normalise_number).as_deref(),
+            );
+            // A verified email only opens orders that belong to no account (guest checkouts),
+            // and only the one whose number the shopper named; an account's orders open by
+            // the account's id.
+            by_id | (by_email & named & order.customer_id.is_none())
         }
         Requester::Guest { number, email } => {
             let number = normalise_number(number);
@@ -145,28 +189,68 @@ mod tests {
         }
     }
 
+    const KEY: [u8; 32] = [7; 32];
+
+    fn verified_email(email: &str) -> String {
+        keyed_digest_with(&KEY, "email", &normalise_email(email).unwrap())
+    }
+
     #[test]
     fn a_verified_shopper_sees_their_own_orders_only() {
         let mine = order("1001", Some("c_7"), "ada@example.com");
         let theirs = order("1002", Some("c_8"), "bob@example.com");
-        let me = Requester::Verified {
+        let digest = verified_email("ada@example.com");
+        let email = Some(VerifiedEmail {
+            digest: &digest,
+            key: &KEY,
+        });
+        let me = |number| Requester::Verified {
             customer_id: "c_7",
-            email: Some("ada@example.com"),
+            email,
+            number,
         };
-        assert!(may_see(&mine, &me));
-        assert!(!may_see(&theirs, &me));
-        // The same email on another account's order does not open it.
+        assert!(may_see(&mine, &me(None)));
+        assert!(!may_see(&theirs, &me(None)));
+        assert!(!may_see(&theirs, &me(Some("1002"))));
+        // The same email on another account's order does not open it, number or not.
         let same_email_other_account = order("1003", Some("c_9"), "ada@example.com");
-        assert!(!may_see(&same_email_other_account, &me));
-        // A guest checkout with the verified email does.
+        assert!(!may_see(&same_email_other_account, &me(None)));
+        assert!(!may_see(&same_email_other_account, &me(Some("#1003"))));
+        // A guest checkout with the verified email opens with its number, only.
         let guest_checkout = order("1004", None, "ADA@example.com");
-        assert!(may_see(&guest_checkout, &me));
+        assert!(may_see(&guest_checkout, &me(Some(" #1004"))));
+        assert!(!may_see(&guest_checkout, &me(None)));
+        assert!(!may_see(&guest_checkout, &me(Some("1005"))));
+        // Another email's guest checkout never opens.
+        let bobs_guest_checkout = order("1006", None, "bob@example.com");
+        assert!(!may_see(&bobs_guest_checkout, &me(Some("1006"))));
+        // Without a verified email (absent or not vouched for), a guest checkout stays shut.
+        let no_email = Requester::Verified {
+            customer_id: "c_7",
+            email: None,
+            number: Some("1004"),
+        };
+        assert!(!may_see(&guest_checkout, &no_email));
+        // A digest under another key (another tenant) matches nothing.
+        let other_key = [8; 32];
+        let elsewhere = Requester::Verified {
+            customer_id: "c_7",
+            email: Some(VerifiedEmail {
+                digest: &digest,
+                key: &other_key,
+            }),
+            number: Some("1004"),
+        };
+        assert!(!may_see(&guest_checkout, &elsewhere));
         // An empty subject never matches an order without a customer.
         let nobody = Requester::Verified {
             customer_id: " ",
             email: None,
+            number: None,
         };
         assert!(!may_see(&guest_checkout, &nobody));
+        // The key never shows in debug output.
+        assert!(!format!("{email:?}").contains("7, 7"));
     }
 
     #[test]

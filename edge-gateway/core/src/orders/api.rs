@@ -385,16 +385,42 @@ pub fn builtin_reply(result: &serde_json::Value) -> String {
 /// matched by the gateway (export by the shopper's own lookups) but not reversed by a
 /// dictionary of emails without the master secret. 16 bytes, base64url.
 pub fn keyed_digest(master_secret: &[u8], tenant_id: &str, kind: &str, value: &str) -> String {
-    use base64::Engine as _;
+    keyed_digest_with(&digest_key(master_secret, tenant_id), kind, value)
+}
+
+/// The tenant's key for [`keyed_digest`]: HMAC-SHA256(master secret,
+/// `"shopkeep/v1/order-digest/" + tenant_id`). Derived, never stored.
+pub fn digest_key(master_secret: &[u8], tenant_id: &str) -> [u8; 32] {
     use hmac::Mac;
     let mut key = crate::mac::new_mac(master_secret);
     key.update(format!("shopkeep/v1/order-digest/{tenant_id}").as_bytes());
-    let mut mac = crate::mac::new_mac(&key.finalize().into_bytes());
+    key.finalize().into_bytes().into()
+}
+
+/// [`keyed_digest`] under a key from [`digest_key`].
+pub fn keyed_digest_with(key: &[u8; 32], kind: &str, value: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac;
+    let mut mac = crate::mac::new_mac(key);
     mac.update(kind.as_bytes());
     mac.update(b"\0");
     mac.update(value.as_bytes());
     let digest = mac.finalize().into_bytes();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+/// What a session carries of an identity token's verified email: the keyed digest of the
+/// normalised address (kind `email`, the same digest the `order.lookup` audit row keeps).
+/// `None` when the shop did not vouch for an email
+/// ([`crate::identity::IdentityClaims::verified_email`]).
+pub fn verified_email_digest(
+    master_secret: &[u8],
+    tenant_id: &str,
+    claims: &crate::identity::IdentityClaims,
+) -> Option<String> {
+    claims
+        .verified_email()
+        .map(|email| keyed_digest(master_secret, tenant_id, "email", &email))
 }
 
 /// The verification attempts of one tenant, per key (a session, an IP's key), kept by the

@@ -3,7 +3,7 @@
 //! customer's order, malformed input after the first check) gets the one answer
 //! [`NOT_FOUND`], in the same shape.
 
-use super::access::{may_see, Requester};
+use super::access::{may_see, Requester, VerifiedEmail};
 use super::{normalise_email, normalise_number, Order};
 use serde_json::{json, Value};
 use shopkeep_protocol::Block;
@@ -50,8 +50,8 @@ pub enum Plan {
 pub struct Verified<'a> {
     /// The identity token's subject.
     pub customer_id: &'a str,
-    /// Its verified email.
-    pub email: Option<&'a str>,
+    /// Its verified email (`email_verified: true`), as the session's keyed digest.
+    pub email: Option<VerifiedEmail<'a>>,
 }
 
 fn arg<'a>(arguments: &'a Value, key: &str) -> Option<&'a str> {
@@ -117,10 +117,32 @@ pub fn plan(arguments: &Value, verified: Option<Verified<'_>>) -> Plan {
     }
 }
 
-/// Whether a failed lookup counts against the verification limit: only guest verifications
-/// that fetched and matched nothing.
-pub fn counts_as_failure(plan: &Plan, found: bool) -> bool {
-    matches!(plan, Plan::Fetch(Fetch::ByNumber { .. })) && !found
+/// The second fetch a verified shopper's lookup needs after the customer's own orders: when
+/// the shopper named a number that is not among them and the session carries a verified
+/// email, the order with that number (a guest checkout of theirs, opened by [`answer`] only
+/// when its email is the verified one). `None` otherwise: no number, no verified email, or
+/// the number already found.
+pub fn follow_up(fetch: &Fetch, verified: Option<Verified<'_>>, first: &[Order]) -> Option<Fetch> {
+    let Fetch::ByCustomer {
+        number: Some(number),
+        ..
+    } = fetch
+    else {
+        return None;
+    };
+    verified?.email?;
+    let already = first
+        .iter()
+        .any(|o| normalise_number(&o.number).as_ref() == Some(number));
+    (!already).then(|| Fetch::ByNumber {
+        number: number.clone(),
+    })
+}
+
+/// Whether a failed lookup counts against the verification limit: guest verifications and
+/// a verified shopper's [`follow_up`] by number that fetched and matched nothing.
+pub fn counts_as_failure(plan: &Plan, followed_up: bool, found: bool) -> bool {
+    (followed_up || matches!(plan, Plan::Fetch(Fetch::ByNumber { .. }))) && !found
 }
 
 /// The result of a lookup: what the model sees, and the cards (one per order shown).
@@ -136,6 +158,8 @@ pub struct Answer {
 
 /// Filters what the shop returned down to what `who` may see, and builds the answer.
 /// `arguments` are the call's (for the guest's email and the number the shopper named).
+/// For a verified shopper `orders` are the customer's orders plus what the [`follow_up`]
+/// fetched.
 pub fn answer(
     orders: &[Order],
     fetch: &Fetch,
@@ -153,6 +177,7 @@ pub fn answer(
                     &Requester::Verified {
                         customer_id: me.customer_id,
                         email: me.email,
+                        number: number.as_deref(),
                     },
                 ) && number
                     .as_ref()
@@ -314,7 +339,7 @@ mod tests {
         ];
         let me = Verified {
             customer_id: "c1",
-            email: Some("ada@example.com"),
+            email: None,
         };
         let Plan::Fetch(fetch) = plan(&json!({}), Some(me)) else {
             panic!()
@@ -335,5 +360,72 @@ mod tests {
             answer(&shop, &fetch, &json!({"order_number": "1002"}), Some(me)),
             not_found()
         );
+    }
+
+    #[test]
+    fn a_verified_email_opens_a_guest_checkout_by_its_number_only() {
+        let key = [3u8; 32];
+        let digest = super::super::api::keyed_digest_with(&key, "email", "ada@example.com");
+        let me = Verified {
+            customer_id: "c1",
+            email: Some(VerifiedEmail {
+                digest: &digest,
+                key: &key,
+            }),
+        };
+        let account = [order("1001", Some("c1"), "ada@example.com", "2026-10-01")];
+        let guest = [
+            order("1101", None, " Ada@Example.com", "2026-11-05"),
+            order("1102", None, "ben@example.net", "2026-11-06"),
+        ];
+        // No number: the account's orders only, and no second fetch.
+        let Plan::Fetch(fetch) = plan(&json!({}), Some(me)) else {
+            panic!()
+        };
+        assert_eq!(follow_up(&fetch, Some(me), &account), None);
+        let all: Vec<Order> = account.iter().chain(&guest).cloned().collect();
+        let got = answer(&all, &fetch, &json!({}), Some(me));
+        assert_eq!(got.blocks.len(), 1, "guest checkouts are never listed");
+        // Their guest checkout's number: fetched by number, shown.
+        let args = json!({"order_number": "#1101"});
+        let Plan::Fetch(fetch) = plan(&args, Some(me)) else {
+            panic!()
+        };
+        assert_eq!(
+            follow_up(&fetch, Some(me), &account),
+            Some(Fetch::ByNumber {
+                number: "1101".into()
+            })
+        );
+        let got = answer(
+            &[account[0].clone(), guest[0].clone()],
+            &fetch,
+            &args,
+            Some(me),
+        );
+        assert!(got.found);
+        assert_eq!(got.for_model["orders"][0]["number"], "#1101");
+        // Another email's guest checkout: the one answer, counted as a failure.
+        let args = json!({"order_number": "1102"});
+        let Plan::Fetch(fetch) = plan(&args, Some(me)) else {
+            panic!()
+        };
+        let p = plan(&args, Some(me));
+        let got = answer(&[guest[1].clone()], &fetch, &args, Some(me));
+        assert_eq!(got, not_found());
+        assert!(counts_as_failure(&p, true, got.found));
+        assert!(!counts_as_failure(&p, false, got.found));
+        // Without a verified email there is no second fetch.
+        let no_email = Verified {
+            customer_id: "c1",
+            email: None,
+        };
+        assert_eq!(follow_up(&fetch, Some(no_email), &account), None);
+        assert_eq!(answer(&guest, &fetch, &args, Some(no_email)), not_found());
+        // A number already among the account's orders needs no second fetch.
+        let Plan::Fetch(fetch) = plan(&json!({"order_number": "1001"}), Some(me)) else {
+            panic!()
+        };
+        assert_eq!(follow_up(&fetch, Some(me), &account), None);
     }
 }
