@@ -279,6 +279,10 @@ test('woocommerce variations: read after the products, 429 on a variations page 
   assert.equal(again.last_sync.status, 'done', JSON.stringify(again.last_sync));
   const boot = (await search(t, { query: 'trail boot' }))[0];
   assert.equal(boot.variants.find((v) => v.id === '1042').price.amount_minor, 16900);
+  // The SQL price filter reads product_keys: it follows the rewritten product (159 → 169).
+  const above = await search(t, { query: 'trail boot', min_price: 165 });
+  assert.deepEqual(above.map((c) => c.title), ['Trail Boot']);
+  assert.deepEqual(above[0].variants.filter((v) => v.price.amount_minor >= 16500).map((v) => v.id), ['1042']);
   shop.faults = { variationsOnly: true, failPage: 3 };
   const failed = await syncAndWait(t);
   assert.equal(failed.last_sync.status, 'failed');

@@ -2,8 +2,9 @@
 //! message reads up to `core::catalog::sync::VARIATION_PAGES_PER_JOB` pages of
 //! `?type=variation` (one message per page took a queue hop — about a second in `wrangler
 //! dev` — for each of the 2,400-product fake shop's 215 pages), fetching them
-//! `VARIATION_FETCHES_AT_ONCE` at a time once the first says how many there are (one after
-//! another a message took ~2.7 s of 100-variation fetches), then updates the variants of
+//! `VARIATION_FETCHES_AT_ONCE` at a time once the first says how many there are (a small
+//! cut: most of a message's time is its queue hop and the D1 rewrite of the parents; see
+//! docs/BENCHMARKS.md), then updates the variants of
 //! the products this sync wrote in one read and one write per chunk. Meanwhile, products
 //! rewritten from the products pages keep their variations' last known prices
 //! ([`keep_known`]), so cards never show the parent's price for a variation with its own.
