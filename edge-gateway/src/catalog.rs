@@ -704,10 +704,10 @@ async fn page(
     continue_sync(env, store, tenant_id, run, next.map(Next::now)).await
 }
 
-/// What asking the shop for a sync's page gave.
-enum Answered {
+/// What asking the shop for a sync's page gave (`T`: what a 2xx gives).
+enum Answered<T = Opened> {
     /// A 2xx: read and parse the body.
-    Read(Opened),
+    Read(T),
     /// The shop asked to wait: the same page again later.
     Again(Next),
     /// The sync fails with this reason.

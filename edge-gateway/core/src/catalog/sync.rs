@@ -24,6 +24,41 @@ pub const MAX_PAGES: u32 = 1_000;
 /// queue hop, and 20 pages stay far inside one invocation's sub-request limit (20 fetches and
 /// a few D1 batches).
 pub const VARIATION_PAGES_PER_JOB: u32 = 20;
+/// Variations pages one queue message fetches at once, in rounds (see [`variation_round`]): a
+/// few concurrent requests to the shop, far under a WooCommerce host's connection limits. It
+/// cuts only the fetching part of a message (~0.8 s of 20 pages against the fake shop); the
+/// queue hop and the D1 rewrite of the parents are most of it.
+pub const VARIATION_FETCHES_AT_ONCE: u32 = 5;
+
+/// A page count the shop sent (WooCommerce's `X-WP-TotalPages`), when it is a number.
+pub fn total_pages(header: Option<&str>) -> Option<u32> {
+    header.and_then(|t| t.trim().parse::<u32>().ok())
+}
+
+/// The variations pages one round of a queue message fetches at once: `head` (the page the
+/// listing reaches next) and, when the shop said how many pages there are, the pages after it,
+/// at most `at_once` in all, no more than the message has `left` to read, never past the
+/// last page nor the page guard [`MAX_PAGES`]. Without a page count only `head`: its answer
+/// says whether another follows. The pages are in order, which is the order they are
+/// applied in, whatever order their answers arrive in.
+pub fn variation_round(head: &Cursor, total: Option<u32>, left: u32, at_once: u32) -> Vec<Cursor> {
+    let last = total
+        .unwrap_or(head.page)
+        .min(MAX_PAGES)
+        .min(
+            head.page
+                .saturating_add(left.min(at_once).saturating_sub(1)),
+        )
+        .max(head.page);
+    (head.page..=last)
+        .map(|page| Cursor {
+            page,
+            token: None,
+            phase: head.phase,
+        })
+        .collect()
+}
+
 /// Variants kept per product.
 pub const MAX_VARIANTS: usize = 100;
 /// Images kept per product.

@@ -14,6 +14,7 @@ use super::connector::{
 };
 use super::model::{image_url, strip_html, Problem, Product, Variant};
 use super::money::{self, PriceError};
+use super::sync;
 use serde_json::Value;
 use shopkeep_protocol::{Money, Platform};
 
@@ -80,9 +81,7 @@ impl Connector for StoreApi {
             )];
             return Ok(page);
         }
-        let total = response
-            .total_pages
-            .and_then(|t| t.trim().parse::<u32>().ok());
+        let total = sync::total_pages(response.total_pages);
         let more = match total {
             Some(total) => cursor.page < total,
             None => items.len() as u32 >= PER_PAGE,

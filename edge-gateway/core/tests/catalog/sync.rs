@@ -149,3 +149,62 @@ fn the_variations_listing_follows_the_products_even_at_the_cap() {
         "the variations listing ends the sync, it does not start again"
     );
 }
+
+/// A variations message's rounds: the pages after `head` fetched at once only when the shop
+/// said how many there are, bounded by the round size, the message's budget, the last page
+/// and the page guard, in page order.
+#[test]
+fn a_variations_round_is_bounded_and_in_page_order() {
+    use shopkeep_gateway_core::catalog::{Cursor, Phase};
+    let variations = |page| Cursor {
+        phase: Phase::Variations,
+        ..Cursor::products(page)
+    };
+    let pages = |round: Vec<Cursor>| -> Vec<u32> {
+        assert!(round.iter().all(|c| c.phase == Phase::Variations));
+        round.iter().map(|c| c.page).collect()
+    };
+    let at_once = sync::VARIATION_FETCHES_AT_ONCE;
+    assert_eq!(
+        pages(sync::variation_round(&variations(1), None, 20, at_once)),
+        vec![1],
+        "no page count: one at a time"
+    );
+    assert_eq!(
+        pages(sync::variation_round(&variations(1), Some(215), 20, 1)),
+        vec![1],
+        "the first page alone"
+    );
+    assert_eq!(
+        pages(sync::variation_round(&variations(2), Some(215), 19, 5)),
+        vec![2, 3, 4, 5, 6]
+    );
+    assert_eq!(
+        pages(sync::variation_round(&variations(18), Some(215), 3, 5)),
+        vec![18, 19, 20],
+        "the message's budget"
+    );
+    assert_eq!(
+        pages(sync::variation_round(&variations(213), Some(215), 20, 5)),
+        vec![213, 214, 215],
+        "the last page"
+    );
+    assert_eq!(
+        pages(sync::variation_round(&variations(9), Some(3), 20, 5)),
+        vec![9],
+        "a page count below head: head only"
+    );
+    assert_eq!(
+        pages(sync::variation_round(
+            &variations(sync::MAX_PAGES - 1),
+            Some(5_000),
+            20,
+            5
+        )),
+        vec![sync::MAX_PAGES - 1, sync::MAX_PAGES],
+        "the page guard"
+    );
+    assert_eq!(sync::total_pages(Some(" 215 ")), Some(215));
+    assert_eq!(sync::total_pages(Some("many")), None);
+    assert_eq!(sync::total_pages(None), None);
+}
