@@ -16,13 +16,18 @@ function toB64url(buffer) {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-async function call(tenant, method, suffix, body) {
+/**
+ * One same-origin request with the staff session cookie: a JSON body (or `raw` with its
+ * `contentType`), the answer's JSON (`null` when empty or not JSON), an ApiError when refused.
+ */
+async function send(url, method, { body, raw, contentType } = {}) {
+  const sendsBody = raw !== undefined || body !== undefined;
   let response;
   try {
-    response = await fetch(`/v1/admin/tenants/${encodeURIComponent(tenant)}${suffix}`, {
+    response = await fetch(url, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: sendsBody ? { 'Content-Type': contentType || 'application/json' } : {},
+      body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
       credentials: 'same-origin',
     });
@@ -35,6 +40,9 @@ async function call(tenant, method, suffix, body) {
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
+
+const call = (tenant, method, suffix, body) =>
+  send(`/v1/admin/tenants/${encodeURIComponent(tenant)}${suffix}`, method, { body });
 
 /** Whether this browser can use passkeys at all. */
 export const passkeysSupported = () => typeof window.PublicKeyCredential === 'function' && Boolean(navigator.credentials);
@@ -127,24 +135,7 @@ export class StaffClient {
     for (const [k, v] of Object.entries(query || {})) {
       if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
     }
-    const sendsBody = raw !== undefined || body !== undefined;
-    let response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: sendsBody ? { 'Content-Type': contentType || 'application/json' } : {},
-        body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
-        cache: 'no-store',
-        credentials: 'same-origin',
-      });
-    } catch (e) {
-      throw new ApiError(0, null, 'Cannot reach the gateway. Check your connection and try again.');
-    }
-    const text = await response.text();
-    let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-    if (response.ok) return data;
-    throw new ApiError(response.status, data);
+    return send(url, method, { body, raw, contentType });
   }
 }
 // Every convenience call of AdminClient (getConfig, inbox, take, …) works unchanged.
